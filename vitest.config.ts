@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Pin anything in the environment that affects output (STYLE habit 12).
+    env: { TZ: 'UTC' },
+    testTimeout: 30_000,
+  },
+});
