@@ -56,8 +56,15 @@ export interface LatencyModel {
   readonly gpuType: string;
   /** Solo execution latency of a batch of `batch` on a `partitionPct` gpulet, ms. */
   latencyMs(model: string, batch: number, partitionPct: number): number;
+  /**
+   * CPU-side batching cost the scheduler adds to every estimate, ms (reference §2.3: the artifact's
+   * per-input-shape tables with its conservative multipliers). 0 where the profile has none.
+   */
+  batchOverheadMs(model: string, batch: number): number;
   /** Whether the profile covers `model`. */
   has(model: string): boolean;
+  /** The partitions (percent) this profile was measured at, ascending. */
+  readonly partitionsPct: readonly number[];
 }
 
 /** Predicted co-location slowdown (>= 1) of `self` while `other` runs on the sibling gpulet. */
