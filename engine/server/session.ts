@@ -1,0 +1,138 @@
+/**
+ * A serving session: arrivals in, a plan served, accounting out. The same code runs on the virtual
+ * clock with the simulated GPU and on the wall clock with a real executor.
+ */
+import { Dispatcher } from './dispatcher.ts';
+import type { BatchObserver } from './gpulet.ts';
+import { RequestTracker, type AppSpec } from './tracker.ts';
+import { DROP_REASONS, type DropReason } from './request.ts';
+import type { RequestCounts } from '../metrics.ts';
+import type { Plan } from '../plan.ts';
+import type { Clock, Executor } from '../types.ts';
+
+/** A source of arrival times, ms, non-decreasing; Infinity once exhausted. */
+export interface ArrivalStream {
+  /** The task this stream feeds, or null for application requests. */
+  readonly task: string | null;
+  nextArrivalMs(): number;
+}
+
+export interface TaskInfo {
+  task: string;
+  model: string;
+  sloMs: number;
+}
+
+export interface SessionOptions {
+  clock: Clock;
+  executor: Executor;
+  plan: Plan;
+  tasks: readonly TaskInfo[];
+  /** The application DAG for app workloads, else null. */
+  app: AppSpec | null;
+  streams: readonly ArrivalStream[];
+  /** Arrivals stop at this time, ms; queued and running requests still finish. */
+  untilMs: number;
+  observer?: BatchObserver | null;
+}
+
+/** Per-task results in the `simulate` JSON shape. */
+export interface TaskSummary {
+  arrived: number;
+  completed: number;
+  dropped: number;
+  slo_violations: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  slo_ms: number;
+}
+
+/** The `simulate` / `serve` JSON document (DESIGN.md command-line contract). */
+export interface RunSummary {
+  requests: { arrived: number; completed: number; dropped: number; slo_violations: number };
+  dropped_by_reason: Record<DropReason, number>;
+  slo_violation_pct: number;
+  throughput_rps: number;
+  goodput_rps: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  models: Record<string, TaskSummary>;
+}
+
+export class ServingSession {
+  readonly tracker: RequestTracker;
+  readonly dispatcher: Dispatcher;
+  private readonly opts: SessionOptions;
+  private started = false;
+
+  constructor(opts: SessionOptions) {
+    this.opts = opts;
+    const slo = new Map(opts.tasks.map((t) => [t.task, t.sloMs] as const));
+    // The tracker submits to the dispatcher, which reports ends back to the tracker.
+    let dispatcher: Dispatcher | null = null;
+    this.tracker = new RequestTracker(slo, opts.app, (req) => (dispatcher as Dispatcher).submit(req));
+    dispatcher = new Dispatcher(opts.plan, slo, opts.clock, opts.executor, this.tracker, opts.observer ?? null);
+    this.dispatcher = dispatcher;
+  }
+
+  /** Schedule the first arrival of every stream. */
+  start(): void {
+    if (this.started) throw new Error('session already started');
+    this.started = true;
+    for (const stream of this.opts.streams) this.follow(stream);
+  }
+
+  /** Check the accounting and summarise; call once the clock has no more events. */
+  finish(durationS = this.opts.untilMs / 1000): RunSummary {
+    this.tracker.checkAccounting();
+    return summarize(this.tracker, durationS);
+  }
+
+  private follow(stream: ArrivalStream): void {
+    const { clock, untilMs } = this.opts;
+    const tracker = this.tracker;
+    const task = stream.task;
+    let atMs = stream.nextArrivalMs();
+    const arrive = (): void => {
+      if (task === null) tracker.arriveApp(atMs);
+      else tracker.arriveTask(task, atMs);
+      atMs = stream.nextArrivalMs();
+      if (atMs < untilMs) clock.at(atMs, arrive);
+    };
+    if (atMs < untilMs) clock.at(atMs, arrive);
+  }
+}
+
+const round = (x: number, digits = 3): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+const pct = (c: RequestCounts, p: number): number | null => (c.latencies.length === 0 ? null : round(c.latencies.percentile(p)));
+
+/** The run's results, numbers rounded to fixed digits so output is byte-stable. */
+export function summarize(tracker: RequestTracker, durationS: number): RunSummary {
+  const t = tracker.total;
+  const models: Record<string, TaskSummary> = {};
+  for (const [task, c] of tracker.byTask) {
+    models[task] = {
+      arrived: c.arrived,
+      completed: c.completed,
+      dropped: c.dropped,
+      slo_violations: c.sloViolations,
+      p50_ms: pct(c, 50),
+      p99_ms: pct(c, 99),
+      slo_ms: c.sloMs,
+    };
+  }
+  const dropped_by_reason = Object.fromEntries(DROP_REASONS.map((r) => [r, t.droppedBy[r]])) as Record<DropReason, number>;
+  return {
+    requests: { arrived: t.arrived, completed: t.completed, dropped: t.dropped, slo_violations: t.sloViolations },
+    dropped_by_reason,
+    slo_violation_pct: t.arrived === 0 ? 0 : round((100 * t.sloViolations) / t.arrived, 4),
+    throughput_rps: durationS > 0 ? round(t.completed / durationS) : 0,
+    goodput_rps: durationS > 0 ? round((t.completed - t.late) / durationS) : 0,
+    p50_ms: pct(t, 50),
+    p99_ms: pct(t, 99),
+    models,
+  };
+}

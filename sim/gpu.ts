@@ -1,0 +1,150 @@
+/**
+ * The simulated GPU executor. Each gpulet runs one batch at a time; the gpulets of one GPU run
+ * concurrently. A batch's solo time is its profiled latency L(b, p) times seeded jitter; while a
+ * sibling gpulet is busy the batch progresses `1 / slowdown` times as fast, so co-location costs
+ * exactly the slowdown factor over the overlapping part (the slowdown comes from a
+ * {@link ColocationModel}: the simulator's ground truth, or `none`).
+ *
+ * The scheduler's 1.1 safety factor and batching overhead are the scheduler's business, not the
+ * GPU's (DESIGN.md "Simulated GPU").
+ */
+import { standardNormal, streamRng, type Rng } from './rng.ts';
+import type { BatchJob, Clock, Executor, LatencyModel, RunningBatch, TimerId } from '../engine/types.ts';
+
+/** How much slower a batch runs while a sibling gpulet runs another. */
+export interface ColocationModel {
+  /** `none`, or the name of the ground-truth model. */
+  readonly name: string;
+  /** Slowdown factor (>= 1) of `self` while `other` runs on the sibling gpulet; `rng` for seeded noise. */
+  slowdown(self: RunningBatch, other: RunningBatch, rng: Rng): number;
+}
+
+/** Co-location costs nothing: the explicit `none` model. */
+export const NO_INTERFERENCE: ColocationModel = { name: 'none', slowdown: () => 1 };
+
+export interface SimulatedGpuOptions {
+  clock: Clock;
+  latency: LatencyModel;
+  /** Run seed; jitter and interference noise draw from streams derived from it. */
+  seed: number | string;
+  /**
+   * Coefficient of variation of the log-normal jitter on each batch's solo latency.
+   * @default 0.02
+   */
+  jitterCv?: number;
+  /** @default NO_INTERFERENCE */
+  colocation?: ColocationModel;
+}
+
+interface Running {
+  job: BatchJob;
+  /** Solo milliseconds of work left as of `sinceMs`. */
+  soloLeftMs: number;
+  /** Progress per ms: 1 / current slowdown. */
+  speed: number;
+  sinceMs: number;
+  timer: TimerId;
+  done: (finishedAtMs: number) => void;
+}
+
+export class SimulatedGpu implements Executor {
+  private readonly clock: Clock;
+  private readonly latency: LatencyModel;
+  private readonly colocation: ColocationModel;
+  private readonly sigma: number;
+  private readonly jitterRng = new Map<number, Rng>();
+  private readonly noiseRng = new Map<number, Rng>();
+  private readonly seed: number | string;
+  /** Running batches per GPU, at most one per gpulet. */
+  private readonly running = new Map<number, Running[]>();
+  /** Batches run, and batches that ran some time next to a busy sibling. */
+  numBatches = 0;
+  numColocatedBatches = 0;
+  /** Busy time per GPU, ms (sum over its gpulets). */
+  readonly busyMsByGpu = new Map<number, number>();
+
+  constructor(opts: SimulatedGpuOptions) {
+    this.clock = opts.clock;
+    this.latency = opts.latency;
+    this.colocation = opts.colocation ?? NO_INTERFERENCE;
+    this.seed = opts.seed;
+    const cv = opts.jitterCv ?? 0.02;
+    if (!(cv >= 0)) throw new Error(`jitterCv must be >= 0, got ${cv}`);
+    this.sigma = Math.sqrt(Math.log(1 + cv * cv));
+  }
+
+  /** The co-location model in force (`none` when interference is off). */
+  get interference(): string {
+    return this.colocation.name;
+  }
+
+  run(job: BatchJob, done: (finishedAtMs: number) => void, _failed: (reason: string) => void): void {
+    const now = this.clock.now();
+    const soloMs = this.latency.latencyMs(job.model, job.batch, job.partitionPct) * this.jitter(job.gpu);
+    const r: Running = { job, soloLeftMs: soloMs, speed: 1, sinceMs: now, timer: -1, done };
+    let onGpu = this.running.get(job.gpu);
+    if (onGpu === undefined) {
+      onGpu = [];
+      this.running.set(job.gpu, onGpu);
+    }
+    if (onGpu.some((o) => o.job.gpulet === job.gpulet)) throw new Error(`gpulet ${job.gpu}.${job.gpulet} is already running a batch`);
+    onGpu.push(r);
+    this.numBatches++;
+    this.busyMsByGpu.set(job.gpu, (this.busyMsByGpu.get(job.gpu) ?? 0) + soloMs);
+    if (onGpu.length > 1) this.numColocatedBatches++;
+    this.refresh(job.gpu, now);
+    if (r.timer === -1) this.schedule(r);
+  }
+
+  private jitter(gpu: number): number {
+    if (this.sigma === 0) return 1;
+    let rng = this.jitterRng.get(gpu);
+    if (rng === undefined) {
+      rng = streamRng(this.seed, 'jitter', `gpu${gpu}`);
+      this.jitterRng.set(gpu, rng);
+    }
+    return Math.exp(this.sigma * standardNormal(rng) - (this.sigma * this.sigma) / 2);
+  }
+
+  private schedule(r: Running): void {
+    r.timer = this.clock.at(r.sinceMs + r.soloLeftMs / r.speed, () => this.finish(r));
+  }
+
+  private finish(r: Running): void {
+    const now = this.clock.now();
+    const onGpu = this.running.get(r.job.gpu) as Running[];
+    onGpu.splice(onGpu.indexOf(r), 1);
+    if (onGpu.length > 0) this.refresh(r.job.gpu, now);
+    r.done(now);
+  }
+
+  /** Re-derive every running batch's speed on `gpu` and move its completion if the speed changed. */
+  private refresh(gpu: number, now: number): void {
+    if (this.colocation === NO_INTERFERENCE) return;
+    const onGpu = this.running.get(gpu) as Running[];
+    for (const r of onGpu) {
+      let factor = 1;
+      for (const other of onGpu) {
+        if (other !== r) factor = Math.max(factor, this.colocation.slowdown(r.job, other.job, this.noise(gpu)));
+      }
+      const speed = 1 / factor;
+      if (speed === r.speed) continue;
+      r.soloLeftMs -= (now - r.sinceMs) * r.speed;
+      r.sinceMs = now;
+      r.speed = speed;
+      if (r.timer !== -1) {
+        this.clock.cancel(r.timer);
+        this.schedule(r);
+      }
+    }
+  }
+
+  private noise(gpu: number): Rng {
+    let rng = this.noiseRng.get(gpu);
+    if (rng === undefined) {
+      rng = streamRng(this.seed, 'interference', `gpu${gpu}`);
+      this.noiseRng.set(gpu, rng);
+    }
+    return rng;
+  }
+}
