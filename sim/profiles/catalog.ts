@@ -1,0 +1,89 @@
+/**
+ * The model catalog: the nine models of Choi et al. (ATC'22) Table 4 with their SLOs, GPU memory and
+ * input sizes, read from `data/models.csv`.
+ *
+ * Provenance of `data/models.csv` (reference §2.1): SLOs from the paper's Table 4 (SLO = 2 x solo
+ * latency; also hard-coded in the artifact's scripts); memory from the artifact's
+ * `resource/mem-config.json`; input shapes and dtypes from `resource/proxy_config.json`
+ * (casys-kaist/glet). `input_bytes` = product of the per-request shape x dtype size, checked on load.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { InputError, show } from '../../engine/errors.ts';
+import type { ModelInfo } from '../../engine/types.ts';
+import { fieldError, parseCsvRows, readNumber, readText } from './csv.ts';
+
+/** A catalog entry: the engine's ModelInfo plus the input tensor description. */
+export interface CatalogModel extends ModelInfo {
+  /** Per-request input shape without the batch dimension, e.g. [3, 224, 224]. */
+  readonly inputShape: readonly number[];
+  /** Element type of the input tensor. */
+  readonly inputDtype: InputDtype;
+}
+
+export type InputDtype = 'float32' | 'int64';
+const DTYPE_BYTES: Record<InputDtype, number> = { float32: 4, int64: 8 };
+
+const COLUMNS = ['model', 'alias', 'slo_ms', 'memory_mb', 'input_shape', 'input_dtype', 'input_bytes'] as const;
+
+/** Parse and validate a catalog CSV (columns as in `data/models.csv`). */
+export function parseCatalog(csvText: string, fileName: string): readonly CatalogModel[] {
+  const models: CatalogModel[] = [];
+  const seen = new Map<string, number>();
+  for (const row of parseCsvRows(csvText, fileName, COLUMNS)) {
+    const name = readText(row, 'model', fileName);
+    const alias = readText(row, 'alias', fileName);
+    for (const [field, key] of [['model', name], ['alias', alias]] as const) {
+      const earlier = seen.get(key);
+      if (earlier !== undefined) {
+        throw fieldError(row, field, fileName, `a name not used before (row ${earlier} has it)`, key);
+      }
+      seen.set(key, row.rowNumber);
+    }
+    const sloMs = readNumber(row, 'slo_ms', fileName, { what: 'a positive number', above: 0 });
+    const memoryMb = readNumber(row, 'memory_mb', fileName, { what: 'a positive number', above: 0 });
+    const shapeText = readText(row, 'input_shape', fileName);
+    if (!/^[1-9]\d*(x[1-9]\d*)*$/.test(shapeText)) {
+      throw fieldError(row, 'input_shape', fileName, 'dimensions like 3x224x224', shapeText);
+    }
+    const inputShape = Object.freeze(shapeText.split('x').map(Number));
+    const dtype = readText(row, 'input_dtype', fileName);
+    if (dtype !== 'float32' && dtype !== 'int64') {
+      throw fieldError(row, 'input_dtype', fileName, 'float32 or int64', dtype);
+    }
+    const inputBytes = readNumber(row, 'input_bytes', fileName, { what: 'a positive integer', integer: true, above: 0 });
+    const expectedBytes = inputShape.reduce((a, d) => a * d, DTYPE_BYTES[dtype]);
+    if (inputBytes !== expectedBytes) {
+      throw fieldError(row, 'input_bytes', fileName, `${expectedBytes} (${shapeText} x ${DTYPE_BYTES[dtype]} bytes)`, inputBytes);
+    }
+    models.push(Object.freeze({ name, alias, sloMs, memoryMb, inputBytes, inputShape, inputDtype: dtype }));
+  }
+  return Object.freeze(models);
+}
+
+let cached: readonly CatalogModel[] | undefined;
+
+/** The embedded catalog, read once from `data/models.csv` next to this module. */
+export function catalog(): readonly CatalogModel[] {
+  cached ??= parseCatalog(readFileSync(new URL('./data/models.csv', import.meta.url), 'utf8'), catalogFileName());
+  return cached;
+}
+
+function catalogFileName(): string {
+  return fileURLToPath(new URL('./data/models.csv', import.meta.url));
+}
+
+/**
+ * The catalog entry for a canonical name or alias (`resnet50` or `res`). `where` locates the value
+ * for the error message, e.g. `workload.json: models[2], field model`; unknown names throw InputError
+ * listing the valid ones.
+ */
+export function resolveModel(nameOrAlias: string, where: string): CatalogModel {
+  const models = catalog();
+  const found = models.find((m) => m.name === nameOrAlias || m.alias === nameOrAlias);
+  if (found === undefined) {
+    const valid = models.map((m) => `${m.name} (${m.alias})`).join(', ');
+    throw new InputError(`${where}: expected a model name, one of ${valid}, got ${show(nameOrAlias)}`);
+  }
+  return found;
+}
