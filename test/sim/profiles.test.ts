@@ -1,8 +1,14 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../engine/errors.ts';
+import { OUTPUTS, formatLatencyCsv, formatLooCsv, formatSummaryCsv, run } from '../../experiments/profile-completion.ts';
 import { defaultOverheadTables, parseOverheadTables } from '../../sim/profiles/batch-overhead.ts';
 import { catalog, parseCatalog, resolveModel } from '../../sim/profiles/catalog.ts';
-import { loadLatencyProfile } from '../../sim/profiles/latency.ts';
+import {
+  batchShape, monotoneCubic, partitionSlowdown, shapeLatencyMs, sloAnchorMs, smEnvelope, smFracAt,
+} from '../../sim/profiles/completion.ts';
+import { defaultProfile, loadLatencyProfile } from '../../sim/profiles/latency.ts';
 import { defaultUtilProfile, loadUtilProfile } from '../../sim/profiles/util.ts';
 
 /** The InputError message `fn` throws (fails the test if it throws anything else or nothing). */
@@ -176,5 +182,115 @@ describe('loadUtilProfile', () => {
     expect(inputErrorOf(() => loadUtilProfile(`${header}vgg,1,1,1,1\nvgg,2,1,1,1\n`, 'u.csv'))).toBe(
       'u.csv: row 3, field batch: expected rows for batches 1, 2, 4, 8, 16, 32 of vgg16, got "none for 4, 8, 16, 32"',
     );
+  });
+});
+
+describe('defaultProfile (embedded RTX 2080 Ti)', () => {
+  it('reads Figure-3 values back exactly: resnet50 b16 at 50 % is 31.9 ms', () => {
+    const p = defaultProfile();
+    expect(p.latencyMs('resnet50', 16, 50)).toBe(31.9);
+    expect(p.latencyMs('vgg16', 32, 20)).toBe(176.8);
+    expect(p.latencyMs('googlenet', 1, 100)).toBe(9.6);
+    expect(p.partitionsPct).toEqual([20, 40, 50, 60, 80, 100]);
+    expect(p.gpuType).toBe('rtx2080ti');
+    expect(catalog().every((m) => p.has(m.name))).toBe(true);
+    expect(p).toBe(defaultProfile());
+  });
+
+  it('the SLO anchor holds for the completed models: L(32, 100 %) = SLO / 2 - raw batching cost', () => {
+    const p = defaultProfile();
+    expect(p.latencyMs('densenet161', 32, 100)).toBeCloseTo(202 / 2 - 10.9889, 3);
+    expect(p.latencyMs('bert', 32, 100)).toBeCloseTo(22 / 2, 3);
+    expect(p.latencyMs('lenet', 32, 100)).toBeCloseTo(5 / 2 - 0.031334, 3);
+  });
+});
+
+describe('completion', () => {
+  it('smEnvelope keeps the running maximum; smFracAt interpolates between powers of two', () => {
+    expect(smEnvelope([10, 20, 15, 40, 30, 50])).toEqual([0.1, 0.2, 0.2, 0.4, 0.4, 0.5]);
+    const frac = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
+    expect(smFracAt(frac, 12)).toBeCloseTo(0.45, 12);
+    expect(smFracAt(frac, 3)).toBeCloseTo(0.25, 12);
+    expect(smFracAt(frac, 1)).toBe(0.1);
+    expect(smFracAt(frac, 32)).toBe(0.6);
+  });
+
+  it('batchShape(a, b) is 1 at b = 32, the floor a at small batch and flat when a = 1', () => {
+    expect(batchShape(0.3, 32)).toBeCloseTo(1, 12);
+    // b = 1: sqrt(0.3^2 + (sqrt(1 - 0.09) / 32)^2)
+    expect(batchShape(0.3, 1)).toBeCloseTo(Math.hypot(0.3, Math.sqrt(0.91) / 32), 12);
+    expect(batchShape(1, 7)).toBe(1);
+  });
+
+  it('partitionSlowdown is 1 at 100 %, about 1 when the pass uses little of the GPU, about u / f when it uses much', () => {
+    expect(partitionSlowdown(0.5, 100, 3)).toBe(1);
+    expect(partitionSlowdown(0.02, 20, 3)).toBeCloseTo(1, 3);
+    expect(partitionSlowdown(0.6, 20, 40)).toBeCloseTo(3, 2);
+  });
+
+  it('sloAnchorMs(SLO, cost) = SLO / 2 - cost; shapeLatencyMs(shape, 32, 100) is the anchor', () => {
+    expect(sloAnchorMs(108, 10.9889)).toBeCloseTo(43.0111, 12);
+    const shape = { scaleMs: 43, floorShare: 0.2, smFrac: [0.2, 0.3, 0.4, 0.5, 0.5, 0.5], partitionSoftness: 3 };
+    expect(shapeLatencyMs(shape, 32, 100)).toBeCloseTo(43, 12);
+  });
+
+  it('monotoneCubic passes through the knots, is exact on a line and stays within monotone data', () => {
+    const f = monotoneCubic([1, 2, 4, 8], [1, 2, 4, 8]);
+    expect([1, 3, 5, 8].map(f)).toEqual([1, 3, 5, 8].map((x) => expect.closeTo(x, 12)));
+    const g = monotoneCubic([1, 2, 4, 8, 16, 32], [9.8, 9.8, 10.3, 15.8, 25.2, 48.9]);
+    const values = Array.from({ length: 32 }, (_, i) => g(i + 1));
+    expect(values.every((v, i) => i === 0 || v >= values[i - 1])).toBe(true);
+    expect(g(2)).toBe(9.8);
+    // Between 2 and 4 (h = 2): slope 0 at 2 (flat on the left), at 4 the weighted harmonic mean of
+    // 0.25 and 1.375 with weights 10 and 8: 18 / (10 / 0.25 + 8 / 1.375) = 0.392857...; at the midpoint
+    // the Hermite basis gives (9.8 + 10.3) / 2 - 2 * 0.392857 / 8.
+    expect(g(3)).toBeCloseTo((9.8 + 10.3) / 2 - (2 * (18 / (40 + 8 / 1.375))) / 8, 12);
+  });
+});
+
+describe('profile-completion study', () => {
+  const result = run();
+
+  it('the committed profile and results equal what run() generates (golden check)', () => {
+    expect(readFileSync(OUTPUTS.latency, 'utf8')).toBe(formatLatencyCsv(result.latencyRows));
+    expect(readFileSync(OUTPUTS.loo, 'utf8')).toBe(formatLooCsv(result.looRows));
+    expect(readFileSync(OUTPUTS.summary, 'utf8')).toBe(formatSummaryCsv(result.summaryRows));
+  });
+
+  it('the profile has 9 models x 6 partitions x 32 batches; fig3 rows only at Figure-3 batches', () => {
+    expect(result.latencyRows).toHaveLength(1728);
+    const bySource = (s: string) => result.latencyRows.filter((r) => r.source === s);
+    expect(bySource('fig3')).toHaveLength(4 * 6 * 6);
+    expect(bySource('fig3-interp')).toHaveLength(4 * 6 * 26);
+    expect(new Set(bySource('fitted').map((r) => r.model))).toEqual(new Set(['lenet', 'mnasnet1_0', 'mobilenet_v2', 'densenet161', 'bert']));
+  });
+
+  it('fitted rows are non-decreasing in batch and non-increasing in partition', () => {
+    const fitted = new Map(result.latencyRows.filter((r) => r.source === 'fitted').map((r) => [`${r.model}|${r.partition}|${r.batch}`, r.latencyMs]));
+    const at = (m: string, p: number, b: number) => fitted.get(`${m}|${p}|${b}`)!;
+    const partitions = [20, 40, 50, 60, 80, 100];
+    for (const m of ['lenet', 'mnasnet1_0', 'mobilenet_v2', 'densenet161', 'bert']) {
+      partitions.forEach((p, j) => {
+        for (let b = 1; b <= 32; b++) {
+          if (b > 1) expect(at(m, p, b)).toBeGreaterThanOrEqual(at(m, p, b - 1));
+          if (j > 0) expect(at(m, p, b)).toBeLessThanOrEqual(at(m, partitions[j - 1], b));
+        }
+      });
+    }
+  });
+
+  it('leave-one-out: 36 points per Figure-3 model, and a summary row per model and method', () => {
+    expect(result.looRows).toHaveLength(4 * 36);
+    expect(result.summaryRows.map((r) => `${r.method}:${r.model}`)).toContain('mean-of-others:all');
+    expect(result.summaryRows.filter((r) => r.model === 'all')).toHaveLength(4);
+  });
+
+  it('the CLI with --check exits 0 on the committed outputs and 2 on an unknown argument', () => {
+    const script = new URL('../../experiments/profile-completion.ts', import.meta.url).pathname;
+    const ok = spawnSync(process.execPath, ['--import', 'tsx', script, '--check'], { encoding: 'utf8' });
+    expect(ok.status, ok.stderr).toBe(0);
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', script, '--chek'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('unknown argument: --chek');
   });
 });
