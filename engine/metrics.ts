@@ -5,6 +5,12 @@
  */
 import { DROP_REASONS, type DropReason } from './server/request.ts';
 
+/** Round to fixed decimals for output, so results are byte-stable across runs. */
+export function round(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
 /** A growable list of latencies, ms. */
 export class LatencyLog {
   private values = new Float64Array(1024);

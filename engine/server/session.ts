@@ -6,7 +6,7 @@ import { Dispatcher } from './dispatcher.ts';
 import type { BatchObserver } from './gpulet.ts';
 import { RequestTracker, type AppSpec } from './tracker.ts';
 import { DROP_REASONS, type DropReason } from './request.ts';
-import type { RequestCounts } from '../metrics.ts';
+import { round, type RequestCounts } from '../metrics.ts';
 import type { Plan } from '../plan.ts';
 import type { Clock, Executor } from '../types.ts';
 
@@ -103,10 +103,6 @@ export class ServingSession {
   }
 }
 
-const round = (x: number, digits = 3): number => {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-};
 const pct = (c: RequestCounts, p: number): number | null => (c.latencies.length === 0 ? null : round(c.latencies.percentile(p)));
 
 /** The run's results, numbers rounded to fixed digits so output is byte-stable. */

@@ -1,0 +1,48 @@
+/**
+ * The scheduler registry: one typed object, one factory per policy (STYLE habit 10).
+ * All variants share the elastic-partitioning code (elastic.ts); they differ only in configuration.
+ */
+import type { Scheduler } from '../plan.ts';
+import type { SchedulerConfig } from './batching.ts';
+import { ElasticScheduler } from './elastic.ts';
+
+/** The artifact's partition set {50, 60, 80, 100} with complements, descending (reference §3). */
+export const GPULET_PARTS = [100, 80, 60, 50, 40, 20] as const;
+
+const base: Omit<SchedulerConfig, 'name'> = {
+  partsPct: GPULET_PARTS,
+  interference: false,
+  greedy: false,
+  timeShareSloCheck: true,
+  latencyRatio: 1.1,
+  maxModels: 3,
+  recheckThreshold: 0.85,
+  provisionP99: true,
+  networkLimit: true,
+};
+
+/** Scheduler configurations by name. */
+export const CONFIGS = {
+  /** Nexus squishy bin packing: whole GPUs, time sharing only; the paper's baseline ran with "No Check". */
+  temporal: { ...base, name: 'temporal', partsPct: [100], timeShareSloCheck: false },
+  /** Greedy best-fit partitioning: smallest adequate partition, no time sharing ("No Check" as the paper's). */
+  greedy: { ...base, name: 'greedy', greedy: true, timeShareSloCheck: false },
+  /** Elastic partitioning, interference ignored (the paper's "glet"). */
+  gpulet: { ...base, name: 'gpulet' },
+  /** Elastic partitioning with the interference predictor (the paper's "glet+int"). */
+  'gpulet-int': { ...base, name: 'gpulet-int', interference: true },
+  /** Exhaustive search over fixed per-GPU layouts, with gpulet-int's rules inside each (§5.2 "ideal"). */
+  ideal: { ...base, name: 'ideal', interference: true },
+} as const satisfies Record<string, SchedulerConfig>;
+
+export type SchedulerName = keyof typeof CONFIGS;
+export const SCHEDULER_NAMES = Object.keys(CONFIGS) as SchedulerName[];
+
+/** Fresh scheduler instances by name. */
+export const SCHEDULERS: Record<SchedulerName, () => Scheduler> = {
+  temporal: () => new ElasticScheduler(CONFIGS.temporal),
+  greedy: () => new ElasticScheduler(CONFIGS.greedy),
+  gpulet: () => new ElasticScheduler(CONFIGS.gpulet),
+  'gpulet-int': () => new ElasticScheduler(CONFIGS['gpulet-int']),
+  ideal: () => new ElasticScheduler(CONFIGS.ideal, { fullSearch: true }),
+};

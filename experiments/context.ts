@@ -1,0 +1,136 @@
+/**
+ * Wiring: the one place that joins engine/ (planning and serving) with sim/ (profiles, workloads,
+ * simulated GPU). Experiments and the CLI call these functions; nothing here keeps global state.
+ */
+import { readFileSync } from 'node:fs';
+import { VirtualClock } from '../engine/clock.ts';
+import { InputError, show } from '../engine/errors.ts';
+import type { Plan, PlanInput, Scheduler } from '../engine/plan.ts';
+import { ServingSession, type RunSummary } from '../engine/server/session.ts';
+import type { BatchObserver } from '../engine/server/gpulet.ts';
+import { CONFIGS, SCHEDULERS, type SchedulerName } from '../engine/schedulers/index.ts';
+import type { InterferencePredictor, LatencyModel, ModelInfo } from '../engine/types.ts';
+import { catalog, resolveModel } from '../sim/profiles/catalog.ts';
+import { defaultProfile, defaultUtilProfile, loadLatencyProfile } from '../sim/profiles/latency.ts';
+import { LinearPredictor, PAPER_RTX2080TI } from '../sim/interference.ts';
+import { NO_INTERFERENCE, SimulatedGpu, type ColocationModel } from '../sim/gpu.ts';
+import { arrivalStreams, loadWorkload, withTotalRate, type Workload } from '../sim/workload.ts';
+
+/** GPU memory per device type, MB (reference §2.1: 11,000 MB for the RTX 2080 Ti). */
+export const GPU_MEMORY_MB: Readonly<Record<string, number>> = { rtx2080ti: 11_000, rtx3080: 10_200 };
+
+/** Profiles and catalog a run uses. */
+export interface Context {
+  latency: LatencyModel;
+  /** Where the latency profile came from: `embedded rtx2080ti` or a file name. */
+  profileSource: string;
+  models: Readonly<Record<string, ModelInfo>>;
+}
+
+/** The embedded RTX 2080 Ti profile, or a user's profile CSV. */
+export function loadContext(opts: { profiles?: string } = {}): Context {
+  const models = Object.fromEntries(catalog().map((m) => [m.name, m]));
+  if (opts.profiles === undefined) return { latency: defaultProfile(), profileSource: 'embedded rtx2080ti', models };
+  let text: string;
+  try {
+    text = readFileSync(opts.profiles, 'utf8');
+  } catch (e) {
+    throw new InputError(`${opts.profiles}: cannot read profile file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return { latency: loadLatencyProfile(text, opts.profiles), profileSource: opts.profiles, models };
+}
+
+/** Resolve `--workload` and apply `--rate` and `--gpus` overrides. */
+export function resolveWorkload(name: string, opts: { rate?: number; gpus?: number } = {}): Workload {
+  let w = loadWorkload(name, resolveModel);
+  if (opts.rate !== undefined) w = withTotalRate(w, opts.rate);
+  if (opts.gpus !== undefined) {
+    if (!Number.isInteger(opts.gpus) || opts.gpus < 1) throw new InputError(`--gpus: expected a whole number >= 1, got ${show(opts.gpus)}`);
+    w = { ...w, numGpus: opts.gpus };
+  }
+  return w;
+}
+
+export function schedulerFor(name: string): Scheduler {
+  if (!Object.hasOwn(SCHEDULERS, name)) {
+    throw new InputError(`--scheduler: expected one of ${Object.keys(SCHEDULERS).join(', ')}, got ${show(name)}`);
+  }
+  return SCHEDULERS[name as SchedulerName]();
+}
+
+/** Check that the profile covers every model of the workload and the workload's GPU type. */
+export function checkCoverage(w: Workload, ctx: Context): void {
+  for (const t of w.tasks) {
+    if (!ctx.latency.has(t.model)) throw new InputError(`${ctx.profileSource}: no latency rows for model ${t.model}, which workload ${w.name} needs`);
+  }
+  if (ctx.latency.gpuType !== w.gpuType)
+    throw new InputError(`workload ${w.name}: gpu ${show(w.gpuType)} but the profile ${ctx.profileSource} is for ${show(ctx.latency.gpuType)}`);
+}
+
+export function planInput(w: Workload, ctx: Context, predictor: InterferencePredictor | null = null): PlanInput {
+  return {
+    demands: w.tasks,
+    numGpus: w.numGpus,
+    gpuType: w.gpuType,
+    gpuMemoryMb: GPU_MEMORY_MB[w.gpuType] ?? GPU_MEMORY_MB.rtx2080ti,
+    latency: ctx.latency,
+    models: ctx.models,
+    predictor,
+  };
+}
+
+export function planWorkload(w: Workload, schedulerName: string, ctx: Context): Plan {
+  checkCoverage(w, ctx);
+  const scheduler = schedulerFor(schedulerName);
+  return scheduler.plan(planInput(w, ctx, predictorFor(schedulerName)));
+}
+
+/** The predictor a scheduler variant plans with (null: interference ignored). */
+export function predictorFor(schedulerName: string): InterferencePredictor | null {
+  if (!CONFIGS[schedulerName as SchedulerName]?.interference) return null;
+  return new LinearPredictor('paper', defaultUtilProfile(), PAPER_RTX2080TI);
+}
+
+export interface SimulateOptions {
+  seed: number;
+  durationS: number;
+  /** Log-normal jitter CV on batch latency. @default 0.02 */
+  jitterCv?: number;
+  colocation?: ColocationModel;
+  observer?: BatchObserver | null;
+  /** Called after each simulated second with the simulated time, s. */
+  onProgress?: (simulatedS: number) => void;
+}
+
+export interface SimulateResult extends RunSummary {
+  interference: string;
+  events: number;
+}
+
+/** Serve `plan` on the simulated GPU under `w`'s arrivals for `durationS`, then drain. */
+export function simulatePlan(w: Workload, plan: Plan, ctx: Context, opts: SimulateOptions): SimulateResult {
+  const clock = new VirtualClock();
+  const colocation = opts.colocation ?? NO_INTERFERENCE;
+  const gpu = new SimulatedGpu({ clock, latency: ctx.latency, seed: opts.seed, jitterCv: opts.jitterCv, colocation });
+  const untilMs = opts.durationS * 1000;
+  const session = new ServingSession({
+    clock,
+    executor: gpu,
+    plan,
+    tasks: w.tasks,
+    app: w.app,
+    streams: arrivalStreams(w, opts.seed),
+    untilMs,
+    observer: opts.observer ?? null,
+  });
+  session.start();
+  if (opts.onProgress) {
+    // Run second by second only to report progress; the event order is the same either way.
+    for (let s = 1; s * 1000 < untilMs; s++) {
+      clock.run(s * 1000);
+      opts.onProgress(s);
+    }
+  }
+  clock.run();
+  return { ...session.finish(opts.durationS), interference: colocation.name, events: clock.numEvents };
+}
