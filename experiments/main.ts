@@ -5,7 +5,7 @@
  */
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { InputError } from '../engine/errors.ts';
-import { commands, type Io } from './commands.ts';
+import { commands, type Io } from './commands/index.ts';
 
 const processIo: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 

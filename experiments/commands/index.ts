@@ -1,0 +1,14 @@
+/**
+ * The CLI's commands, in --help order. Each command is one file in this folder exporting a
+ * `Command`; add a new one here.
+ */
+import type { CommandModule } from 'yargs';
+import type { Common, Io } from './common.ts';
+import { schedule } from './schedule.ts';
+import { simulate } from './simulate.ts';
+
+export type { Io } from './common.ts';
+
+export function commands(io: Io): CommandModule<Common, any>[] {
+  return [schedule, simulate].map((c) => c(io));
+}

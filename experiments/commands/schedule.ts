@@ -1,0 +1,56 @@
+/** `gpulet schedule`: plan gpulets for a workload and print the plan. */
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { gpusUsed, type Plan } from '../../engine/plan.ts';
+import { loadContext, planWorkload, resolveWorkload } from '../context.ts';
+import { fmt, table } from '../format.ts';
+import { totalRate } from '../../sim/workload.ts';
+import { print, workloadOptions, type Command, type WorkloadArgs } from './common.ts';
+
+/** The `schedule` JSON document (DESIGN.md). */
+export function planJson(plan: Plan) {
+  return {
+    scheduler: plan.scheduler,
+    feasible: plan.feasible,
+    ...(plan.reason !== undefined ? { reason: plan.reason } : {}),
+    gpus_used: gpusUsed(plan),
+    gpus: plan.gpus.map((g) => ({
+      gpu: g.gpu,
+      type: g.type,
+      gpulets: g.gpulets.map((l) => ({
+        partition: l.partitionPct,
+        duty_cycle_ms: Number(l.dutyCycleMs.toFixed(3)),
+        models: l.models.map((a) => ({
+          model: a.model,
+          ...(a.task !== a.model ? { task: a.task } : {}),
+          batch: a.batch,
+          rate: Number(a.rateRps.toFixed(3)),
+          latency_ms: Number(a.latencyMs.toFixed(3)),
+        })),
+      })),
+    })),
+    shortfalls: plan.shortfalls.map((s) => ({ task: s.task, shortfall_rps: Number(s.shortfallRps.toFixed(3)) })),
+  };
+}
+
+function planTable(plan: Plan): string {
+  const rows: Array<Array<string | number>> = [];
+  for (const g of plan.gpus)
+    g.gpulets.forEach((l, i) => {
+      for (const a of l.models) rows.push([`${g.gpu}.${i}`, l.partitionPct, l.dutyCycleMs, a.task, a.batch, a.rateRps, a.latencyMs]);
+    });
+  const head = `${plan.scheduler}: ${plan.feasible ? 'feasible' : `INFEASIBLE (${plan.reason ?? 'no reason given'})`}, ${gpusUsed(plan)} GPU(s) used`;
+  const short = plan.shortfalls.map((s) => `  shortfall accepted by the 0.85 re-check: ${s.task} ${fmt(s.shortfallRps)} req/s`).join('\n');
+  return [head, table(['gpulet', 'size %', 'duty ms', 'task', 'batch', 'rate rps', 'latency ms'], rows), short].filter((s) => s !== '').join('\n');
+}
+
+export const schedule: Command<WorkloadArgs> = (io) => ({
+  command: 'schedule',
+  describe: 'Plan gpulets for a workload and print the plan',
+  builder: (y: Argv) => workloadOptions(y) as unknown as Argv<WorkloadArgs>,
+  handler: (a: ArgumentsCamelCase<WorkloadArgs>) => {
+    const ctx = loadContext({ profiles: a.profiles });
+    const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus });
+    const plan = planWorkload(w, a.scheduler, ctx);
+    print(io, a.format, { workload: w.name, rate_rps: totalRate(w), ...planJson(plan) }, () => planTable(plan));
+  },
+});
