@@ -11,9 +11,10 @@ import type { BatchObserver } from '../engine/server/gpulet.ts';
 import { CONFIGS, SCHEDULERS, type SchedulerName } from '../engine/schedulers/index.ts';
 import type { InterferencePredictor, LatencyModel, ModelInfo } from '../engine/types.ts';
 import { catalog, resolveModel } from '../sim/profiles/catalog.ts';
-import { defaultProfile, defaultUtilProfile, loadLatencyProfile } from '../sim/profiles/latency.ts';
-import { LinearPredictor, PAPER_RTX2080TI } from '../sim/interference.ts';
-import { NO_INTERFERENCE, SimulatedGpu, type ColocationModel } from '../sim/gpu.ts';
+import { defaultProfile, loadLatencyProfile } from '../sim/profiles/latency.ts';
+import { DEFAULT_PREDICTOR, predictorByName } from '../sim/predictors.ts';
+import { SimulatedGpu, type ColocationModel } from '../sim/gpu.ts';
+import { DEFAULT_COLOCATION, colocationModel } from '../sim/colocation.ts';
 import { arrivalStreams, loadWorkload, withTotalRate, type Workload } from '../sim/workload.ts';
 
 /** GPU memory per device type, MB (reference §2.1: 11,000 MB for the RTX 2080 Ti). */
@@ -63,7 +64,7 @@ export function checkCoverage(w: Workload, ctx: Context): void {
   for (const t of w.tasks) {
     if (!ctx.latency.has(t.model)) throw new InputError(`${ctx.profileSource}: no latency rows for model ${t.model}, which workload ${w.name} needs`);
   }
-  if (ctx.latency.gpuType !== w.gpuType)
+  if (w.gpuType !== null && ctx.latency.gpuType !== w.gpuType)
     throw new InputError(`workload ${w.name}: gpu ${show(w.gpuType)} but the profile ${ctx.profileSource} is for ${show(ctx.latency.gpuType)}`);
 }
 
@@ -71,24 +72,24 @@ export function planInput(w: Workload, ctx: Context, predictor: InterferencePred
   return {
     demands: w.tasks,
     numGpus: w.numGpus,
-    gpuType: w.gpuType,
-    gpuMemoryMb: GPU_MEMORY_MB[w.gpuType] ?? GPU_MEMORY_MB.rtx2080ti,
+    gpuType: ctx.latency.gpuType,
+    gpuMemoryMb: GPU_MEMORY_MB[ctx.latency.gpuType] ?? GPU_MEMORY_MB.rtx2080ti,
     latency: ctx.latency,
     models: ctx.models,
     predictor,
   };
 }
 
-export function planWorkload(w: Workload, schedulerName: string, ctx: Context): Plan {
+export function planWorkload(w: Workload, schedulerName: string, ctx: Context, opts: { predictor?: string } = {}): Plan {
   checkCoverage(w, ctx);
   const scheduler = schedulerFor(schedulerName);
-  return scheduler.plan(planInput(w, ctx, predictorFor(schedulerName)));
+  return scheduler.plan(planInput(w, ctx, predictorFor(schedulerName, opts.predictor)));
 }
 
-/** The predictor a scheduler variant plans with (null: interference ignored). */
-export function predictorFor(schedulerName: string): InterferencePredictor | null {
-  if (!CONFIGS[schedulerName as SchedulerName]?.interference) return null;
-  return new LinearPredictor('paper', defaultUtilProfile(), PAPER_RTX2080TI);
+/** The predictor a scheduler variant plans with (null: the variant ignores interference). */
+export function predictorFor(schedulerName: string, predictorName = DEFAULT_PREDICTOR): InterferencePredictor | null {
+  const p = predictorByName(predictorName); // validate the name even when unused
+  return CONFIGS[schedulerName as SchedulerName]?.interference ? p : null;
 }
 
 export interface SimulateOptions {
@@ -110,7 +111,7 @@ export interface SimulateResult extends RunSummary {
 /** Serve `plan` on the simulated GPU under `w`'s arrivals for `durationS`, then drain. */
 export function simulatePlan(w: Workload, plan: Plan, ctx: Context, opts: SimulateOptions): SimulateResult {
   const clock = new VirtualClock();
-  const colocation = opts.colocation ?? NO_INTERFERENCE;
+  const colocation = opts.colocation ?? colocationModel(DEFAULT_COLOCATION);
   const gpu = new SimulatedGpu({ clock, latency: ctx.latency, seed: opts.seed, jitterCv: opts.jitterCv, colocation });
   const untilMs = opts.durationS * 1000;
   const session = new ServingSession({

@@ -24,7 +24,8 @@ export interface Workload {
   readonly appRateRps: number;
   /** GPUs available. @default 4 (the paper's two servers with two RTX 2080 Ti each) */
   readonly numGpus: number;
-  readonly gpuType: string;
+  /** GPU type the workload asks for; null: whatever the latency profile describes. */
+  readonly gpuType: string | null;
   readonly arrival: ArrivalProcess;
 }
 
@@ -32,7 +33,6 @@ export interface Workload {
 export type ModelResolver = (nameOrAlias: string, where: string) => ModelInfo;
 
 export const DEFAULT_GPUS = 4;
-export const DEFAULT_GPU_TYPE = 'rtx2080ti';
 
 interface BuiltinSpec {
   /** Default total rate (req/s, or app req/s), a load every scheduler here serves. */
@@ -80,7 +80,7 @@ export const BUILTIN_WORKLOADS: Readonly<Record<string, BuiltinSpec>> = {
 export function builtinWorkload(name: string, resolve: ModelResolver): Workload {
   const spec = BUILTIN_WORKLOADS[name];
   if (spec === undefined) throw new InputError(`unknown workload ${show(name)}: expected one of ${Object.keys(BUILTIN_WORKLOADS).join(', ')} or a JSON file`);
-  const base = { name, numGpus: DEFAULT_GPUS, gpuType: DEFAULT_GPU_TYPE, arrival: { process: 'poisson' } as const };
+  const base = { name, numGpus: DEFAULT_GPUS, gpuType: null, arrival: { process: 'poisson' } as const };
   if (spec.app) {
     const rate = spec.defaultRateRps;
     for (const t of spec.app.tasks) resolve(t.model, `workload ${name}`);
@@ -180,7 +180,7 @@ export function parseWorkload(text: string, file: string, resolve: ModelResolver
       throw new InputError(`${file}: field gpus: expected a whole number of GPUs from 1 to 100000, got ${show(o.gpus)}`);
     numGpus = o.gpus;
   }
-  let gpuType = DEFAULT_GPU_TYPE;
+  let gpuType: string | null = null;
   if (o.gpu !== undefined) {
     if (typeof o.gpu !== 'string' || o.gpu.length === 0) throw new InputError(`${file}: field gpu: expected a GPU type name, got ${show(o.gpu)}`);
     gpuType = o.gpu;

@@ -9,6 +9,7 @@
  * - p_eff: the knee of saturate throughput against gpulet size; p_req: the smallest size that still
  *   serves a residue rate; a model's rate split into saturate gpulets of size p_eff and one residue.
  */
+import { InputError } from '../errors.ts';
 import type { InterferencePredictor, LatencyModel } from '../types.ts';
 import { MAX_BATCH, TRP_SLACK, emptyNode, sameNode, type Node, type SchedTask, type State } from './state.ts';
 
@@ -48,6 +49,8 @@ export interface SatEntry {
 export class SchedContext {
   /** Whether the current run may split whole GPUs and merge them back (false in full search). */
   repartition = true;
+  /** Gpulet sizes in use, descending: the configured ones the latency profile covers. */
+  readonly parts: readonly number[];
   private readonly satTables = new Map<string, SatEntry[]>();
 
   constructor(
@@ -56,10 +59,14 @@ export class SchedContext {
     readonly predictor: InterferencePredictor | null,
     readonly memoryMb: (model: string) => number,
     readonly inputBytes: (model: string) => number,
-  ) {}
+  ) {
+    // A profile measured at fewer partitions (e.g. CPU core shares {50, 100}) restricts the sizes.
+    this.parts = config.partsPct.filter((p) => latency.partitionsPct.includes(p));
+    if (this.parts.length === 0) throw new InputError(`profile ${latency.gpuType} covers none of the partitions ${config.partsPct.join(', ')}`);
+  }
 
   get usePart(): boolean {
-    return this.config.partsPct.length > 1 || this.config.partsPct[0] !== 100;
+    return this.parts.length > 1 || this.parts[0] !== 100;
   }
 
   /** L_est without interference at size p, ms. */
@@ -122,7 +129,7 @@ export class SchedContext {
     const key = `${task.model}@${task.sloMs}`;
     let table = this.satTables.get(key);
     if (table === undefined) {
-      table = this.config.partsPct.map((sizePct) => {
+      table = this.parts.map((sizePct) => {
         const node = emptyNode(-1, sizePct);
         const batch = Math.max(1, this.maxBatch(task, node, null, 1, false, false).batch);
         return { sizePct, batch, throughput: (batch * 1000) / this.est(task.model, batch, sizePct) };
@@ -144,7 +151,7 @@ export class SchedContext {
    * that gain under 5 %; the smallest size when none qualifies. Never 100 unless 100 is the only size.
    */
   effectivePart(task: { model: string; sloMs: number }): number {
-    const parts = this.config.partsPct;
+    const parts = this.parts;
     const n = parts.length;
     if (n === 1) return parts[0];
     let bestGain = 0;
@@ -170,7 +177,7 @@ export class SchedContext {
    * Returns size 0 when no batch works.
    */
   minPart(task: { model: string; sloMs: number }, capPct: number, rate: number): { sizePct: number; batch: number; rate: number } {
-    const parts = this.config.partsPct;
+    const parts = this.parts;
     const cap = Math.min(parts[0], capPct);
     const r = this.maxBatch(task, emptyNode(-1, cap), null, rate, true, false);
     if (r.batch === 0) return { sizePct: 0, batch: 0, rate: r.rate };
@@ -229,7 +236,7 @@ export class SchedContext {
   private estimateGreedy(task: SchedTask, rate: number): Node[] {
     const out: Node[] = [];
     if (rate <= TRP_SLACK) return out;
-    const ascending = [...this.config.partsPct].sort((a, b) => a - b);
+    const ascending = [...this.parts].sort((a, b) => a - b);
     let r = rate;
     while (r > 0) {
       let chosen = ascending[0];

@@ -6,6 +6,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { InputError, show } from '../../engine/errors.ts';
 import { SCHEDULER_NAMES } from '../../engine/schedulers/index.ts';
 import { BUILTIN_WORKLOADS } from '../../sim/workload.ts';
+import { DEFAULT_PREDICTOR, PREDICTORS } from '../../sim/predictors.ts';
 
 /** Where a command writes: stdout for results, stderr for progress and logs. */
 export interface Io {
@@ -27,6 +28,7 @@ export interface WorkloadArgs extends Common {
   rate?: number;
   gpus?: number;
   profiles?: string;
+  predictor: string;
 }
 
 const WORKLOAD_HELP = `Built-in name (${Object.keys(BUILTIN_WORKLOADS).join(', ')}) or a JSON file {"models": [{"model", "rate", "slo_ms"?}], "gpus"?, "gpu"?, "arrival"?}`;
@@ -38,7 +40,8 @@ export function workloadOptions<T>(y: Argv<T>) {
     .option('scheduler', { alias: 's', type: 'string', default: 'gpulet-int', describe: `One of ${SCHEDULER_NAMES.join(', ')}` })
     .option('rate', { alias: 'r', type: 'number', describe: "Total rate, req/s (application requests/s for game and traffic); default: the workload's own" })
     .option('gpus', { alias: 'g', type: 'number', describe: "GPUs available (default: the workload's, 4 for built-ins)" })
-    .option('profiles', { type: 'string', describe: 'Latency profile CSV (model,gpu,partition,batch,latency_ms); default: the embedded RTX 2080 Ti set' });
+    .option('profiles', { type: 'string', describe: 'Latency profile CSV (model,gpu,partition,batch,latency_ms); default: the embedded RTX 2080 Ti set' })
+    .option('predictor', { type: 'string', default: DEFAULT_PREDICTOR, describe: `Interference predictor gpulet-int and ideal plan with: ${Object.keys(PREDICTORS).join(', ')}` });
 }
 
 /** Print a JSON document or a text rendering. */

@@ -6,9 +6,10 @@ import type { CommandModule } from 'yargs';
 import type { Common, Io } from './common.ts';
 import { schedule } from './schedule.ts';
 import { simulate } from './simulate.ts';
+import { experiment } from './experiment.ts';
 
 export type { Io } from './common.ts';
 
 export function commands(io: Io): CommandModule<Common, any>[] {
-  return [schedule, simulate].map((c) => c(io));
+  return [schedule, simulate, experiment].map((c) => c(io));
 }

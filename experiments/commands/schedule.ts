@@ -50,7 +50,7 @@ export const schedule: Command<WorkloadArgs> = (io) => ({
   handler: (a: ArgumentsCamelCase<WorkloadArgs>) => {
     const ctx = loadContext({ profiles: a.profiles });
     const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus });
-    const plan = planWorkload(w, a.scheduler, ctx);
+    const plan = planWorkload(w, a.scheduler, ctx, { predictor: a.predictor });
     print(io, a.format, { workload: w.name, rate_rps: totalRate(w), ...planJson(plan) }, () => planTable(plan));
   },
 });

@@ -5,12 +5,14 @@ import { loadContext, planWorkload, resolveWorkload, simulatePlan } from '../con
 import { fmt, table } from '../format.ts';
 import { progress } from '../progress.ts';
 import { totalRate } from '../../sim/workload.ts';
+import { COLOCATION_MODELS, DEFAULT_COLOCATION, colocationModel } from '../../sim/colocation.ts';
 import { checkNonNegative, checkPositive, print, workloadOptions, type Command, type WorkloadArgs } from './common.ts';
 
 interface SimArgs extends WorkloadArgs {
   duration: number;
   seed: number;
   jitter: number;
+  interference: string;
 }
 
 export const simulate: Command<SimArgs> = (io) => ({
@@ -20,15 +22,16 @@ export const simulate: Command<SimArgs> = (io) => ({
     workloadOptions(y)
       .option('duration', { alias: 'd', type: 'number', default: 20, describe: 'Seconds of arrivals (queues then drain)' })
       .option('seed', { type: 'number', default: 1, describe: 'Run seed: same seed, same inputs, same output' })
-      .option('jitter', { type: 'number', default: 0.02, describe: 'Coefficient of variation of batch-latency jitter' }) as unknown as Argv<SimArgs>,
+      .option('jitter', { type: 'number', default: 0.02, describe: 'Coefficient of variation of batch-latency jitter' })
+      .option('interference', { type: 'string', default: DEFAULT_COLOCATION, describe: `Co-location slowdown the simulated GPUs apply: ${Object.keys(COLOCATION_MODELS).join(', ')}` }) as unknown as Argv<SimArgs>,
   handler: (a: ArgumentsCamelCase<SimArgs>) => {
     const ctx = loadContext({ profiles: a.profiles });
     const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus });
     checkPositive('--duration', a.duration);
     checkNonNegative('--jitter', a.jitter);
-    const plan = planWorkload(w, a.scheduler, ctx);
+    const plan = planWorkload(w, a.scheduler, ctx, { predictor: a.predictor });
     const bar = progress('simulating', Math.ceil(a.duration), { unit: 's', quiet: a.duration < 5 });
-    const res = simulatePlan(w, plan, ctx, { seed: a.seed, durationS: a.duration, jitterCv: a.jitter, onProgress: (s) => bar.update(s) });
+    const res = simulatePlan(w, plan, ctx, { seed: a.seed, durationS: a.duration, jitterCv: a.jitter, colocation: colocationModel(a.interference), onProgress: (s) => bar.update(s) });
     bar.stop();
     const doc = {
       workload: w.name,
