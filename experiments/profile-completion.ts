@@ -85,6 +85,12 @@ export function defaultInputs(): CompletionInputs {
   };
 }
 
+/**
+ * Kernel launches per forward pass of the launch-bound models: LeNet-5 as in PyTorch's MNIST example
+ * (conv, relu, max-pool twice; three linear layers with two relus; log-softmax) is 12 kernels.
+ */
+const LAUNCH_BOUND_KERNELS: Readonly<Record<string, number>> = { lenet: 12 };
+
 interface Known extends TrainingModel {
   readonly model: CatalogModel;
   readonly anchorMs: number;
@@ -96,11 +102,21 @@ export function run(inputs: CompletionInputs = defaultInputs()): CompletionResul
     smFrac: smEnvelope(SHAPE_BATCHES.map((b) => inputs.util.util(m.name, b).smPct)),
     kernelMs32: inputs.util.kernelMs(m.name, MAX_BATCH),
   });
-  const anchorMs = (m: CatalogModel) => sloAnchorMs(m.sloMs, rawOverhead32Ms(m, inputs.overheadTables));
+  const sloAnchor = (m: CatalogModel) => sloAnchorMs(m.sloMs, rawOverhead32Ms(m, inputs.overheadTables));
   const known: Known[] = inputs.catalog
     .filter((m) => inputs.fig3.some((r) => r.model === m.name))
-    .map((m) => ({ model: m, anchorMs: anchorMs(m), features: features(m), surface: { partitionsPct: PROFILE_PARTITIONS, latencyMs: fig3Surface(inputs.fig3, m.name) } }));
+    .map((m) => ({ model: m, anchorMs: sloAnchor(m), features: features(m), surface: { partitionsPct: PROFILE_PARTITIONS, latencyMs: fig3Surface(inputs.fig3, m.name) } }));
   const constants = fitConstants(known);
+  // A launch-bound model (mean kernel shorter than one launch, so the floor is its whole latency)
+  // gets its scale from its kernel count instead of its SLO: its SLO is set by the serving system's
+  // fixed per-request costs, not by GPU time (LeNet's 5 ms SLO would otherwise mean a flat 2.5 ms,
+  // 10x what 12 tiny kernels take, and make every LeNet plan infeasible).
+  const anchorMs = (m: CatalogModel) => {
+    const kernels = LAUNCH_BOUND_KERNELS[m.name];
+    const k32 = inputs.util.kernelMs(m.name, MAX_BATCH);
+    if (kernels !== undefined && floorShareOf(constants.launchCostMs, k32) >= 1) return kernels * (constants.launchCostMs + k32);
+    return sloAnchor(m);
+  };
 
   const latencyRows: LatencyOutRow[] = [];
   for (const m of inputs.catalog) {

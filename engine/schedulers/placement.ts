@@ -152,6 +152,9 @@ export function adjustSatNode(ctx: SchedContext, state: State, node: Node, credi
   let l = ctx.estOn(t.model, t.batch, node, state);
   const old = t.throughput;
   if (2 * l < t.sloMs) {
+    // DEVIATION: the artifact lowers the throughput to b / L but keeps the old (shorter) duty
+    // cycle; we move the duty cycle with it so a gpulet's summed latency never exceeds its duty.
+    node.dutyMs = l;
     t.throughput = (t.batch * 1000) / l;
     if (credit) credit.additionalRate += Math.max(0, Math.trunc(old - t.throughput));
     return true;
@@ -313,8 +316,10 @@ export function readjust(ctx: SchedContext, state: State, task: SchedTask, given
       const r = ctx.maxBatch(task, nd, state, task.rate, true, true);
       task.rate = r.rate;
       if (r.batch === 0) return false;
-      // As coded: duty = b / r with no floor at the latency, so occupancy may exceed 1.
-      nd.dutyMs = (r.batch * 1000) / task.rate;
+      // DEVIATION: the artifact sets duty = b / r with no floor at the batch latency, so such a
+      // gpulet can claim more throughput than it can run (occupancy > 1). We floor the duty cycle
+      // at the latency, as its own estimateTrp does; the unserved rest goes to the next gpulet.
+      nd.dutyMs = Math.max((r.batch * 1000) / task.rate, ctx.estOn(task.model, r.batch, nd, state));
       const rt = copyOf(task, task.rate, r.batch, (1000 * r.batch) / nd.dutyMs);
       if (!fitBandwidth(ctx, state, rt, nd.gpu)) return false;
       nd.occupancy = ctx.estOn(task.model, rt.batch, nd, state) / nd.dutyMs;
@@ -371,7 +376,7 @@ export function mergeResidue(ctx: SchedContext, state: State, task: SchedTask): 
       const m = ctx.maxBatch(task, node, state, r, true, true);
       r = m.rate;
       if (m.batch === 0) continue;
-      node.dutyMs = (m.batch * 1000) / r;
+      node.dutyMs = Math.max((m.batch * 1000) / r, ctx.estOn(task.model, m.batch, node, state)); // DEVIATION: floored, as in readjust
       node.occupancy = ctx.estOn(task.model, m.batch, node, state) / node.dutyMs;
       const throughput = (m.batch * 1000) / node.dutyMs;
       node.tasks.push(copyOf(task, Math.trunc(throughput), m.batch, throughput));

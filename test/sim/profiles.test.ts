@@ -201,7 +201,16 @@ describe('defaultProfile (embedded RTX 2080 Ti)', () => {
     const p = defaultProfile();
     expect(p.latencyMs('densenet161', 32, 100)).toBeCloseTo(202 / 2 - 10.9889, 3);
     expect(p.latencyMs('bert', 32, 100)).toBeCloseTo(22 / 2, 3);
-    expect(p.latencyMs('lenet', 32, 100)).toBeCloseTo(5 / 2 - 0.031334, 3);
+  });
+
+  it('LeNet, launch-bound, is scaled by its 12 kernels x (launch cost + mean kernel time), not by its SLO', () => {
+    const p = defaultProfile();
+    const u = defaultUtilProfile();
+    const tau = run().constants.launchCostMs;
+    expect(p.latencyMs('lenet', 32, 100)).toBeCloseTo(12 * (tau + u.kernelMs('lenet', 32)), 3);
+    // Far below the 2.5 ms its SLO would imply, and flat over batch at the full GPU.
+    expect(p.latencyMs('lenet', 1, 100)).toBeCloseTo(p.latencyMs('lenet', 32, 100), 3);
+    expect(p.latencyMs('lenet', 32, 100)).toBeLessThan(0.5);
   });
 });
 
