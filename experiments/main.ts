@@ -11,21 +11,22 @@ const processIo: Io = { out: (s) => process.stdout.write(s), err: (s) => process
 
 /** Run the CLI on `argv` (without node and script); returns the exit code. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  let failure: string | null = null;
   const parser: Argv = yargs(argv)
     .scriptName('gpulet')
     .usage('$0 <command> [options]\n\nServe heterogeneous ML models on GPU partitions (gpulets), simulated or real.')
     .option('format', { choices: ['table', 'json'] as const, default: 'table', describe: 'Output: a readable table, or one JSON document on stdout' })
     .strict()
+    .strictOptions()
     .demandCommand(1, 'Name a command (see --help).')
     .recommendCommands()
     .help()
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns || 110))
     .exitProcess(false)
+    // Throwing stops yargs before any handler runs; returning would let the command go on.
     .fail((msg, err) => {
       if (err) throw err;
-      failure = msg;
+      throw new InputError(msg);
     });
   for (const c of commands(io)) parser.command(c as CommandModule);
   try {
@@ -36,10 +37,6 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       return 2;
     }
     throw e;
-  }
-  if (failure !== null) {
-    io.err(`gpulet: ${failure}\n`);
-    return 2;
   }
   return 0;
 }
