@@ -1,0 +1,137 @@
+/**
+ * `npm run bench [-- NAME_FILTER] [-- --format json]`: speed and memory on this machine, printed as
+ * figures and ratios against targets. Never asserted in tests (shared, noisy machines).
+ */
+import { VirtualClock } from '../engine/clock.ts';
+import { ServingSession } from '../engine/server/session.ts';
+import { SCHEDULERS, type SchedulerName } from '../engine/schedulers/index.ts';
+import type { Demand } from '../engine/plan.ts';
+import { SimulatedGpu } from '../sim/gpu.ts';
+import { streamRng } from '../sim/rng.ts';
+import { arrivalStreams, type Workload } from '../sim/workload.ts';
+import { loadContext, planInput, planWorkload, resolveWorkload, type Context } from './context.ts';
+import { fmt, table } from './format.ts';
+
+interface Figure {
+  key: string;
+  value: number;
+  unit: string;
+  /** Target and whether larger is better. */
+  target?: { value: number; higherIsBetter: boolean };
+  note: string;
+}
+
+type Bench = (ctx: Context) => Figure[];
+
+/** Median of `n` timed runs of `fn`, ms. */
+function timeMs(n: number, fn: () => void): number {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(n / 2)];
+}
+
+/** Build a session for `w` served by scheduler `s` on the simulated GPU; returns it unstarted. */
+function makeRun(w: Workload, s: SchedulerName, ctx: Context, seed: number, durationS: number, planFor: Workload = w) {
+  const plan = planWorkload(planFor, s, ctx);
+  const clock = new VirtualClock();
+  const gpu = new SimulatedGpu({ clock, latency: ctx.latency, seed });
+  const session = new ServingSession({ clock, executor: gpu, plan, tasks: w.tasks, app: w.app, streams: arrivalStreams(w, seed), untilMs: durationS * 1000 });
+  return { clock, session, plan };
+}
+
+const engine: Bench = (ctx) => {
+  // 60 s of scen3 at 1,600 req/s (about gpulet-int's capacity on 4 GPUs), best of 7.
+  const w = resolveWorkload('scen3', { rate: 1600 });
+  let best = { ms: Infinity, events: 0, requests: 0 };
+  for (let i = 0; i < 7; i++) {
+    const { clock, session } = makeRun(w, 'gpulet-int', ctx, i + 1, 60);
+    session.start();
+    const t0 = performance.now();
+    clock.run();
+    const ms = performance.now() - t0;
+    const out = session.finish(60);
+    if (ms < best.ms) best = { ms, events: clock.numEvents, requests: out.requests.arrived };
+  }
+  return [
+    { key: 'events_per_s', value: best.events / (best.ms / 1000), unit: 'events/s', target: { value: 3e6, higherIsBetter: true }, note: `scen3 1,600 req/s, 60 s simulated: ${best.events} events in ${fmt(best.ms)} ms` },
+    { key: 'sim_requests_per_s', value: best.requests / (best.ms / 1000), unit: 'requests/s', note: `${best.requests} requests simulated` },
+  ];
+};
+
+const memory: Bench = (ctx) => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return [{ key: 'bytes_per_request', value: NaN, unit: 'B', note: 'run with node --expose-gc (npm run bench does)' }];
+  // A plan for 1,600 req/s under 200,000 req/s of arrivals: queues fill up to their SLO bound
+  // (tens of thousands of requests); measure heap per queued request.
+  const w = resolveWorkload('scen3', { rate: 200_000 });
+  const { clock, session } = makeRun(w, 'gpulet-int', ctx, 1, 3, resolveWorkload('scen3', { rate: 1600 }));
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  session.start();
+  clock.run(2_000);
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  const inFlight = session.dispatcher.numQueued;
+  clock.run();
+  session.finish(3);
+  return [{ key: 'bytes_per_request', value: (after - before) / inFlight, unit: 'B', target: { value: 1000, higherIsBetter: false }, note: `heap growth / ${inFlight} requests queued at t = 2 s, 125x overload` }];
+};
+
+/** A mix of `n` tasks drawn from the 9 profiled models with rates from 20 to 400 req/s. */
+function mix(n: number, ctx: Context): Demand[] {
+  const rng = streamRng(42, 'bench-mix');
+  const models = Object.values(ctx.models);
+  return Array.from({ length: n }, (_, i) => {
+    const m = models[Math.floor(rng() * models.length)];
+    return { task: `${m.name}#${i}`, model: m.name, rateRps: 20 + Math.floor(rng() * 380), sloMs: m.sloMs };
+  });
+}
+
+const scheduling: Bench = (ctx) => {
+  const out: Figure[] = [];
+  const w = resolveWorkload('scen3', { rate: 1800 });
+  for (const s of ['temporal', 'gpulet', 'gpulet-int'] as const) {
+    const ms = timeMs(9, () => planWorkload(w, s, ctx));
+    out.push({ key: `schedule_scen3_${s.replace('-', '_')}_ms`, value: ms, unit: 'ms', note: `scen3 at 1,800 req/s on 4 GPUs, autoscaled, median of 9` });
+  }
+  for (const [gpus, n] of [[4, 100], [64, 100]] as const) {
+    const demands = mix(n, ctx);
+    const input = { ...planInput(resolveWorkload('scen3'), ctx), demands, numGpus: gpus };
+    const sched = SCHEDULERS['gpulet']();
+    const ms = timeMs(3, () => sched.plan({ ...input }));
+    out.push({ key: `schedule_${gpus}_gpus_ms`, value: ms, unit: 'ms', note: `${n} tasks, gpulet, fixed ${gpus} GPUs` });
+  }
+  return out;
+};
+
+const BENCHES: Record<string, Bench> = { engine, memory, scheduling };
+
+async function main(argv: string[]): Promise<void> {
+  const json = argv.includes('--format') && argv[argv.indexOf('--format') + 1] === 'json';
+  const filter = argv.find((a, i) => !a.startsWith('--') && argv[i - 1] !== '--format');
+  const ctx = loadContext();
+  const figures: Figure[] = [];
+  for (const [name, bench] of Object.entries(BENCHES)) {
+    if (filter !== undefined && !name.includes(filter)) continue;
+    if (!json) process.stderr.write(`bench ${name}...\n`);
+    figures.push(...bench(ctx));
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify(Object.fromEntries(figures.map((f) => [f.key, Number(f.value.toPrecision(4))])), null, 2)}\n`);
+    return;
+  }
+  const rows = figures.map((f) => {
+    const ratio = f.target ? (f.target.higherIsBetter ? f.value / f.target.value : f.target.value / f.value) : null;
+    return [f.key, fmt(f.value, 1), f.unit, f.target ? fmt(f.target.value, 1) : '-', ratio === null ? '-' : `${fmt(ratio, 2)}x${ratio >= 1 ? '' : ' (MISSED)'}`, f.note];
+  });
+  process.stdout.write(`${table(['figure', 'value', 'unit', 'target', 'vs target', 'how'], rows)}\n`);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});
