@@ -396,6 +396,20 @@ export function mergeResidue(ctx: SchedContext, state: State, task: SchedTask): 
 }
 
 /**
+ * The batch a task already on a gpulet needs at the new, shorter duty cycle `d`.
+ *
+ * DEVIATION: the artifact uses trunc(d x stored rate / 1000), where the stored rate is the task's
+ * whole remaining demand when it was placed (not its share here), truncated. At low rates that
+ * silently halves a task's planned throughput (e.g. 68 req/s at d = 29 ms: trunc(1.97) = 1 batch,
+ * 34.5 req/s) while the plan is still called feasible, and without interference nothing re-checks
+ * it. We keep the task's planned throughput: ceil(d x throughput / 1000), clamped to [1, 32] (the
+ * artifact also asserts on batches above 32 here); the gpulet-wide checks then decide.
+ */
+function coResidentBatch(d: number, t: TaskCopy): number {
+  return Math.min(32, Math.max(1, Math.ceil((d * t.throughput) / 1000 - 1e-9)));
+}
+
+/**
  * allocateTimeShare (Nexus-style temporal sharing), the last resort: add the task to a gpulet with
  * spare occupancy and fewer than 3 tasks, at a duty cycle d <= the gpulet's, such that the new
  * task meets d + L < SLO and the gpulet's summed latency fits in d (and, unless the paper
@@ -431,8 +445,7 @@ export function allocateTimeShare(ctx: SchedContext, state: State, task: SchedTa
       let sum = ln;
       const slos = [task.sloMs];
       for (const t of node.tasks) {
-        // DEVIATION: clamped to 32 (the artifact asserts on a larger batch here).
-        const bt = Math.min(32, Math.max(1, Math.trunc(d / (1000 / t.rate))));
+        const bt = coResidentBatch(d, t);
         sum += ctx.estOn(t.model, bt, node, state);
         slos.push(t.sloMs);
       }
@@ -445,7 +458,7 @@ export function allocateTimeShare(ctx: SchedContext, state: State, task: SchedTa
       let occ = 0;
       for (const t of node.tasks) {
         if (t.id !== task.id) {
-          t.batch = Math.min(32, Math.max(1, Math.trunc(d / (1000 / t.rate))));
+          t.batch = coResidentBatch(d, t);
           t.throughput = (t.batch * 1000) / d;
         }
         occ += ctx.estOn(t.model, t.batch, node, state) / d;

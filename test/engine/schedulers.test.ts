@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanInput } from '../../engine/plan.ts';
-import { CONFIGS, SCHEDULERS } from '../../engine/schedulers/index.ts';
-import { ElasticScheduler } from '../../engine/schedulers/elastic.ts';
+import { SCHEDULERS } from '../../engine/schedulers/index.ts';
 import type { ModelInfo } from '../../engine/types.ts';
 import { fakeLatency } from '../helpers.ts';
 
@@ -21,7 +20,7 @@ const input = (rates: { A: number; B: number }, numGpus = 2): PlanInput => ({
 });
 
 describe('temporal scheduler (Nexus squishy bin packing as the artifact codes it)', () => {
-  it('plans the hand-worked two-model case on 2 GPUs', () => {
+  it('without the co-resident SLO check (the older artifact\'s "No Check") plans the hand-worked case on 2 GPUs', () => {
     // Provisioned rates: A 1000 -> 1100 (x1.1 above 550), B 100 -> 125 (Poisson p99 + 1).
     // Order by rate x SLO ascending: B (125 x 60) before A (1100 x 40).
     // B: saturate batch 31 covers 1708 req/s > 125, so one residue gpulet: largest b with
@@ -30,8 +29,8 @@ describe('temporal scheduler (Nexus squishy bin packing as the artifact codes it
     // With 2 GPUs: B lands on the last GPU (GPU 1). A: saturate batch 16 (2.2 (2 + b) <= 40),
     //    808.08 req/s on GPU 0; the 291 req/s left time-share GPU 1: b = 8,
     //    d = trunc(8000 / 291) = 27 ms (8 + 11 ms latency < 40; 11 / 27 < 1 - 4.4 / 48);
-    //    B's batch becomes trunc(27 / 8) = 3.
-    const plan = SCHEDULERS.temporal().plan(input({ A: 1000, B: 100 }));
+    //    B keeps its planned 125 req/s: batch ceil(27 x 125 / 1000) = 4.
+    const plan = SCHEDULERS['temporal-nocheck']().plan(input({ A: 1000, B: 100 }));
     expect(plan.feasible).toBe(true);
     expect(plan.gpus.map((g) => g.gpu)).toEqual([0, 1]);
     const [g0, g1] = plan.gpus;
@@ -42,22 +41,21 @@ describe('temporal scheduler (Nexus squishy bin packing as the artifact codes it
     expect(g0.gpulets[0].models[0].rateRps).toBeCloseTo(16000 / 19.8, 9);
     expect(g1.gpulets[0].dutyCycleMs).toBe(27);
     expect(g1.gpulets[0].models.map((a) => [a.task, a.batch])).toEqual([
-      ['B', 3],
+      ['B', 4],
       ['A', 8],
     ]);
-    expect(g1.gpulets[0].models[0].rateRps).toBeCloseTo(3000 / 27, 9);
+    expect(g1.gpulets[0].models[0].rateRps).toBeCloseTo(4000 / 27, 9);
     expect(g1.gpulets[0].models[1].rateRps).toBeCloseTo(8000 / 27, 9);
     expect(plan.shortfalls).toEqual([]);
   });
 
-  it('uses "No Check" like the paper baseline: the co-resident d + sum L <= SLO test is skipped', () => {
-    // On GPU 1 above, d + sum L = 27 + 1.1 x 10 + 1.1 x 2.5 = 40.75 > A's 40 ms SLO. With the
-    // released code's check the same whole-GPU scheduler cannot time-share there and needs GPU 3.
-    const checked = new ElasticScheduler({ ...CONFIGS.temporal, timeShareSloCheck: true });
-    expect(checked.plan(input({ A: 1000, B: 100 }, 2)).feasible).toBe(false);
-    const three = checked.plan(input({ A: 1000, B: 100 }, 3));
+  it('with the check (the default), rejects that time sharing and needs a third GPU', () => {
+    // On GPU 1 above, d + sum L = 27 + 1.1 x 10 + 1.1 x 3 = 41.3 > A's 40 ms SLO.
+    expect(SCHEDULERS.temporal().plan(input({ A: 1000, B: 100 }, 2)).feasible).toBe(false);
+    const three = SCHEDULERS.temporal().plan(input({ A: 1000, B: 100 }, 3));
     expect(three.feasible).toBe(true);
     expect(three.gpus).toHaveLength(3);
+    expect(three.gpus.every((g) => g.gpulets.length === 1 && g.gpulets[0].models.length === 1)).toBe(true);
   });
 
   it('reports an infeasible plan with the task and the rule that failed', () => {
