@@ -6,10 +6,12 @@ import type { CommandModule } from 'yargs';
 import type { Common, Io } from './common.ts';
 import { schedule } from './schedule.ts';
 import { simulate } from './simulate.ts';
+import { maxrate } from './maxrate.ts';
 import { experiment } from './experiment.ts';
+import { interference } from './interference.ts';
 
 export type { Io } from './common.ts';
 
 export function commands(io: Io): CommandModule<Common, any>[] {
-  return [schedule, simulate, experiment].map((c) => c(io));
+  return [schedule, simulate, maxrate, experiment, interference].map((c) => c(io));
 }

@@ -1,0 +1,164 @@
+/**
+ * Maximum achievable (SLO-preserving) throughput, the paper's procedure (§5.2, reference §8.1):
+ * raise the total rate in steps of 10 req/s until it fails and report the last rate before the
+ * first failure. A rate fails when the scheduler calls it infeasible (`plan`), or also when 20 s
+ * of Poisson load at that rate simulates with more than 1 % SLO violations, drops counted, median
+ * of 3 seeds (`slo`).
+ *
+ * Feasibility is not monotone in rate (the artifact's scheduler fails at some rates below its
+ * maximum), so the search is a linear scan: bisection could return a different answer. Two exact
+ * shortcuts keep it fast: plans are computed once per rate, and the third seed is simulated only
+ * when the first two disagree (the median of three is decided by two that agree).
+ */
+import { gpusUsed, type Plan } from '../engine/plan.ts';
+import { round } from '../engine/metrics.ts';
+import type { Workload } from '../sim/workload.ts';
+import { planWorkload, resolveWorkload, simulatePlan, type Context } from './context.ts';
+import type { ColocationModel } from '../sim/gpu.ts';
+
+export type Criterion = 'slo' | 'plan';
+/**
+ * `up`: the paper's text and our default: raise the rate until the first failure.
+ * `down`: the artifact's peak-search scripts (execScheduler_PeakSearch.sh,
+ * readnPrintPSSchedulingResults.py): plan every rate, then take the highest plan-feasible rates
+ * first and keep the first that also meets the SLO bound.
+ */
+export type Search = 'up' | 'down';
+
+/** The down search stops planning after this many infeasible rates in a row. */
+export const DOWN_SCAN_GAP = 30;
+
+export interface MaxRateOptions {
+  workload: string;
+  scheduler: string;
+  criterion: Criterion;
+  /** @default 'up' */
+  search?: Search;
+  gpus?: number;
+  /** Rate step, req/s. @default 10 */
+  stepRps?: number;
+  /** Give up above this rate. @default 20000 */
+  maxRps?: number;
+  /** Seconds of load per simulation. @default 20 */
+  durationS?: number;
+  /** Seeds of the simulations; the median violation % decides. @default [1, 2, 3] */
+  seeds?: readonly number[];
+  /** Violation bound, percent. @default 1 */
+  boundPct?: number;
+  predictor?: string;
+  colocation?: () => ColocationModel;
+  /** Called with each rate tried. */
+  onRate?: (rateRps: number) => void;
+}
+
+export interface MaxRateResult {
+  workload: string;
+  scheduler: string;
+  criterion: Criterion;
+  search: Search;
+  /** Up: the last rate before the first failure (0 if the first step fails). Down: the highest passing rate. */
+  max_rate_rps: number;
+  /** Up: the first failing rate. Down: the lowest rate above max_rate_rps that was tried and failed (or planned infeasible). */
+  first_failure_rps: number;
+  /** Why first_failure_rps failed. */
+  failure: string;
+  /** Median violation % at max_rate_rps (null for the plan criterion). */
+  slo_violation_pct: number | null;
+  /** GPUs the plan at max_rate_rps uses. */
+  gpus: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Violation % for each seed, simulating the third only if needed to decide the median vs `bound`. */
+function violations(w: Workload, plan: Plan, ctx: Context, opts: MaxRateOptions, all: boolean): number[] {
+  const seeds = opts.seeds ?? [1, 2, 3];
+  const bound = opts.boundPct ?? 1;
+  const out: number[] = [];
+  for (const seed of seeds) {
+    const pct = simulatePlan(w, plan, ctx, { seed, durationS: opts.durationS ?? 20, colocation: opts.colocation?.() }).slo_violation_pct;
+    out.push(pct);
+    if (all || out.length < 2) continue;
+    const over = out.filter((p) => p > bound).length;
+    const under = out.length - over;
+    const need = Math.floor(seeds.length / 2) + 1;
+    if (over >= need || under >= need) break;
+  }
+  return out;
+}
+
+/** The paper's maximum-rate search for one workload and scheduler. */
+export function maxRate(opts: MaxRateOptions, ctx: Context): MaxRateResult {
+  return (opts.search ?? 'up') === 'up' ? searchUp(opts, ctx) : searchDown(opts, ctx);
+}
+
+interface Candidate {
+  rate: number;
+  plan: Plan;
+  w: Workload;
+}
+
+function candidate(opts: MaxRateOptions, ctx: Context, rate: number): Candidate {
+  const w = resolveWorkload(opts.workload, { rate, gpus: opts.gpus });
+  return { rate, w, plan: planWorkload(w, opts.scheduler, ctx, { predictor: opts.predictor }) };
+}
+
+/** Why a planned-feasible candidate fails the SLO criterion, or null if it passes. */
+function sloFailure(c: Candidate, ctx: Context, opts: MaxRateOptions): string | null {
+  if (opts.criterion !== 'slo') return null;
+  const bound = opts.boundPct ?? 1;
+  const v = median(violations(c.w, c.plan, ctx, opts, false));
+  return v > bound ? `median SLO violations ${round(v, 3)} % > ${bound} %` : null;
+}
+
+function result(opts: MaxRateOptions, ctx: Context, best: Candidate | null, firstFailure: number, failure: string): MaxRateResult {
+  const atMax = best && opts.criterion === 'slo' ? median(violations(best.w, best.plan, ctx, opts, true)) : null;
+  return {
+    workload: opts.workload,
+    scheduler: opts.scheduler,
+    criterion: opts.criterion,
+    search: opts.search ?? 'up',
+    max_rate_rps: best?.rate ?? 0,
+    first_failure_rps: firstFailure,
+    failure,
+    slo_violation_pct: atMax === null ? null : round(atMax, 4),
+    gpus: best ? gpusUsed(best.plan) : 0,
+  };
+}
+
+function searchUp(opts: MaxRateOptions, ctx: Context): MaxRateResult {
+  const step = opts.stepRps ?? 10;
+  const limit = opts.maxRps ?? 20_000;
+  let last: Candidate | null = null;
+  for (let rate = step; rate <= limit; rate += step) {
+    opts.onRate?.(rate);
+    const c = candidate(opts, ctx, rate);
+    const why = c.plan.feasible ? sloFailure(c, ctx, opts) : `plan infeasible: ${c.plan.reason}`;
+    if (why !== null) return result(opts, ctx, last, rate, why);
+    last = c;
+  }
+  return result(opts, ctx, last, limit + step, `no failure up to ${limit} req/s`);
+}
+
+function searchDown(opts: MaxRateOptions, ctx: Context): MaxRateResult {
+  const step = opts.stepRps ?? 10;
+  const limit = opts.maxRps ?? 20_000;
+  const feasible: number[] = [];
+  let gap = 0;
+  for (let rate = step; rate <= limit && gap < DOWN_SCAN_GAP; rate += step) {
+    opts.onRate?.(rate);
+    if (candidate(opts, ctx, rate).plan.feasible) {
+      feasible.push(rate);
+      gap = 0;
+    } else gap++;
+  }
+  for (const rate of feasible.reverse()) {
+    const c = candidate(opts, ctx, rate);
+    if (sloFailure(c, ctx, opts) !== null) continue;
+    // Why the next rate up fails: planned infeasible, or (tried before this one) over the bound.
+    const next = candidate(opts, ctx, rate + step);
+    const why = next.plan.feasible ? (sloFailure(next, ctx, opts) ?? 'passes (not reached)') : `plan infeasible: ${next.plan.reason}`;
+    return result(opts, ctx, c, rate + step, why);
+  }
+  return result(opts, ctx, null, step, feasible.length === 0 ? 'no plan-feasible rate' : 'no plan-feasible rate meets the SLO bound');
+}
