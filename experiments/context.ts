@@ -12,6 +12,7 @@ import { CONFIGS, SCHEDULERS, type SchedulerName } from '../engine/schedulers/in
 import type { InterferencePredictor, LatencyModel, ModelInfo } from '../engine/types.ts';
 import { catalog, resolveModel } from '../sim/profiles/catalog.ts';
 import { defaultProfile, loadLatencyProfile } from '../sim/profiles/latency.ts';
+import { defaultOverheadTables, measuredBatchCostMs } from '../sim/profiles/batch-overhead.ts';
 import { DEFAULT_PREDICTOR, predictorByName } from '../sim/predictors.ts';
 import { SimulatedGpu, type ColocationModel } from '../sim/gpu.ts';
 import { DEFAULT_COLOCATION, colocationModel } from '../sim/colocation.ts';
@@ -26,12 +27,17 @@ export interface Context {
   /** Where the latency profile came from: `embedded rtx2080ti` or a file name. */
   profileSource: string;
   models: Readonly<Record<string, ModelInfo>>;
+  /** Measured batching cost the simulated GPU adds to each batch; undefined for a user's profile. */
+  batchCostMs?: (model: string, batch: number) => number;
 }
 
 /** The embedded RTX 2080 Ti profile, or a user's profile CSV. */
 export function loadContext(opts: { profiles?: string } = {}): Context {
   const models = Object.fromEntries(catalog().map((m) => [m.name, m]));
-  if (opts.profiles === undefined) return { latency: defaultProfile(), profileSource: 'embedded rtx2080ti', models };
+  if (opts.profiles === undefined) {
+    const tables = defaultOverheadTables();
+    return { latency: defaultProfile(), profileSource: 'embedded rtx2080ti', models, batchCostMs: (m, b) => measuredBatchCostMs(m, b, tables) };
+  }
   let text: string;
   try {
     text = readFileSync(opts.profiles, 'utf8');
@@ -112,7 +118,7 @@ export interface SimulateResult extends RunSummary {
 export function simulatePlan(w: Workload, plan: Plan, ctx: Context, opts: SimulateOptions): SimulateResult {
   const clock = new VirtualClock();
   const colocation = opts.colocation ?? colocationModel(DEFAULT_COLOCATION);
-  const gpu = new SimulatedGpu({ clock, latency: ctx.latency, seed: opts.seed, jitterCv: opts.jitterCv, colocation });
+  const gpu = new SimulatedGpu({ clock, latency: ctx.latency, seed: opts.seed, jitterCv: opts.jitterCv, colocation, batchCostMs: ctx.batchCostMs });
   const untilMs = opts.durationS * 1000;
   const session = new ServingSession({
     clock,

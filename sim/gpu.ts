@@ -5,8 +5,9 @@
  * exactly the slowdown factor over the overlapping part (the slowdown comes from a
  * {@link ColocationModel}: the simulator's ground truth, or `none`).
  *
- * The scheduler's 1.1 safety factor and batching overhead are the scheduler's business, not the
- * GPU's (DESIGN.md "Simulated GPU").
+ * A batch also pays its measured CPU-side batching cost (the artifact's tables at face value), run
+ * before the forward pass on the same gpulet. The scheduler's 1.1 safety factor and its
+ * conservative multipliers on that cost (1.9x, 2.5x) are the scheduler's business, not the GPU's.
  */
 import { standardNormal, streamRng, type Rng } from './rng.ts';
 import type { BatchJob, Clock, Executor, LatencyModel, RunningBatch, TimerId } from '../engine/types.ts';
@@ -34,6 +35,8 @@ export interface SimulatedGpuOptions {
   jitterCv?: number;
   /** @default NO_INTERFERENCE */
   colocation?: ColocationModel;
+  /** Measured batching cost of a batch, ms, added to its solo time. @default none (0) */
+  batchCostMs?: (model: string, batch: number) => number;
 }
 
 interface Running {
@@ -55,6 +58,7 @@ export class SimulatedGpu implements Executor {
   private readonly jitterRng = new Map<number, Rng>();
   private readonly noiseRng = new Map<number, Rng>();
   private readonly seed: number | string;
+  private readonly batchCostMs: ((model: string, batch: number) => number) | null;
   /** Running batches per GPU, at most one per gpulet. */
   private readonly running = new Map<number, Running[]>();
   /** Batches run, and batches that ran some time next to a busy sibling. */
@@ -68,6 +72,7 @@ export class SimulatedGpu implements Executor {
     this.latency = opts.latency;
     this.colocation = opts.colocation ?? NO_INTERFERENCE;
     this.seed = opts.seed;
+    this.batchCostMs = opts.batchCostMs ?? null;
     const cv = opts.jitterCv ?? 0.02;
     if (!(cv >= 0)) throw new Error(`jitterCv must be >= 0, got ${cv}`);
     this.sigma = Math.sqrt(Math.log(1 + cv * cv));
@@ -80,7 +85,8 @@ export class SimulatedGpu implements Executor {
 
   run(job: BatchJob, done: (finishedAtMs: number) => void, _failed: (reason: string) => void): void {
     const now = this.clock.now();
-    const soloMs = this.latency.latencyMs(job.model, job.batch, job.partitionPct) * this.jitter(job.gpu);
+    const costMs = this.batchCostMs === null ? 0 : this.batchCostMs(job.model, job.batch);
+    const soloMs = (this.latency.latencyMs(job.model, job.batch, job.partitionPct) + costMs) * this.jitter(job.gpu);
     const r: Running = { job, soloLeftMs: soloMs, speed: 1, sinceMs: now, timer: -1, done };
     let onGpu = this.running.get(job.gpu);
     if (onGpu === undefined) {

@@ -86,3 +86,18 @@ export function batchOverheadMs(rule: OverheadRule, tables: OverheadTables, batc
   if (table === undefined) throw new RangeError(`no batching-cost table for input ${rule.input}`);
   return rule.multiplier * table[batch];
 }
+
+/** Models whose scheduler rule is a constant but whose input has a measured table. */
+const MEASURED_INPUT: Readonly<Record<string, string>> = { lenet: '1x28x28' };
+
+/**
+ * The measured batching cost itself (multiplier 1), ms: what assembling a batch actually takes in
+ * the artifact's prototype, as opposed to the conservative figure its scheduler plans with. 0 for a
+ * model without a measured table (BERT's 112-byte input).
+ */
+export function measuredBatchCostMs(model: string, batch: number, tables: OverheadTables = defaultOverheadTables()): number {
+  const rule = overheadRuleFor(model);
+  const input = MEASURED_INPUT[model] ?? (rule?.kind === 'table' ? rule.input : undefined);
+  const table = input === undefined ? undefined : tables.get(input);
+  return table === undefined ? 0 : table[batch];
+}
