@@ -1,16 +1,19 @@
 /**
- * The co-location models a simulation can run with, by name (`--interference NAME`): `none`, and
- * the simulator's ground truth once it exists (the interference issue).
+ * The co-location models a simulation can run with, by name (`--interference NAME`): `truth`, the
+ * simulator's ground-truth contention model (sim/interference-truth.ts), and `none`.
  */
 import { InputError, show } from '../engine/errors.ts';
 import { NO_INTERFERENCE, type ColocationModel } from './gpu.ts';
+import { ContentionTruth } from './interference-truth.ts';
+import { defaultUtilProfile } from './profiles/util.ts';
 
 export const COLOCATION_MODELS: Record<string, () => ColocationModel> = {
+  truth: () => new ContentionTruth(defaultUtilProfile()),
   none: () => NO_INTERFERENCE,
 };
 
-/** What `simulate` uses when `--interference` is not given. */
-export const DEFAULT_COLOCATION = 'none';
+/** What `simulate` uses when `--interference` is not given: the ground truth. */
+export const DEFAULT_COLOCATION = 'truth';
 
 export function colocationModel(name: string): ColocationModel {
   const make = COLOCATION_MODELS[name];

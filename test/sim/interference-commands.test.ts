@@ -1,0 +1,66 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../experiments/main.ts';
+import { fittedRtx2080Ti } from '../../sim/interference-fit.ts';
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'gpulet-interference-'));
+const PCTS = ['p50', 'p75', 'p90', 'p95', 'p99', 'max'];
+
+describe('gpulet interference profile | fit', () => {
+  const data = join(dir, 'profile.csv');
+
+  it('profile --out FILE writes 2,500 points (1,250 pairs, one per side) with the features and the factor', async () => {
+    const r = await cli('interference', 'profile', '--out', data, '--format', 'json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect([doc.pairs, doc.points, doc.backend, doc.interference]).toEqual([1250, 2500, 'sim', 'truth']);
+    expect(Object.keys(doc.overhead_pct)).toEqual(PCTS);
+    const lines = readFileSync(data, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(2501);
+    expect(lines[0]).toBe('pair,self_model,self_batch,self_partition,other_model,other_batch,other_partition,l2_self,l2_other,dram_self,dram_other,solo_ms,colocated_ms,factor');
+  });
+
+  it('fit --data FILE --out CONSTANTS reproduces the embedded fitted constants, with provenance', async () => {
+    const out = join(dir, 'constants.csv');
+    const r = await cli('interference', 'fit', '--data', data, '--out', out, '--format', 'json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect([doc.points, doc.train_points, doc.validation_points]).toEqual([2500, 1750, 750]);
+    expect(Object.values(doc.constants)).toEqual([...fittedRtx2080Ti()].map((c) => expect.closeTo(c, 12)));
+    const written = readFileSync(out, 'utf8');
+    expect(written).toMatch(/^gpu,c1_l2_self,c2_l2_other,c3_dram_self,c4_dram_other,c5_constant,.*source\nrtx2080ti,/);
+    expect(written).toContain(`gpulet interference fit --seed 1 on ${data}`);
+  });
+
+  it('fit without --data profiles the grid itself and gives the same result', async () => {
+    const a = JSON.parse((await cli('interference', 'fit', '--format', 'json')).out);
+    const b = JSON.parse((await cli('interference', 'fit', '--data', data, '--format', 'json')).out);
+    expect(a.constants).toEqual(b.constants);
+    expect(a.error_pct).toEqual(b.error_pct);
+  });
+
+  it('bad input is one line and exit 2: an unknown backend, a missing file, a bad row', async () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'l2_self,l2_other,dram_self,dram_other,factor\n0.1,0.2,0.3,x,1.1\n');
+    const cases: Array<[string[], RegExp]> = [
+      [['interference', 'profile', '--backend', 'gpu'], /Invalid values:[\s\S]*backend/],
+      [['interference', 'fit', '--data', join(dir, 'nope.csv')], /--data: expected a readable dataset CSV, got ".*nope\.csv" \(ENOENT\)/],
+      [['interference', 'fit', '--data', bad], /bad\.csv: row 2, field dram_other: expected a utilisation fraction 0\.\.1, got "x"/],
+      [['interference', 'fite'], /Unknown argument: fite|Did you mean fit/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(message);
+    }
+  });
+});
