@@ -1,4 +1,6 @@
 /** Registers every study with the experiment registry (imported by the `experiment` command). */
 import { register } from './registry.ts';
+import { fig6 } from './fig6.ts';
+import { fig10 } from './fig10.ts';
 
-register();
+register(fig6, fig10);
