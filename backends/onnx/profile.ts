@@ -1,0 +1,176 @@
+/**
+ * Measuring L(b, p) on this machine, with p as a share of its cores. Every batch goes through the
+ * serving path itself: an {@link OnnxExecutor} gpulet, timed on the main thread from `run()` to the
+ * `done` callback (message round trip included), exactly the span the engine counts when it
+ * serves. Repetitions are interleaved over models and batches, so a burst of load from elsewhere
+ * on the machine spreads over many cells instead of spoiling one, and each cell keeps its median.
+ *
+ * Besides the latency table it measures what the simulator needs to replay this machine:
+ *  - the run-to-run jitter, as the coefficient of variation pooled over all cells;
+ *  - the co-location slowdown per model: the latency on one half of the cores while the other half
+ *    runs the same model at the same batch, over the solo latency (cores share caches and memory
+ *    bandwidth, the CPU analogue of the paper's Figure 6).
+ */
+import { WallClock } from '../../engine/clock.ts';
+import type { BatchJob, Clock } from '../../engine/types.ts';
+import { OnnxExecutor, type GpuletSetup, type ModelFile } from './executor.ts';
+import { threadsFor } from './cores.ts';
+import type { HostFactory } from './host.ts';
+
+export interface ProfileSpec {
+  /** Files of the models to profile, by canonical name. */
+  files: Readonly<Record<string, ModelFile>>;
+  /** Partitions to measure, percent of the cores (e.g. [50, 100] on 2 cores). */
+  partitionsPct: readonly number[];
+  /** Batch sizes to measure; 1 and 32 are needed by the profile loader. */
+  batches: readonly number[];
+  /** Timed runs per (model, partition, batch). */
+  reps: number;
+  /** CPU ids of the machine. */
+  cpus: readonly number[];
+  /** Pin gpulets to cores. @default true */
+  affinity?: boolean;
+  /** Where runners live; use what serving uses. @default processHost */
+  host?: HostFactory;
+  /** Batches at which co-location is measured (none: skip it). */
+  colocationBatches: readonly number[];
+  /** Progress: units done of `total`. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ProfileCell {
+  model: string;
+  partitionPct: number;
+  batch: number;
+  /** Median over the reps, ms. */
+  latencyMs: number;
+  /** Fastest rep, ms. */
+  minMs: number;
+  /** Slowest rep, ms. */
+  maxMs: number;
+}
+
+export interface ProfileResult {
+  cells: ProfileCell[];
+  /** Pooled coefficient of variation of a batch's latency around its cell's median. */
+  jitterCv: number;
+  /** The split the co-location slowdown was measured on (gpulet 0's partition), or null. */
+  colocationPartitionPct: number | null;
+  /** Per model: median over `colocationBatches` of co-located / solo latency (1 when not measured). */
+  colocationSlowdown: Record<string, number>;
+  /** intra-op threads per partition. */
+  threadsByPartition: Record<string, number>;
+  /** What the runners reported about pinning. */
+  affinity: string[];
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 === 1 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+
+/** Run one batch and resolve with its latency as the engine would see it, ms. */
+export function timeBatch(ex: OnnxExecutor, clock: Clock, job: BatchJob): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = clock.now();
+    ex.run(
+      job,
+      (finishedAtMs) => resolve(finishedAtMs - t0),
+      (reason) => reject(new Error(reason)),
+    );
+  });
+}
+
+/** The split with both halves profiled and gpulet 0 as close to 50 % as possible, or null. */
+export function colocationSplit(partitionsPct: readonly number[]): number | null {
+  const candidates = partitionsPct.filter((p) => p <= 50 && partitionsPct.includes(100 - p));
+  return candidates.length === 0 ? null : Math.max(...candidates);
+}
+
+/** Measure the profile; see the module comment. */
+export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> {
+  const models = Object.keys(spec.files);
+  for (const b of spec.colocationBatches) if (!spec.batches.includes(b)) throw new Error(`co-location batch ${b} is not among the profiled batches ${spec.batches.join(', ')}`);
+  const maxBatch = Math.max(...spec.batches);
+  const setup = (gpulet: number, partitionPct: number): GpuletSetup => ({ gpu: 0, gpulet, partitionPct, models: models.map((model) => ({ model, maxBatch })) });
+  const split = spec.colocationBatches.length > 0 ? colocationSplit(spec.partitionsPct) : null;
+  const total = spec.partitionsPct.length * spec.reps * models.length * spec.batches.length + (split === null ? 0 : models.length * spec.colocationBatches.length * spec.reps);
+  let done = 0;
+  const step = (): void => spec.onProgress?.(++done, total);
+
+  const samples = new Map<string, number[]>();
+  const cellKey = (model: string, p: number, b: number): string => `${model}|${p}|${b}`;
+  const affinity: string[] = [];
+  const threadsByPartition: Record<string, number> = {};
+  for (const p of spec.partitionsPct) {
+    threadsByPartition[String(p)] = threadsFor(p, spec.cpus.length);
+    const clock = new WallClock();
+    const ex = await OnnxExecutor.create({ clock, gpulets: [setup(0, p)], files: spec.files, cpus: spec.cpus, affinity: spec.affinity, host: spec.host });
+    try {
+      affinity.push(`${p} %: ${ex.describe()[0]}`);
+      for (let r = 0; r < spec.reps; r++) {
+        for (const model of models) {
+          for (const batch of spec.batches) {
+            const ms = await timeBatch(ex, clock, { gpu: 0, gpulet: 0, partitionPct: p, model, batch });
+            const key = cellKey(model, p, batch);
+            samples.set(key, [...(samples.get(key) ?? []), ms]);
+            step();
+          }
+        }
+      }
+    } finally {
+      await ex.close();
+    }
+  }
+
+  const cells: ProfileCell[] = [];
+  let sumSq = 0;
+  let n = 0;
+  for (const model of models) {
+    for (const p of spec.partitionsPct) {
+      for (const batch of spec.batches) {
+        const xs = samples.get(cellKey(model, p, batch)) as number[];
+        const med = median(xs);
+        cells.push({ model, partitionPct: p, batch, latencyMs: med, minMs: Math.min(...xs), maxMs: Math.max(...xs) });
+        for (const x of xs) {
+          sumSq += Math.log(x / med) ** 2;
+          n++;
+        }
+      }
+    }
+  }
+  const sigma = n > 1 ? Math.sqrt(sumSq / (n - 1)) : 0;
+  const jitterCv = Math.sqrt(Math.exp(sigma * sigma) - 1);
+
+  const colocationSlowdown: Record<string, number> = Object.fromEntries(models.map((m) => [m, 1]));
+  if (split !== null) {
+    const clock = new WallClock();
+    const ex = await OnnxExecutor.create({ clock, gpulets: [setup(0, split), setup(1, 100 - split)], files: spec.files, cpus: spec.cpus, affinity: spec.affinity, host: spec.host });
+    try {
+      for (const model of models) {
+        const ratios: number[] = [];
+        for (const batch of spec.colocationBatches) {
+          // The sibling runs the same model and batch back to back while gpulet 0 is timed.
+          let stop = false;
+          const sibling = (async () => {
+            while (!stop) await timeBatch(ex, clock, { gpu: 0, gpulet: 1, partitionPct: 100 - split, model, batch });
+          })();
+          const xs: number[] = [];
+          await timeBatch(ex, clock, { gpu: 0, gpulet: 0, partitionPct: split, model, batch }); // let both settle
+          for (let r = 0; r < spec.reps; r++) {
+            xs.push(await timeBatch(ex, clock, { gpu: 0, gpulet: 0, partitionPct: split, model, batch }));
+            step();
+          }
+          stop = true;
+          await sibling;
+          ratios.push(median(xs) / median(samples.get(cellKey(model, split, batch)) as number[]));
+        }
+        colocationSlowdown[model] = Math.max(1, median(ratios));
+      }
+    } finally {
+      await ex.close();
+    }
+  }
+  return { cells, jitterCv, colocationPartitionPct: split, colocationSlowdown, threadsByPartition, affinity };
+}
