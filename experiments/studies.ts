@@ -2,5 +2,6 @@
 import { register } from './registry.ts';
 import { fig6 } from './fig6.ts';
 import { fig10 } from './fig10.ts';
+import { fig12 } from './fig12.ts';
 
-register(fig6, fig10);
+register(fig12, fig6, fig10);

@@ -251,9 +251,13 @@ export class SchedContext {
       }
       if (t === 0) throw new Error(`greedy: zero saturate throughput for ${task.model}`);
       const n = emptyNode(out.length, chosen);
-      n.dutyMs = (batch * 1000) / r;
-      n.tasks = [copyOf(task, r, batch, t)];
-      n.occupancy = this.est(task.model, batch, chosen) / n.dutyMs;
+      // DEVIATION: the artifact sets duty = b / r (below the batch latency when r > T) and claims
+      // throughput T for every chunk, also the last, smaller one; we floor the duty cycle at the
+      // latency and claim what the gpulet serves at that duty cycle.
+      const l = this.est(task.model, batch, chosen);
+      n.dutyMs = Math.max((batch * 1000) / r, l);
+      n.tasks = [copyOf(task, r, batch, (batch * 1000) / n.dutyMs)];
+      n.occupancy = l / n.dutyMs;
       out.push(n);
       r -= t;
     }

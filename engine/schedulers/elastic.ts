@@ -8,7 +8,7 @@
  */
 import type { Demand, Plan, PlanInput, Scheduler, Shortfall } from '../plan.ts';
 import { SchedContext, poissonP99, type SchedulerConfig } from './batching.ts';
-import { allocateFit, allocateTimeShare, checkFit, mergeResidue, readjust } from './placement.ts';
+import { allocateFit, allocateTimeShare, checkFit, mergeResidue, readjust, settle } from './placement.ts';
 import { TRP_SLACK, freshState, hasTask, type Node, type SchedTask, type State } from './state.ts';
 import { toPlan } from './state.ts';
 
@@ -84,6 +84,8 @@ function schedule(ctx: SchedContext, state: State, tasks: SchedTask[]): string |
       const reason = addTask(ctx, state, { ...t });
       if (reason !== null) return reason;
     }
+    const unsettled = settle(ctx, state);
+    if (unsettled !== null) return unsettled;
     if (!ctx.config.interference) return null;
     const got = new Map<number, number>();
     for (const gpu of state.gpus) for (const n of gpu.nodes) for (const t of n.tasks) got.set(t.id, (got.get(t.id) ?? 0) + t.throughput);
