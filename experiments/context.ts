@@ -48,8 +48,8 @@ export function loadContext(opts: { profiles?: string } = {}): Context {
 }
 
 /** Resolve `--workload` and apply `--rate` and `--gpus` overrides. */
-export function resolveWorkload(name: string, opts: { rate?: number; gpus?: number } = {}): Workload {
-  let w = loadWorkload(name, resolveModel);
+export function resolveWorkload(name: string | Workload, opts: { rate?: number; gpus?: number } = {}): Workload {
+  let w = typeof name === 'string' ? loadWorkload(name, resolveModel) : name;
   if (opts.rate !== undefined) w = withTotalRate(w, opts.rate);
   if (opts.gpus !== undefined) {
     if (!Number.isInteger(opts.gpus) || opts.gpus < 1) throw new InputError(`--gpus: expected a whole number >= 1, got ${show(opts.gpus)}`);

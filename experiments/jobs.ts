@@ -2,9 +2,11 @@
  * Jobs the worker pool can run: plain functions of structured-clonable arguments. Each worker
  * loads its own profiles (cached per thread).
  */
-import { loadContext, type Context } from './context.ts';
+import { loadContext, planWorkload, resolveWorkload, simulatePlan, type Context } from './context.ts';
+import type { ViolationJob, ViolationResult } from './fig13.ts';
 import { maxRate, type MaxRateOptions, type MaxRateResult } from './maxrate.ts';
 import { colocationModel } from '../sim/colocation.ts';
+import { schedulable } from './fig15.ts';
 
 const contexts = new Map<string, Context>();
 function context(profiles: string | undefined): Context {
@@ -21,6 +23,16 @@ function context(profiles: string | undefined): Context {
 export type MaxRateJob = Omit<MaxRateOptions, 'colocation' | 'onRate'> & { interference?: string; profiles?: string };
 
 export const JOBS = {
+  violations: (a: ViolationJob): ViolationResult => {
+    const ctx = context(a.profiles);
+    const w = resolveWorkload(a.workload, { rate: a.rate });
+    const plan = planWorkload(w, a.scheduler, ctx);
+    if (!plan.feasible || a.rate <= 0) return { feasible: false, violationPct: [] };
+    const colocation = a.interference === undefined ? undefined : colocationModel(a.interference);
+    return { feasible: true, violationPct: a.seeds.map((seed) => simulatePlan(w, plan, ctx, { seed, durationS: a.durationS, colocation }).slo_violation_pct) };
+  },
+  schedulable: (a: { ks: number[]; schedulers: string[]; predictor?: string; profiles?: string }): number[][] =>
+    schedulable(context(a.profiles), a.ks, a.schedulers, a.predictor),
   maxrate: (a: MaxRateJob): MaxRateResult => {
     const { interference, profiles, ...opts } = a;
     return maxRate({ ...opts, colocation: interference === undefined ? undefined : () => colocationModel(interference) }, context(profiles));

@@ -29,7 +29,8 @@ export type Search = 'up' | 'down';
 export const DOWN_SCAN_GAP = 30;
 
 export interface MaxRateOptions {
-  workload: string;
+  /** A built-in name, a JSON file, or a workload value (its rates are scaled to each rate tried). */
+  workload: string | Workload;
   scheduler: string;
   criterion: Criterion;
   /** @default 'up' */
@@ -46,6 +47,8 @@ export interface MaxRateOptions {
   /** Violation bound, percent. @default 1 */
   boundPct?: number;
   predictor?: string;
+  /** Plan with this instead of the named scheduler (in-process studies, e.g. a fixed layout). */
+  plan?: (w: Workload) => Plan;
   colocation?: () => ColocationModel;
   /** Called with each rate tried. */
   onRate?: (rateRps: number) => void;
@@ -100,7 +103,8 @@ interface Candidate {
 
 function candidate(opts: MaxRateOptions, ctx: Context, rate: number): Candidate {
   const w = resolveWorkload(opts.workload, { rate, gpus: opts.gpus });
-  return { rate, w, plan: planWorkload(w, opts.scheduler, ctx, { predictor: opts.predictor }) };
+  const plan = opts.plan ? opts.plan(w) : planWorkload(w, opts.scheduler, ctx, { predictor: opts.predictor });
+  return { rate, w, plan };
 }
 
 /** Why a planned-feasible candidate fails the SLO criterion, or null if it passes. */
@@ -114,7 +118,7 @@ function sloFailure(c: Candidate, ctx: Context, opts: MaxRateOptions): string | 
 function result(opts: MaxRateOptions, ctx: Context, best: Candidate | null, firstFailure: number, failure: string): MaxRateResult {
   const atMax = best && opts.criterion === 'slo' ? median(violations(best.w, best.plan, ctx, opts, true)) : null;
   return {
-    workload: opts.workload,
+    workload: typeof opts.workload === 'string' ? opts.workload : opts.workload.name,
     scheduler: opts.scheduler,
     criterion: opts.criterion,
     search: opts.search ?? 'up',

@@ -143,6 +143,8 @@ export interface ElasticOptions {
   autoscale?: boolean;
   /** Search fixed per-GPU layouts (the paper's "ideal"). @default false */
   fullSearch?: boolean;
+  /** With fullSearch: the per-GPU layouts to try, in order. @default every layout (layoutsFor) */
+  layouts?: (numGpus: number) => Iterable<number[][]>;
 }
 
 /** A scheduler variant of the elastic-partitioning code. */
@@ -166,7 +168,7 @@ export class ElasticScheduler implements Scheduler {
     );
     let result: RunResult | null = null;
     if (this.opts.fullSearch) {
-      for (const layout of layoutsFor(input.numGpus)) {
+      for (const layout of (this.opts.layouts ?? layoutsFor)(input.numGpus)) {
         result = runOnce(ctx, input, input.numGpus, layout);
         if (result.ok) break;
       }
