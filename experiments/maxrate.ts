@@ -25,8 +25,8 @@ export type Criterion = 'slo' | 'plan';
  */
 export type Search = 'up' | 'down';
 
-/** The down search stops planning after this many infeasible rates in a row. */
-export const DOWN_SCAN_GAP = 30;
+/** The down search stops planning after this many infeasible rates in a row (1,000 req/s at the default step). */
+export const DOWN_SCAN_GAP = 100;
 
 export interface MaxRateOptions {
   /** A built-in name, a JSON file, or a workload value (its rates are scaled to each rate tried). */

@@ -438,24 +438,28 @@ export function allocateTimeShare(ctx: SchedContext, state: State, task: SchedTa
       let bmax = Math.trunc((node.dutyMs * task.rate) / 1000);
       if (bmax === 0) continue;
       bmax = Math.min(bmax, 32);
+      // DEVIATION: the artifact tries only the largest batch meeting the new task's own rules and
+      // gives up on this gpulet if the gpulet-wide checks then fail, although a smaller batch (a
+      // shorter duty cycle, smaller co-resident batches) often passes them; we go on down to 1,
+      // as squishy bin packing's search for a feasible duty cycle does.
       let b = bmax;
       let d = 0;
       let ln = 0;
       for (; b >= 1; b--) {
         d = Math.trunc((b * 1000) / task.rate); // whole milliseconds, as coded
         ln = ctx.estOn(task.model, b, node, state);
-        if (d + ln < task.sloMs && ln / d < 1 - node.occupancy) break;
+        if (!(d + ln < task.sloMs && ln / d < 1 - node.occupancy) || d > node.dutyMs) continue;
+        let sum = ln;
+        const slos = [task.sloMs];
+        for (const t of node.tasks) {
+          sum += ctx.estOn(t.model, coResidentBatch(d, t), node, state);
+          slos.push(t.sloMs);
+        }
+        if (sum / d > 1) continue;
+        if (ctx.config.timeShareSloCheck && slos.some((slo) => sum + d > slo)) continue;
+        break;
       }
-      if (d > node.dutyMs || b === 0) continue;
-      let sum = ln;
-      const slos = [task.sloMs];
-      for (const t of node.tasks) {
-        const bt = coResidentBatch(d, t);
-        sum += ctx.estOn(t.model, bt, node, state);
-        slos.push(t.sloMs);
-      }
-      if (sum / d > 1) continue;
-      if (ctx.config.timeShareSloCheck && slos.some((slo) => sum + d > slo)) continue;
+      if (b === 0) continue;
       const thr = (b * 1000) / d;
       node.tasks.push(copyOf(task, task.rate, b, thr));
       task.rate = task.rate - thr > 0 ? Math.trunc(task.rate - thr) : 0;
