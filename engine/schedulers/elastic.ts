@@ -173,7 +173,7 @@ export class ElasticScheduler implements Scheduler {
         if (result.ok) break;
       }
     } else {
-      const first = this.opts.autoscale === false ? input.numGpus : 1;
+      const first = this.opts.autoscale === false ? input.numGpus : Math.min(input.numGpus, Math.max(1, workBoundGpus(ctx, schedTasks(input.demands, this.config))));
       for (let n = first; n <= input.numGpus; n++) {
         result = runOnce(ctx, input, n);
         if (result.ok) break;
@@ -191,6 +191,23 @@ export class ElasticScheduler implements Scheduler {
     }
     return plan;
   }
+}
+
+/**
+ * A lower bound on the GPUs any plan needs: each task needs at least (rate - 15) / e of a GPU,
+ * where e is the most requests per second per whole GPU it can get at any size and batch. The
+ * autoscaling scan starts here instead of at 1 GPU; fewer GPUs cannot carry the planned rates
+ * (every plan keeps summed latency <= duty cycle on each gpulet, see settle and the validity test).
+ */
+export function workBoundGpus(ctx: SchedContext, tasks: readonly SchedTask[]): number {
+  let need = 0;
+  for (const t of tasks) {
+    let best = 0;
+    for (const p of ctx.parts)
+      for (let b = 1; b <= 32; b++) best = Math.max(best, (1000 * b) / ctx.est(t.model, b, p) / (p / 100));
+    need += Math.max(0, t.rate - TRP_SLACK) / best;
+  }
+  return Math.ceil(need - 1e-9);
 }
 
 /** Tasks whose planned throughput is below their mean demand, by how much. */
