@@ -2,7 +2,16 @@
  * `npm run bench [-- NAME_FILTER] [-- --format json]`: speed and memory on this machine, printed as
  * figures and ratios against targets. Never asserted in tests (shared, noisy machines).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { VirtualClock } from '../engine/clock.ts';
+import { gpusUsed } from '../engine/plan.ts';
+import { ElasticScheduler } from '../engine/schedulers/elastic.ts';
+import { CONFIGS } from '../engine/schedulers/index.ts';
+import type { Io } from './commands/common.ts';
+import { EXPERIMENTS } from './registry.ts';
+import './studies.ts';
 import { ServingSession } from '../engine/server/session.ts';
 import { SCHEDULERS, type SchedulerName } from '../engine/schedulers/index.ts';
 import type { Demand } from '../engine/plan.ts';
@@ -22,6 +31,7 @@ interface Figure {
 }
 
 type Bench = (ctx: Context) => Figure[];
+type AsyncBench = (ctx: Context) => Promise<Figure[]>;
 
 /** Median of `n` timed runs of `fn`, ms. */
 function timeMs(n: number, fn: () => void): number {
@@ -81,14 +91,19 @@ const memory: Bench = (ctx) => {
   return [{ key: 'bytes_per_request', value: (after - before) / inFlight, unit: 'B', target: { value: 1000, higherIsBetter: false }, note: `heap growth / ${inFlight} requests queued at t = 2 s, 125x overload` }];
 };
 
-/** A mix of `n` tasks drawn from the 9 profiled models with rates from 20 to 400 req/s. */
-function mix(n: number, ctx: Context): Demand[] {
+/**
+ * A 100-task mix sized to a fleet of `gpus`: tasks drawn from the 9 profiled models, rates
+ * weighted at random and scaled to 350 req/s per GPU in total (a loaded fleet).
+ */
+export function fleetMix(gpus: number, ctx: Context, numTasks = 100): Demand[] {
   const rng = streamRng(42, 'bench-mix');
   const models = Object.values(ctx.models);
-  return Array.from({ length: n }, (_, i) => {
+  const raw = Array.from({ length: numTasks }, (_, i) => {
     const m = models[Math.floor(rng() * models.length)];
-    return { task: `${m.name}#${i}`, model: m.name, rateRps: 20 + Math.floor(rng() * 380), sloMs: m.sloMs };
+    return { task: `${m.name}#${i}`, model: m.name, weight: 0.5 + rng(), sloMs: m.sloMs };
   });
+  const total = raw.reduce((a, t) => a + t.weight, 0);
+  return raw.map((t) => ({ task: t.task, model: t.model, sloMs: t.sloMs, rateRps: Math.round((t.weight / total) * gpus * 350) }));
 }
 
 const scheduling: Bench = (ctx) => {
@@ -96,19 +111,55 @@ const scheduling: Bench = (ctx) => {
   const w = resolveWorkload('scen3', { rate: 1800 });
   for (const s of ['temporal', 'gpulet', 'gpulet-int'] as const) {
     const ms = timeMs(9, () => planWorkload(w, s, ctx));
-    out.push({ key: `schedule_scen3_${s.replace('-', '_')}_ms`, value: ms, unit: 'ms', note: `scen3 at 1,800 req/s on 4 GPUs, autoscaled, median of 9` });
+    out.push({ key: `schedule_scen3_${s.replace('-', '_')}_ms`, value: ms, unit: 'ms', note: 'scen3 at 1,800 req/s on up to 4 GPUs, autoscaled, median of 9' });
   }
-  for (const [gpus, n] of [[4, 100], [64, 100]] as const) {
-    const demands = mix(n, ctx);
-    const input = { ...planInput(resolveWorkload('scen3'), ctx), demands, numGpus: gpus };
-    const sched = SCHEDULERS['gpulet']();
-    const ms = timeMs(3, () => sched.plan({ ...input }));
-    out.push({ key: `schedule_${gpus}_gpus_ms`, value: ms, unit: 'ms', note: `${n} tasks, gpulet, fixed ${gpus} GPUs` });
+  for (const gpus of [4, 64, 1000]) {
+    const input = { ...planInput(resolveWorkload('scen3'), ctx), demands: fleetMix(gpus, ctx), numGpus: gpus };
+    const fixed = new ElasticScheduler(CONFIGS.gpulet, { autoscale: false });
+    let used = 0;
+    const ms = timeMs(3, () => (used = gpusUsed(fixed.plan(input))));
+    out.push({
+      key: `schedule_${gpus}_gpus_ms`,
+      value: ms,
+      unit: 'ms',
+      target: gpus === 1000 ? { value: 1000, higherIsBetter: false } : undefined,
+      note: `100 tasks at ${gpus * 350} req/s, gpulet, one plan on a fixed fleet of ${gpus} GPUs (${used} used), median of 3`,
+    });
+    const auto = SCHEDULERS.gpulet();
+    const t0 = performance.now();
+    const p = auto.plan(input);
+    out.push({ key: `schedule_${gpus}_gpus_autoscaled_ms`, value: performance.now() - t0, unit: 'ms', note: `the same, fewest GPUs that schedule: ${gpusUsed(p)} (linear scan from the work bound)` });
   }
   return out;
 };
 
-const BENCHES: Record<string, Bench> = { engine, memory, scheduling };
+const quiet: Io = { out: () => {}, err: () => {} };
+
+/** Wall time of a study on all cores, into a scratch directory. */
+async function timeStudy(name: string): Promise<{ s: number; json: unknown }> {
+  const dir = mkdtempSync(join(tmpdir(), `gpulet-bench-${name}-`));
+  const t0 = performance.now();
+  const res = await EXPERIMENTS[name].run({ quick: false, seed: 1, outDir: dir, jobs: availableParallelism(), shard: { index: 0, count: 1 } }, quiet);
+  const s = (performance.now() - t0) / 1000;
+  rmSync(dir, { recursive: true, force: true });
+  return { s, json: res.json };
+}
+
+const sweep: AsyncBench = async () => {
+  const { s, json } = await timeStudy('fig15');
+  const n = (json as { scenarios: number }).scenarios;
+  return [
+    { key: 'schedulability_sweep_s', value: s, unit: 's', target: { value: 30, higherIsBetter: false }, note: `fig15: ${n} scenarios x 5 schedulers (temporal, greedy, gpulet, gpulet-int, ideal), ${availableParallelism()} worker threads` },
+    { key: 'schedulability_sweep_scenarios', value: n, unit: 'scenarios', note: '{0, 100, 200}^9 minus all-zero' },
+  ];
+};
+
+const fig12Bench: AsyncBench = async () => {
+  const { s } = await timeStudy('fig12');
+  return [{ key: 'fig12_s', value: s, unit: 's', target: { value: 120, higherIsBetter: false }, note: `fig12: 7 workloads x 4 schedulers x 2 searches, 3 seeds x 20 s simulations, ${availableParallelism()} worker threads` }];
+};
+
+const BENCHES: Record<string, AsyncBench> = { engine: async (c) => engine(c), memory: async (c) => memory(c), scheduling: async (c) => scheduling(c), sweep, fig12: fig12Bench };
 
 async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--format') && argv[argv.indexOf('--format') + 1] === 'json';
@@ -118,7 +169,7 @@ async function main(argv: string[]): Promise<void> {
   for (const [name, bench] of Object.entries(BENCHES)) {
     if (filter !== undefined && !name.includes(filter)) continue;
     if (!json) process.stderr.write(`bench ${name}...\n`);
-    figures.push(...bench(ctx));
+    figures.push(...(await bench(ctx)));
   }
   if (json) {
     process.stdout.write(`${JSON.stringify(Object.fromEntries(figures.map((f) => [f.key, Number(f.value.toPrecision(4))])), null, 2)}\n`);
