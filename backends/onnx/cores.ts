@@ -8,9 +8,21 @@
  * threads inherit the affinity of the thread that creates them, so pinning the worker before it
  * creates sessions pins the whole pool. No native addon is involved; where `taskset` or `/proc` is
  * missing the worker runs unpinned and says so.
+ *
+ * Keeping cores warm. On this machine kind (a VM whose idle vCPUs halt, cpuidle `haltpoll`) a core
+ * that has been idle for a few ms runs the next ~10 ms of work up to 1.7x slower: a plain JS loop
+ * of 6.3 ms takes 9.3-10.3 ms (median, p90) after 5-20 ms of sleep, GoogLeNet x0.25 batch 4 takes
+ * 10 ms instead of 6 (measured). A serving gpulet idles between batches and a profile runs them
+ * back to back, so the two would disagree by that much. {@link keepCoresWarm} therefore runs one
+ * spinning thread per core of the machine under SCHED_IDLE (`chrt -i`, util-linux): the core never halts,
+ * yet the spinner gets the core only when nothing else wants it, so the gpulet's own work, the
+ * main thread and other processes preempt it at once (measured: the 6.3 ms loop stays 6.3 ms with
+ * a spinner on its core, and takes 6.1-6.3 ms after any gap). Where `chrt` is missing no spinner
+ * runs: spinning at normal priority would steal the gpulet's own core.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 
 /** intra-op threads for a gpulet of `partitionPct` % on a machine with `cores` cores. */
@@ -80,4 +92,60 @@ export function pinCurrentThread(cpus: readonly number[]): string {
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'ENOENT' ? 'unpinned (no taskset)' : `unpinned (taskset failed: ${(e as Error).message.split('\n')[0]})`;
   }
+}
+
+/** The spinner: set SCHED_IDLE and pin itself, report, then spin until the process ends. */
+const SPINNER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { execFileSync } = require('node:child_process');
+const { readlinkSync } = require('node:fs');
+let status;
+try {
+  const tid = readlinkSync('/proc/thread-self').split('/').pop();
+  execFileSync('chrt', ['-i', '-p', '0', tid], { stdio: 'ignore' });
+  execFileSync('taskset', ['-p', '-c', String(workerData.cpu), tid], { stdio: 'ignore' });
+  status = 'ok';
+} catch (e) {
+  status = e.code === 'ENOENT' ? 'no chrt or taskset' : 'chrt/taskset failed';
+}
+parentPort.postMessage(status);
+if (status === 'ok') for (;;) {}
+`;
+
+/** Spinners started by {@link keepCoresWarm}. */
+export interface WarmCores {
+  /** `spinning on 0,1`, or `off (why)`. */
+  readonly status: string;
+  /** End the spinners (they are plain JS loops, so terminating them is safe). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start one SCHED_IDLE spinner thread pinned to each of `cpus` (see the module comment). If any
+ * cannot get SCHED_IDLE, all are stopped and the status says why. The threads are unref'd: they
+ * never keep the process alive.
+ */
+export async function keepCoresWarm(cpus: readonly number[]): Promise<WarmCores> {
+  const workers: Worker[] = [];
+  const results = await Promise.all(
+    cpus.map(
+      (cpu) =>
+        new Promise<string>((resolve) => {
+          const w = new Worker(SPINNER, { eval: true, workerData: { cpu } });
+          w.unref();
+          workers.push(w);
+          w.once('message', (m: string) => resolve(m));
+          w.once('error', (e) => resolve(`spinner failed: ${e.message}`));
+        }),
+    ),
+  );
+  const stop = async (): Promise<void> => {
+    await Promise.all(workers.map((w) => w.terminate()));
+  };
+  const bad = results.find((r) => r !== 'ok');
+  if (bad !== undefined) {
+    await stop();
+    return { status: `off (${bad})`, stop: async () => {} };
+  }
+  return { status: `spinning on ${cpus.join(',')}`, stop };
 }

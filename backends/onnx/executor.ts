@@ -20,7 +20,7 @@
  * executor does not wait for it and ignores whatever the old runner sends later.
  */
 import type { BatchJob, Clock, Executor, TimerId } from '../../engine/types.ts';
-import { allowedCpus, coresFor, threadsFor } from './cores.ts';
+import { allowedCpus, coresFor, keepCoresWarm, threadsFor, type WarmCores } from './cores.ts';
 import { processHost, type GpuletHost, type HostFactory } from './host.ts';
 import type { FromRunner, RunnerInit } from './protocol.ts';
 
@@ -50,6 +50,8 @@ export interface OnnxExecutorOptions {
   cpus?: readonly number[];
   /** Pin each gpulet's threads to its own cores (see cores.ts). @default true */
   affinity?: boolean;
+  /** Keep every core of `cpus` out of idle with SCHED_IDLE spinners while open (see cores.ts). @default true */
+  keepWarm?: boolean;
   /** @default 'cpu' */
   provider?: 'cpu' | 'cuda';
   /** Where runners live. @default processHost */
@@ -66,6 +68,8 @@ export interface OnnxExecutorOptions {
   warmRuns?: number;
   /** Log lines (restarts, give-ups), without newline. @default none */
   log?: (line: string) => void;
+  /** Diagnostics: called for each completed batch with the runner's own timing of `session.run`, ms. */
+  onRunTimed?: (gpulet: string, model: string, batch: number, runMs: number) => void;
 }
 
 /** A failure the executor saw, for reports. */
@@ -93,6 +97,7 @@ interface Slot {
   /** Bumped on every (re)start; events from an older runner are ignored. */
   generation: number;
   job: InFlight | null;
+  jobLabel: { model: string; batch: number } | null;
   deathsInARow: number;
   everReady: boolean;
   affinity: string;
@@ -114,7 +119,10 @@ export class OnnxExecutor implements Executor {
   private readonly maxRestarts: number;
   private readonly log: (line: string) => void;
   private readonly envFor: (g: GpuletSetup) => Record<string, string>;
+  private readonly onRunTimed: OnnxExecutorOptions['onRunTimed'];
   private nextId = 0;
+  private warm: WarmCores | null = null;
+  private readonly cpus: readonly number[];
 
   private constructor(opts: OnnxExecutorOptions) {
     this.clock = opts.clock;
@@ -123,7 +131,9 @@ export class OnnxExecutor implements Executor {
     this.maxRestarts = opts.maxRestarts ?? 3;
     this.log = opts.log ?? (() => {});
     this.envFor = opts.envFor ?? (() => ({}));
+    this.onRunTimed = opts.onRunTimed;
     const cpus = opts.cpus ?? allowedCpus();
+    this.cpus = cpus;
     for (const g of opts.gpulets) {
       const key = keyOf(g.gpu, g.gpulet);
       if (this.slots.has(key)) throw new Error(`gpulet ${key} is listed twice`);
@@ -140,13 +150,14 @@ export class OnnxExecutor implements Executor {
           return { name: model, path: f.path, inputShape: f.inputShape, inputType: f.inputType, maxBatch: Math.max(1, Math.floor(maxBatch)) };
         }),
       };
-      this.slots.set(key, { key, setup: g, init, state: 'starting', host: null, generation: 0, job: null, deathsInARow: 0, everReady: false, affinity: '', onFirstReady: null });
+      this.slots.set(key, { key, setup: g, init, state: 'starting', host: null, generation: 0, job: null, jobLabel: null, deathsInARow: 0, everReady: false, affinity: '', onFirstReady: null });
     }
   }
 
   /** Start every gpulet's runner, load and warm its sessions; resolves once all are ready. */
   static async create(opts: OnnxExecutorOptions): Promise<OnnxExecutor> {
     const ex = new OnnxExecutor(opts);
+    if (opts.keepWarm ?? true) ex.warm = await keepCoresWarm(ex.cpus);
     const ready = [...ex.slots.values()].map(
       (slot) =>
         new Promise<void>((resolve, reject) => {
@@ -180,6 +191,7 @@ export class OnnxExecutor implements Executor {
       void host?.terminate();
     });
     slot.job = { id, done, failed, watchdog };
+    slot.jobLabel = { model: job.model, batch: job.batch };
     slot.host.post({ type: 'run', id, model: job.model, batch: job.batch });
   }
 
@@ -194,9 +206,10 @@ export class OnnxExecutor implements Executor {
     else slot.host.post({ type: 'block', ms: 10 * this.hangTimeoutMs });
   }
 
-  /** State of every gpulet: `0.0: ready, pinned to 0`. */
+  /** State of every gpulet, `0.0: ready, 1 thread(s), pinned to 0`, then `keep-warm: spinning on 0,1`. */
   describe(): string[] {
-    return [...this.slots.values()].map((s) => `${s.key}: ${s.state}, ${s.init.threads} thread(s), ${s.affinity || 'not started'}`);
+    const gpulets = [...this.slots.values()].map((s) => `${s.key}: ${s.state}, ${s.init.threads} thread(s), ${s.affinity || 'not started'}`);
+    return [...gpulets, `keep-warm: ${this.warm?.status ?? 'off'}`];
   }
 
   /** Whether every gpulet is ready (none restarting or given up). */
@@ -219,6 +232,8 @@ export class OnnxExecutor implements Executor {
       if (slot.host) ends.push(slot.host.terminate());
       slot.host = null;
     }
+    if (this.warm) ends.push(this.warm.stop());
+    this.warm = null;
     await Promise.all(ends);
   }
 
@@ -261,6 +276,7 @@ export class OnnxExecutor implements Executor {
           return;
         }
         slot.deathsInARow = 0;
+        if (this.onRunTimed && slot.jobLabel) this.onRunTimed(slot.key, slot.jobLabel.model, slot.jobLabel.batch, msg.runMs);
         job.done(this.clock.now());
       }
     }

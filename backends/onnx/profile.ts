@@ -13,9 +13,10 @@
  */
 import { WallClock } from '../../engine/clock.ts';
 import type { BatchJob, Clock } from '../../engine/types.ts';
-import { OnnxExecutor, type GpuletSetup, type ModelFile } from './executor.ts';
+import { OnnxExecutor, type GpuletSetup, type ModelFile, type OnnxExecutorOptions } from './executor.ts';
 import { threadsFor } from './cores.ts';
 import type { HostFactory } from './host.ts';
+import { cpuSnapshot, cpuUse, type CpuUse } from './load.ts';
 
 export interface ProfileSpec {
   /** Files of the models to profile, by canonical name. */
@@ -32,6 +33,10 @@ export interface ProfileSpec {
   affinity?: boolean;
   /** Where runners live; use what serving uses. @default processHost */
   host?: HostFactory;
+  /** Keep the cores out of idle (see cores.ts); use what serving uses. @default true */
+  keepWarm?: boolean;
+  /** Provider, per-gpulet environment and threads (the MPS backend sets these). */
+  executor?: Pick<OnnxExecutorOptions, 'provider' | 'envFor' | 'threadsFor'>;
   /** Batches at which co-location is measured (none: skip it). */
   colocationBatches: readonly number[];
   /** Progress: units done of `total`. */
@@ -52,8 +57,13 @@ export interface ProfileCell {
 
 export interface ProfileResult {
   cells: ProfileCell[];
-  /** Pooled coefficient of variation of a batch's latency around its cell's median. */
+  /**
+   * Coefficient of variation of a batch's latency around its cell's median, from the median absolute
+   * log deviation (robust: a few runs disturbed by other work on the machine do not dominate it).
+   */
   jitterCv: number;
+  /** The same from the plain standard deviation of the log deviations (outliers included). */
+  jitterCvRaw: number;
   /** The split the co-location slowdown was measured on (gpulet 0's partition), or null. */
   colocationPartitionPct: number | null;
   /** Per model: median over `colocationBatches` of co-located / solo latency (1 when not measured). */
@@ -62,6 +72,8 @@ export interface ProfileResult {
   threadsByPartition: Record<string, number>;
   /** What the runners reported about pinning. */
   affinity: string[];
+  /** CPU that other processes used while we measured (null off Linux): a busy machine spoils a profile. */
+  cpu: CpuUse | null;
 }
 
 const median = (xs: readonly number[]): number => {
@@ -99,6 +111,7 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
   let done = 0;
   const step = (): void => spec.onProgress?.(++done, total);
 
+  const before = cpuSnapshot();
   const samples = new Map<string, number[]>();
   const cellKey = (model: string, p: number, b: number): string => `${model}|${p}|${b}`;
   const affinity: string[] = [];
@@ -106,9 +119,9 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
   for (const p of spec.partitionsPct) {
     threadsByPartition[String(p)] = threadsFor(p, spec.cpus.length);
     const clock = new WallClock();
-    const ex = await OnnxExecutor.create({ clock, gpulets: [setup(0, p)], files: spec.files, cpus: spec.cpus, affinity: spec.affinity, host: spec.host });
+    const ex = await OnnxExecutor.create({ clock, gpulets: [setup(0, p)], files: spec.files, cpus: spec.cpus, affinity: spec.affinity, host: spec.host, keepWarm: spec.keepWarm, ...spec.executor });
     try {
-      affinity.push(`${p} %: ${ex.describe()[0]}`);
+      affinity.push(`${p} %: ${ex.describe().join("; ")}`);
       for (let r = 0; r < spec.reps; r++) {
         for (const model of models) {
           for (const batch of spec.batches) {
@@ -125,28 +138,26 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
   }
 
   const cells: ProfileCell[] = [];
-  let sumSq = 0;
-  let n = 0;
+  const logDev: number[] = [];
   for (const model of models) {
     for (const p of spec.partitionsPct) {
       for (const batch of spec.batches) {
         const xs = samples.get(cellKey(model, p, batch)) as number[];
         const med = median(xs);
         cells.push({ model, partitionPct: p, batch, latencyMs: med, minMs: Math.min(...xs), maxMs: Math.max(...xs) });
-        for (const x of xs) {
-          sumSq += Math.log(x / med) ** 2;
-          n++;
-        }
+        for (const x of xs) logDev.push(Math.log(x / med));
       }
     }
   }
-  const sigma = n > 1 ? Math.sqrt(sumSq / (n - 1)) : 0;
-  const jitterCv = Math.sqrt(Math.exp(sigma * sigma) - 1);
+  const cv = (sigma: number): number => Math.sqrt(Math.exp(sigma * sigma) - 1);
+  // 1.4826 x MAD estimates the standard deviation of a normal; the cell medians centre each cell.
+  const jitterCv = cv(1.4826 * median(logDev.map(Math.abs)));
+  const jitterCvRaw = cv(logDev.length > 1 ? Math.sqrt(logDev.reduce((a, d) => a + d * d, 0) / (logDev.length - 1)) : 0);
 
   const colocationSlowdown: Record<string, number> = Object.fromEntries(models.map((m) => [m, 1]));
   if (split !== null) {
     const clock = new WallClock();
-    const ex = await OnnxExecutor.create({ clock, gpulets: [setup(0, split), setup(1, 100 - split)], files: spec.files, cpus: spec.cpus, affinity: spec.affinity, host: spec.host });
+    const ex = await OnnxExecutor.create({ clock, gpulets: [setup(0, split), setup(1, 100 - split)], files: spec.files, cpus: spec.cpus, affinity: spec.affinity, host: spec.host, keepWarm: spec.keepWarm, ...spec.executor });
     try {
       for (const model of models) {
         const ratios: number[] = [];
@@ -172,5 +183,6 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
       await ex.close();
     }
   }
-  return { cells, jitterCv, colocationPartitionPct: split, colocationSlowdown, threadsByPartition, affinity };
+  const cpu = cpuUse(before, cpuSnapshot());
+  return { cells, jitterCv, jitterCvRaw, colocationPartitionPct: split, colocationSlowdown, threadsByPartition, affinity, cpu };
 }

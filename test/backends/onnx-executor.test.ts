@@ -43,7 +43,7 @@ describe('OnnxExecutor', () => {
     const ex = await OnnxExecutor.create({ clock, gpulets: [lenetOn(0, 50), lenetOn(1, 50)], files });
     try {
       expect(ex.allReady).toBe(true);
-      expect(ex.describe()).toHaveLength(2);
+      expect(ex.describe()).toHaveLength(3); // two gpulets, then keep-warm
       const [a, b] = await Promise.all([timeBatch(ex, clock, job(0, 'lenet', 4)), timeBatch(ex, clock, job(1, 'lenet', 1))]);
       expect(a).toBeGreaterThan(0);
       expect(b).toBeGreaterThan(0);

@@ -1,0 +1,346 @@
+/**
+ * `gpulet profile --backend onnx`: measure L(b, p) on this machine (p as core shares) and write a
+ * profile set, three files sharing one stem (default `results/cpu-profile`):
+ *
+ *  - `STEM.csv`: the latency profile, in the embedded profile's format
+ *    (`model,gpu,partition,batch,latency_ms,source`), GPU type `cpu-<cores>c`. `simulate`,
+ *    `schedule` and `serve` take it with `--profiles STEM.csv`.
+ *  - `STEM.json`: how it was measured: the zoo variant of every model (serving must load the same
+ *    one), cores, threads and pinning per partition, reps, the jitter and co-location slowdown the
+ *    fidelity study gives the simulator, and each model's SLO.
+ *  - `STEM.workload.json`: a workload for this machine (one "GPU", its type) whose SLOs follow the
+ *    paper's rule, SLO = 2 x solo latency, taken as L(32, 100 %) as the embedded GPU SLOs are
+ *    (reference Table 4; DESIGN.md), and whose rates load the machine to `--load` of its
+ *    batch-32 capacity, split evenly. The catalog's SLOs are GPU SLOs and would be meaningless here.
+ *
+ * The scheduler's batching overhead: a measured CPU profile already contains the whole cost of a
+ * batch as served here (inputs are views, nothing is copied), so the artifact's GPU-server tables
+ * are replaced by zeros when this set is loaded through {@link loadProfileSet}. LeNet and BERT keep
+ * the artifact's constant 0.4 ms and 1 ms (`sim/profiles/batch-overhead.ts` has no way to zero
+ * them), which only makes their plans a little more conservative.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { InputError, show } from '../../engine/errors.ts';
+import { round } from '../../engine/metrics.ts';
+import type { LatencyModel } from '../../engine/types.ts';
+import { allowedCpus, coreSharePartitions } from '../../backends/onnx/cores.ts';
+import { processHost, threadHost, type HostFactory } from '../../backends/onnx/host.ts';
+import { parseModelList, variantFiles, variantLabel, type ModelVariant, type VariantFile } from '../../backends/onnx/models.ts';
+import { measureProfile, type ProfileResult } from '../../backends/onnx/profile.ts';
+import { mpsExecutorOptions } from '../../backends/mps/executor.ts';
+import { mpsPreflight } from '../../backends/mps/preflight.ts';
+import { defaultOverheadTables, type OverheadTables } from '../../sim/profiles/batch-overhead.ts';
+import { catalog } from '../../sim/profiles/catalog.ts';
+import { loadLatencyProfile, MAX_BATCH } from '../../sim/profiles/latency.ts';
+import type { Context } from '../context.ts';
+import { fmt, table } from '../format.ts';
+import { toCsv, writeText } from '../output.ts';
+import { progress, type Progress } from '../progress.ts';
+import { checkPositive, print, type Command, type Common } from './common.ts';
+
+/** What `STEM.json` holds. */
+export interface ProfileSidecar {
+  backend: 'onnx' | 'mps';
+  gpu: string;
+  cores: number;
+  cpus: number[];
+  partitions_pct: number[];
+  threads_by_partition: Record<string, number>;
+  affinity: string[];
+  host: 'process' | 'thread';
+  batches: number[];
+  reps: number;
+  /** Robust (MAD-based) coefficient of variation of one batch's latency. */
+  jitter_cv: number;
+  /** The same from the plain standard deviation, outliers included. */
+  jitter_cv_raw: number;
+  /** Cores other processes used while measuring (null: unknown); much above 0 spoils the profile. */
+  foreign_cpu_cores: number | null;
+  /** Whether the machine's cores were kept out of idle (see backends/onnx/cores.ts). */
+  keep_warm: boolean;
+  colocation_partition_pct: number | null;
+  models: Record<
+    string,
+    { variant: string; width: number; bert_layers?: number; file: string; params: number; gflops_per_sample: number; slo_ms: number; capacity_rps: number; colocation_slowdown: number }
+  >;
+  measured_at: string;
+  node: string;
+}
+
+/** A profile set loaded for planning and serving. */
+export interface ProfileSet {
+  ctx: Context;
+  /** The sidecar, or null for a plain profile CSV (then models are served at full size). */
+  sidecar: ProfileSidecar | null;
+}
+
+/** The artifact's input-shape tables with every entry 0 (see the module comment). */
+export function zeroOverheadTables(): OverheadTables {
+  return new Map([...defaultOverheadTables().keys()].map((k) => [k, new Float64Array(MAX_BATCH + 1)]));
+}
+
+/** The paths of a profile set with stem `stem`. */
+export function profilePaths(stem: string) {
+  return { csv: `${stem}.csv`, sidecar: `${stem}.json`, workload: `${stem}.workload.json` };
+}
+
+/** Load `STEM.csv` with zero batching tables and, when present, `STEM.json`. */
+export function loadProfileSet(csvPath: string): ProfileSet {
+  let text: string;
+  try {
+    text = readFileSync(csvPath, 'utf8');
+  } catch (e) {
+    throw new InputError(`${csvPath}: cannot read profile file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  const latency = loadLatencyProfile(text, csvPath, zeroOverheadTables());
+  const sidecarPath = csvPath.replace(/\.csv$/, '') + '.json';
+  let sidecar: ProfileSidecar | null = null;
+  if (csvPath.endsWith('.csv') && existsSync(sidecarPath)) {
+    try {
+      sidecar = JSON.parse(readFileSync(sidecarPath, 'utf8')) as ProfileSidecar;
+    } catch (e) {
+      throw new InputError(`${sidecarPath}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
+    }
+    if (typeof sidecar !== 'object' || sidecar === null || typeof sidecar.models !== 'object') throw new InputError(`${sidecarPath}: field models: expected an object of model variants, got ${show(sidecar?.models)}`);
+  }
+  const models = Object.fromEntries(catalog().map((m) => [m.name, m]));
+  return { ctx: { latency, profileSource: csvPath, models }, sidecar };
+}
+
+/** The zoo variant each model is served at: the sidecar's, else full size. */
+export function variantsFor(models: readonly string[], sidecar: ProfileSidecar | null): Record<string, ModelVariant> {
+  const out: Record<string, ModelVariant> = {};
+  for (const m of models) {
+    const v = sidecar?.models[m];
+    if (sidecar !== null && v === undefined) throw new InputError(`profile set: model ${m} is not in the sidecar (profiled: ${Object.keys(sidecar.models).join(', ')})`);
+    out[m] = v === undefined ? { width: 1 } : { width: v.width, ...(v.bert_layers !== undefined ? { bertLayers: v.bert_layers } : {}) };
+  }
+  return out;
+}
+
+/** Rows of the profile CSV, as the embedded profile spells them. */
+export function profileCsv(result: ProfileResult, gpu: string): string {
+  const rows = result.cells.map((c) => ({ model: c.model, gpu, partition: c.partitionPct, batch: c.batch, latency_ms: round(c.latencyMs, 4), source: 'measured' }));
+  return toCsv(rows, ['model', 'gpu', 'partition', 'batch', 'latency_ms', 'source'], 4);
+}
+
+/** SLO = 2 x L(32, 100 %), ms; capacity = 32 / L(32, 100 %), req/s. */
+export function sloAndCapacity(latency: LatencyModel, model: string): { sloMs: number; capacityRps: number } {
+  const l32 = latency.latencyMs(model, MAX_BATCH, 100);
+  return { sloMs: round(2 * l32, 1), capacityRps: round((1000 * MAX_BATCH) / l32, 1) };
+}
+
+export interface ProfileRunOptions {
+  backend: 'onnx' | 'mps';
+  variants: Record<string, ModelVariant>;
+  partitionsPct: number[];
+  batches: number[];
+  reps: number;
+  colocationBatches: number[];
+  affinity: boolean;
+  keepWarm: boolean;
+  host: 'process' | 'thread';
+  /** Output stem. */
+  stem: string;
+  /** Share of the machine's batch-32 capacity the written workload offers, 0..1. */
+  load: number;
+  quiet?: boolean;
+}
+
+/** Measure and write a profile set; returns the sidecar and the written paths. */
+export async function runProfile(o: ProfileRunOptions): Promise<{ sidecar: ProfileSidecar; files: string[]; set: ProfileSet }> {
+  const files = variantFiles(o.variants);
+  const cpus = allowedCpus();
+  const host: HostFactory = o.host === 'thread' && o.backend === 'onnx' ? threadHost : processHost;
+  const mps = o.backend === 'mps' ? mpsExecutorOptions() : null;
+  let bar: Progress | null = null;
+  const result = await measureProfile({
+    files,
+    partitionsPct: o.partitionsPct,
+    batches: o.batches,
+    reps: o.reps,
+    cpus,
+    affinity: o.affinity && mps === null,
+    host,
+    keepWarm: o.keepWarm && mps === null,
+    ...(mps ? { executor: { provider: mps.provider, envFor: mps.envFor, threadsFor: mps.threadsFor } } : {}),
+    colocationBatches: o.colocationBatches,
+    onProgress: (done, total) => {
+      bar ??= progress('profiling', total, { unit: 'batches', quiet: o.quiet });
+      bar.update(done);
+    },
+  });
+  (bar as Progress | null)?.stop();
+  const gpu = o.backend === 'onnx' ? `cpu-${cpus.length}c` : 'mps-gpu';
+  const paths = profilePaths(o.stem);
+  const written = [writeText('.', paths.csv, profileCsv(result, gpu))];
+  const set = loadProfileSet(paths.csv);
+  const sidecar = buildSidecar(o, result, files, gpu, cpus, set.ctx.latency);
+  written.push(writeText('.', paths.sidecar, `${JSON.stringify(sidecar, null, 2)}\n`));
+  written.push(writeText('.', paths.workload, `${JSON.stringify(workloadFor(sidecar, o.load, o.stem), null, 2)}\n`));
+  set.sidecar = sidecar;
+  return { sidecar, files: written, set };
+}
+
+function buildSidecar(o: ProfileRunOptions, r: ProfileResult, files: Record<string, VariantFile>, gpu: string, cpus: number[], latency: LatencyModel): ProfileSidecar {
+  const models: ProfileSidecar['models'] = {};
+  for (const [name, f] of Object.entries(files)) {
+    const { sloMs, capacityRps } = sloAndCapacity(latency, name);
+    models[name] = {
+      variant: variantLabel(name, f.variant),
+      width: f.variant.width,
+      ...(f.variant.bertLayers !== undefined ? { bert_layers: f.variant.bertLayers } : {}),
+      file: f.path,
+      params: f.params,
+      gflops_per_sample: round(f.gflopsPerSample, 4),
+      slo_ms: sloMs,
+      capacity_rps: capacityRps,
+      colocation_slowdown: round(r.colocationSlowdown[name] ?? 1, 4),
+    };
+  }
+  return {
+    backend: o.backend,
+    gpu,
+    cores: cpus.length,
+    cpus,
+    partitions_pct: o.partitionsPct,
+    threads_by_partition: r.threadsByPartition,
+    affinity: r.affinity,
+    host: o.host,
+    batches: o.batches,
+    reps: o.reps,
+    jitter_cv: round(r.jitterCv, 4),
+    jitter_cv_raw: round(r.jitterCvRaw, 4),
+    foreign_cpu_cores: r.cpu === null ? null : round(r.cpu.foreignCores, 3),
+    keep_warm: o.keepWarm,
+    colocation_partition_pct: r.colocationPartitionPct,
+    models,
+    measured_at: new Date().toISOString(),
+    node: process.version,
+  };
+}
+
+/** The workload document for a profile set: measured SLOs, `load` of capacity split evenly. */
+export function workloadFor(s: ProfileSidecar, load: number, name: string) {
+  const names = Object.keys(s.models);
+  return {
+    name,
+    gpus: 1,
+    gpu: s.gpu,
+    models: names.map((m) => ({ model: m, rate: round((load * s.models[m].capacity_rps) / names.length, 1), slo_ms: s.models[m].slo_ms })),
+  };
+}
+
+/** Parse a comma list of positive integers (`--batches 1,2,4`). */
+export function parseIntList(flag: string, text: string, opts: { min?: number; max?: number; allowEmpty?: boolean } = {}): number[] {
+  const items = String(text).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (items.length === 0 && !opts.allowEmpty) throw new InputError(`${flag}: expected a comma-separated list of whole numbers, got ${show(text)}`);
+  const out = items.map((s) => {
+    const v = Number(s);
+    if (!Number.isInteger(v) || v < (opts.min ?? 1) || v > (opts.max ?? Infinity))
+      throw new InputError(`${flag}: expected whole numbers${opts.max !== undefined ? ` from ${opts.min ?? 1} to ${opts.max}` : ''}, got ${show(s)}`);
+    return v;
+  });
+  return [...new Set(out)].sort((a, b) => a - b);
+}
+
+/** The profile as a readable table: L at b = 1, 8, 32 per partition, SLO and co-location slowdown. */
+export function profileTable(set: ProfileSet): string {
+  const s = set.sidecar as ProfileSidecar;
+  const l = set.ctx.latency;
+  const header = ['model', ...s.partitions_pct.flatMap((p) => [`L1@${p}`, `L8@${p}`, `L32@${p}`]), 'SLO ms', 'coloc x'];
+  const rows = Object.entries(s.models).map(([m, info]) => [
+    info.variant,
+    ...s.partitions_pct.flatMap((p) => [l.latencyMs(m, 1, p), l.latencyMs(m, 8, p), l.latencyMs(m, 32, p)]),
+    info.slo_ms,
+    info.colocation_slowdown,
+  ]);
+  return table(header, rows);
+}
+
+interface ProfileArgs extends Common {
+  backend: string;
+  models: string;
+  width: number;
+  bertLayers: number;
+  partitions?: string;
+  batches: string;
+  reps: number;
+  colocBatches: string;
+  affinity: boolean;
+  keepWarm: boolean;
+  host: string;
+  out: string;
+  load: number;
+}
+
+/** The models `profile` measures by default: small enough for a 2-core machine in a minute. */
+export const DEFAULT_PROFILE_MODELS = 'googlenet@0.25,resnet50@0.25,mobilenet_v2@0.5';
+
+export const profile: Command<ProfileArgs> = (io) => ({
+  command: 'profile',
+  describe: 'Measure the latency profile L(b, p) of zoo models on this machine (p = share of its cores) and write a profile set',
+  builder: (y: Argv) =>
+    y
+      .option('backend', { type: 'string', default: 'onnx', describe: 'onnx (CPU, core shares) or mps (GPU, MPS percentages)' })
+      .option('models', { type: 'string', default: DEFAULT_PROFILE_MODELS, describe: 'Comma list of name[@width], e.g. resnet50@0.25,lenet' })
+      .option('width', { type: 'number', default: 1, describe: 'Width multiplier for models given without @width' })
+      .option('bert-layers', { type: 'number', default: 12, describe: 'BERT encoder layers' })
+      .option('partitions', { type: 'string', describe: 'Partitions to measure, percent (default: the whole-core shares, {50,100} on 2 cores)' })
+      .option('batches', { type: 'string', default: '1,2,3,4,6,8,12,16,24,32', describe: 'Batch sizes to measure (1 and 32 are required; the rest are interpolated)' })
+      .option('reps', { type: 'number', default: 5, describe: 'Timed runs per (model, partition, batch); the median is kept' })
+      .option('coloc-batches', { type: 'string', default: '1,8,32', describe: "Batches at which to measure the co-location slowdown ('' to skip)" })
+      .option('affinity', { type: 'boolean', default: true, describe: 'Pin each gpulet to its cores with taskset (--no-affinity to leave it to the OS)' })
+      .option('keep-warm', { type: 'boolean', default: true, describe: 'Keep the cores out of idle with SCHED_IDLE spinners (see backends/onnx/cores.ts); serve the profile with the same setting' })
+      .option('host', { type: 'string', default: 'process', describe: 'Where gpulet runners live: process (killable) or thread' })
+      .option('out', { type: 'string', default: 'results/cpu-profile', describe: 'Output stem: STEM.csv, STEM.json, STEM.workload.json' })
+      .option('load', { type: 'number', default: 0.5, describe: "Share of the machine's capacity the written workload offers" }) as unknown as Argv<ProfileArgs>,
+  handler: async (a: ArgumentsCamelCase<ProfileArgs>) => {
+    const o = profileRunOptions(a);
+    const { sidecar, files, set } = await runProfile(o);
+    const doc = { profile: sidecar, files };
+    print(io, a.format, doc, () =>
+      [
+        `${sidecar.gpu}: ${sidecar.cores} cores, partitions ${sidecar.partitions_pct.join(', ')} % (threads ${Object.entries(sidecar.threads_by_partition).map(([p, t]) => `${p}%->${t}`).join(', ')}), ${sidecar.reps} reps, jitter CV ${fmt(sidecar.jitter_cv, 3)}` +
+          `, other processes used ${sidecar.foreign_cpu_cores === null ? 'an unknown share' : `${fmt(sidecar.foreign_cpu_cores, 2)} cores`} meanwhile`,
+        profileTable(set),
+        `wrote ${files.join(', ')}`,
+      ].join('\n'),
+    );
+  },
+});
+
+/** Validate the flags into {@link ProfileRunOptions}. */
+function profileRunOptions(a: ProfileArgs): ProfileRunOptions {
+  if (a.backend !== 'onnx' && a.backend !== 'mps') throw new InputError(`--backend: expected onnx or mps, got ${show(a.backend)}`);
+  if (a.backend === 'mps') {
+    const missing = mpsPreflight();
+    if (missing !== null) throw new InputError(`--backend mps: ${missing}`);
+  }
+  if (a.host !== 'process' && a.host !== 'thread') throw new InputError(`--host: expected process or thread, got ${show(a.host)}`);
+  if (!Number.isInteger(a.reps) || a.reps < 1) throw new InputError(`--reps: expected a whole number >= 1, got ${show(a.reps)}`);
+  if (!Number.isInteger(a.bertLayers) || a.bertLayers < 1) throw new InputError(`--bert-layers: expected a whole number >= 1, got ${show(a.bertLayers)}`);
+  checkPositive('--width', a.width);
+  checkPositive('--load', a.load);
+  const cores = allowedCpus().length;
+  const partitionsPct = a.partitions === undefined ? (a.backend === 'onnx' ? coreSharePartitions(cores) : [20, 40, 50, 60, 80, 100]) : parseIntList('--partitions', a.partitions, { min: 1, max: 100 });
+  if (!partitionsPct.includes(100)) throw new InputError(`--partitions: expected a list that includes 100 (SLOs are 2 x L(32, 100 %)), got ${show(a.partitions)}`);
+  const batches = parseIntList('--batches', a.batches, { min: 1, max: MAX_BATCH });
+  if (!batches.includes(1) || !batches.includes(MAX_BATCH)) throw new InputError(`--batches: expected a list with 1 and ${MAX_BATCH} (the profile loader interpolates between them), got ${show(a.batches)}`);
+  const colocationBatches = parseIntList('--coloc-batches', a.colocBatches, { min: 1, max: MAX_BATCH, allowEmpty: true });
+  for (const b of colocationBatches) if (!batches.includes(b)) throw new InputError(`--coloc-batches: expected batches among --batches (${batches.join(',')}), got ${b}`);
+  return {
+    backend: a.backend,
+    variants: parseModelList(a.models, a.width, a.bertLayers === 12 ? undefined : a.bertLayers),
+    partitionsPct,
+    batches,
+    reps: a.reps,
+    colocationBatches,
+    affinity: a.affinity,
+    keepWarm: a.keepWarm,
+    host: a.host,
+    stem: a.out,
+    load: a.load,
+  };
+}
