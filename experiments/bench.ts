@@ -16,10 +16,11 @@ import { ServingSession } from '../engine/server/session.ts';
 import { SCHEDULERS, type SchedulerName } from '../engine/schedulers/index.ts';
 import type { Demand } from '../engine/plan.ts';
 import { SimulatedGpu } from '../sim/gpu.ts';
-import { streamRng } from '../sim/rng.ts';
+import { exponential, streamRng } from '../sim/rng.ts';
 import { arrivalStreams, type Workload } from '../sim/workload.ts';
 import { loadContext, planInput, planWorkload, resolveWorkload, type Context } from './context.ts';
 import { fmt, table } from './format.ts';
+import { writeCsv, type CsvRow } from './output.ts';
 
 interface Figure {
   key: string;
@@ -159,7 +160,51 @@ const fig12Bench: AsyncBench = async () => {
   return [{ key: 'fig12_s', value: s, unit: 's', target: { value: 120, higherIsBetter: false }, note: `fig12: 7 workloads x 4 schedulers x 2 searches, 3 seeds x 20 s simulations, ${availableParallelism()} worker threads` }];
 };
 
-const BENCHES: Record<string, AsyncBench> = { engine: async (c) => engine(c), memory: async (c) => memory(c), scheduling: async (c) => scheduling(c), sweep, fig12: fig12Bench };
+/**
+ * How cost grows: the event loop against pending events (a hold model: pop one, push one with an
+ * exponential delay), and planning time against fleet size and number of tasks. Rows also go to
+ * results/bench-scaling.csv for BENCH.md.
+ */
+const growth: AsyncBench = async (ctx) => {
+  const rows: CsvRow[] = [];
+  const out: Figure[] = [];
+  for (const pending of [100, 10_000, 1_000_000]) {
+    const clock = new VirtualClock();
+    const rng = streamRng(1, 'hold');
+    const hold = (): void => {
+      clock.at(clock.now() + exponential(rng, 1), hold);
+    };
+    for (let i = 0; i < pending; i++) clock.at(exponential(rng, 1), hold);
+    const events = 3_000_000;
+    const t0 = performance.now();
+    while (clock.numEvents < events) clock.run(clock.now() + 1);
+    const rate = clock.numEvents / ((performance.now() - t0) / 1000);
+    rows.push({ kind: 'events', x: pending, value: rate, unit: 'events/s' });
+    out.push({ key: `events_per_s_${pending}_pending`, value: rate, unit: 'events/s', note: `hold model, ${pending} pending events` });
+  }
+  for (const gpus of [4, 16, 64, 256, 1000]) {
+    const input = { ...planInput(resolveWorkload('scen3'), ctx), demands: fleetMix(gpus, ctx), numGpus: gpus };
+    const ms = timeMs(3, () => new ElasticScheduler(CONFIGS.gpulet, { autoscale: false }).plan(input));
+    rows.push({ kind: 'plan_vs_gpus', x: gpus, value: ms, unit: 'ms' });
+  }
+  for (const tasks of [10, 30, 100, 300, 1000]) {
+    const input = { ...planInput(resolveWorkload('scen3'), ctx), demands: fleetMix(256, ctx, tasks), numGpus: 256 };
+    const ms = timeMs(3, () => new ElasticScheduler(CONFIGS.gpulet, { autoscale: false }).plan(input));
+    rows.push({ kind: 'plan_vs_tasks', x: tasks, value: ms, unit: 'ms' });
+  }
+  writeCsv('results', 'bench-scaling.csv', rows, ['kind', 'x', 'value', 'unit'], 1);
+  for (const r of rows.filter((x) => x.kind !== 'events')) out.push({ key: `${r.kind}_${r.x}_ms`, value: r.value as number, unit: 'ms', note: r.kind === 'plan_vs_gpus' ? `100 tasks on a fixed fleet of ${r.x} GPUs` : `${r.x} tasks on 256 GPUs` });
+  return out;
+};
+
+const BENCHES: Record<string, AsyncBench> = {
+  engine: async (c) => engine(c),
+  memory: async (c) => memory(c),
+  scheduling: async (c) => scheduling(c),
+  sweep,
+  fig12: fig12Bench,
+  growth,
+};
 
 async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--format') && argv[argv.indexOf('--format') + 1] === 'json';
