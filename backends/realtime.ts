@@ -88,16 +88,19 @@ export async function serveRealtime(opts: RealtimeOptions): Promise<RealtimeResu
   for (const stream of opts.streams) {
     let atMs = stream.nextArrivalMs();
     const arrive = (): void => {
-      if (stream.task === null) tracker.arriveApp(startMs + atMs);
-      else tracker.arriveTask(stream.task, startMs + atMs);
-      atMs = stream.nextArrivalMs();
+      // Timers fire no sooner than ~1 ms apart: admit every arrival already due, in order.
+      const nowRel = clock.now() - startMs;
+      do {
+        if (stream.task === null) tracker.arriveApp(startMs + atMs);
+        else tracker.arriveTask(stream.task, startMs + atMs);
+        atMs = stream.nextArrivalMs();
+      } while (atMs <= nowRel && atMs < durationMs);
       if (atMs < durationMs) timers.set(stream, clock.at(startMs + atMs, arrive));
       else retire(stream);
     };
     if (atMs < durationMs) timers.set(stream, clock.at(startMs + atMs, arrive));
   }
-  // The window also ends at durationMs when streams run dry early (or there are none).
-  const windowTimer = clock.at(startMs + durationMs, () => windowEnded());
+  // The window ends when every stream's next arrival lies past durationMs (late timers included).
   if (timers.size === 0) windowEnded();
 
   let stoppedEarly = false;
@@ -116,7 +119,6 @@ export async function serveRealtime(opts: RealtimeOptions): Promise<RealtimeResu
 
   try {
     await windowDone;
-    clock.cancel(windowTimer);
     for (const id of timers.values()) clock.cancel(id);
     timers.clear();
     const windowEndMs = stoppedEarly ? stoppedAtMs : startMs + durationMs;

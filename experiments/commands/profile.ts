@@ -20,6 +20,7 @@
  * them), which only makes their plans a little more conservative.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { InputError, show } from '../../engine/errors.ts';
 import { round } from '../../engine/metrics.ts';
@@ -174,11 +175,12 @@ export async function runProfile(o: ProfileRunOptions): Promise<{ sidecar: Profi
   (bar as Progress | null)?.stop();
   const gpu = o.backend === 'onnx' ? `cpu-${cpus.length}c` : 'mps-gpu';
   const paths = profilePaths(o.stem);
-  const written = [writeText('.', paths.csv, profileCsv(result, gpu))];
+  const write = (path: string, text: string): string => writeText(dirname(path), basename(path), text);
+  const written = [write(paths.csv, profileCsv(result, gpu))];
   const set = loadProfileSet(paths.csv);
   const sidecar = buildSidecar(o, result, files, gpu, cpus, set.ctx.latency);
-  written.push(writeText('.', paths.sidecar, `${JSON.stringify(sidecar, null, 2)}\n`));
-  written.push(writeText('.', paths.workload, `${JSON.stringify(workloadFor(sidecar, o.load, o.stem), null, 2)}\n`));
+  written.push(write(paths.sidecar, `${JSON.stringify(sidecar, null, 2)}\n`));
+  written.push(write(paths.workload, `${JSON.stringify(workloadFor(sidecar, o.load, basename(o.stem)), null, 2)}\n`));
   set.sidecar = sidecar;
   return { sidecar, files: written, set };
 }

@@ -14,6 +14,7 @@ import { WallClock } from '../../engine/clock.ts';
 import { InputError, show } from '../../engine/errors.ts';
 import { gpusUsed, type Plan } from '../../engine/plan.ts';
 import { createMpsExecutor } from '../../backends/mps/executor.ts';
+import { mpsPreflight } from '../../backends/mps/preflight.ts';
 import { OnnxExecutor, type GpuletSetup } from '../../backends/onnx/executor.ts';
 import { processHost, threadHost } from '../../backends/onnx/host.ts';
 import { cpuSnapshot, cpuUse, type CpuUse } from '../../backends/onnx/load.ts';
@@ -138,6 +139,10 @@ export const serve: Command<ServeArgs> = (io) => ({
     if (a.host !== 'process' && a.host !== 'thread') throw new InputError(`--host: expected process or thread, got ${show(a.host)}`);
     checkPositive('--duration', a.duration);
     checkPositive('--hang-timeout', a.hangTimeout);
+    if (a.backend === 'mps') {
+      const missing = mpsPreflight(); // before building any model: say at once what is missing
+      if (missing !== null) throw new InputError(`--backend mps: ${missing}`);
+    }
     if (a.backend === 'onnx' && a.profiles === undefined)
       throw new InputError('--backend onnx: expected --profiles STEM.csv measured on this machine (run `gpulet profile --backend onnx` first), got nothing');
     let ctx: Context;

@@ -1,0 +1,117 @@
+/**
+ * The real-execution commands end to end on a tiny profile (LeNet): `profile` writes a profile set
+ * that `simulate` and `serve` both take; `serve` prints the `simulate` JSON shape; the MPS backend
+ * and a missing profile are refused in one line with exit 2.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../experiments/main.ts';
+import { mpsPreflight } from '../../backends/mps/preflight.ts';
+import { parseModelList } from '../../backends/onnx/models.ts';
+import { InputError } from '../../engine/errors.ts';
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'gpulet-real-'));
+const stem = join(dir, 'p');
+
+describe('gpulet profile / simulate / serve on a measured profile', () => {
+  it('profile writes STEM.csv (loader format), STEM.json (variants, SLOs) and STEM.workload.json', async () => {
+    const r = await cli('profile', '--models', 'lenet', '--batches', '1,4,32', '--reps', '2', '--coloc-batches', '4', '--out', stem, '--format', 'json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.files).toEqual([`${stem}.csv`, `${stem}.json`, `${stem}.workload.json`]);
+    const csv = readFileSync(`${stem}.csv`, 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('model,gpu,partition,batch,latency_ms,source');
+    const parts = doc.profile.partitions_pct as number[];
+    expect(parts).toContain(100);
+    expect(csv).toHaveLength(1 + 3 * parts.length); // one row per (partition, batch)
+    const lenet = doc.profile.models.lenet;
+    expect(lenet.variant).toBe('lenet');
+    // SLO = 2 x L(32, 100 %), as the paper's rule, from the written row.
+    const l32 = Number(csv.find((l) => l.startsWith(`lenet,${doc.profile.gpu},100,32,`))!.split(',')[4]);
+    expect(lenet.slo_ms).toBeCloseTo(2 * l32, 1);
+    expect(lenet.colocation_slowdown).toBeGreaterThanOrEqual(1);
+    const workload = JSON.parse(readFileSync(`${stem}.workload.json`, 'utf8'));
+    expect(workload).toMatchObject({ gpus: 1, gpu: doc.profile.gpu, models: [{ model: 'lenet', slo_ms: lenet.slo_ms }] });
+  });
+
+  it('simulate takes the measured profile and its workload', async () => {
+    const r = await cli('simulate', '--profiles', `${stem}.csv`, '-w', `${stem}.workload.json`, '-s', 'gpulet', '--duration', '2', '--format', 'json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.requests.arrived).toBe(doc.requests.completed + doc.requests.dropped);
+  });
+
+  it('serve --backend onnx serves it for real and prints the simulate shape, accounting balanced', async () => {
+    const r = await cli('serve', '--profiles', `${stem}.csv`, '-w', `${stem}.workload.json`, '-s', 'gpulet', '--rate', '400', '--duration', '1', '--format', 'json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    for (const key of ['requests', 'dropped_by_reason', 'slo_violation_pct', 'throughput_rps', 'goodput_rps', 'p50_ms', 'p99_ms', 'models']) expect(doc).toHaveProperty(key);
+    expect(doc.backend).toBe('onnx');
+    expect(doc.requests.arrived).toBeGreaterThan(0);
+    expect(doc.requests.arrived).toBe(doc.requests.completed + doc.requests.dropped);
+    expect(doc.models.lenet.arrived).toBe(doc.requests.arrived);
+    expect(doc.executor.restarts).toBe(0);
+  });
+
+  it('serve uses the same seeded arrivals as simulate (same seed, same arrival count)', async () => {
+    const argv = ['--profiles', `${stem}.csv`, '-w', `${stem}.workload.json`, '-s', 'gpulet', '--rate', '3000', '--duration', '1', '--seed', '7', '--format', 'json'];
+    const real = JSON.parse((await cli('serve', ...argv)).out);
+    const sim = JSON.parse((await cli('simulate', ...argv)).out);
+    expect(real.requests.arrived).toBe(sim.requests.arrived);
+  });
+});
+
+describe('refusals: one line, exit 2', () => {
+  it('serve --backend onnx without --profiles', async () => {
+    const r = await cli('serve', '-w', 'scen1');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^gpulet: --backend onnx: expected --profiles STEM\.csv measured on this machine/);
+    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('serve --backend mps names what the machine lacks (no GPU, CUDA provider or MPS daemon here)', async () => {
+    const missing = mpsPreflight();
+    const r = await cli('serve', '--backend', 'mps', '-w', 'scen1');
+    if (missing === null) {
+      // A GPU machine with everything in place gets past the check (and fails later for want of nothing here).
+      expect(r.err).not.toMatch(/--backend mps: no /);
+      return;
+    }
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`gpulet: --backend mps: ${missing}\n`);
+    expect(missing).toMatch(/CUDA execution provider/);
+  });
+
+  it('parseModelList rejects unknown names and bad widths', () => {
+    expect(parseModelList('resnet50@0.25,lenet')).toEqual({ resnet50: { width: 0.25 }, lenet: { width: 1 } });
+    expect(() => parseModelList('alexnet')).toThrow(InputError);
+    expect(() => parseModelList('lenet@0')).toThrow(/expected a positive width/);
+    expect(() => parseModelList('lenet,lenet')).toThrow(/listed twice/);
+  });
+
+  it('models list counts the nine models without building them', async () => {
+    const r = await cli('models', 'list', '--format', 'json');
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.out).models as Array<{ model: string; params: number }>;
+    expect(rows.map((m) => m.model)).toEqual(['lenet', 'googlenet', 'resnet50', 'ssd-mobilenetv1', 'vgg16', 'mnasnet1_0', 'mobilenet_v2', 'densenet161', 'bert']);
+    expect(rows.find((m) => m.model === 'resnet50')?.params).toBe(25_557_032);
+  });
+
+  it('models build writes a file and reports its bytes', async () => {
+    const r = await cli('models', 'build', '--models', 'lenet', '--format', 'json');
+    expect(r.code).toBe(0);
+    const [row] = JSON.parse(r.out).models;
+    expect(row).toMatchObject({ model: 'lenet', params: 61_706 });
+    expect(row.bytes).toBeGreaterThan(200_000);
+    expect(row.file).toMatch(/lenet\.onnx$/);
+  });
+});
