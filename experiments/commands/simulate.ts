@@ -6,6 +6,7 @@ import { fmt, table } from '../format.ts';
 import { progress } from '../progress.ts';
 import { totalRate } from '../../sim/workload.ts';
 import { COLOCATION_MODELS, DEFAULT_COLOCATION, colocationModel } from '../../sim/colocation.ts';
+import { ChromeTimeline } from '../timeline.ts';
 import { checkNonNegative, checkPositive, print, workloadOptions, type Command, type WorkloadArgs } from './common.ts';
 
 interface SimArgs extends WorkloadArgs {
@@ -13,6 +14,7 @@ interface SimArgs extends WorkloadArgs {
   seed: number;
   jitter: number;
   interference: string;
+  timeline?: string;
 }
 
 export const simulate: Command<SimArgs> = (io) => ({
@@ -23,7 +25,8 @@ export const simulate: Command<SimArgs> = (io) => ({
       .option('duration', { alias: 'd', type: 'number', default: 20, describe: 'Seconds of arrivals (queues then drain)' })
       .option('seed', { type: 'number', default: 1, describe: 'Run seed: same seed, same inputs, same output' })
       .option('jitter', { type: 'number', default: 0.02, describe: 'Coefficient of variation of batch-latency jitter' })
-      .option('interference', { type: 'string', default: DEFAULT_COLOCATION, describe: `Co-location slowdown the simulated GPUs apply: ${Object.keys(COLOCATION_MODELS).join(', ')}` }) as unknown as Argv<SimArgs>,
+      .option('interference', { type: 'string', default: DEFAULT_COLOCATION, describe: `Co-location slowdown the simulated GPUs apply: ${Object.keys(COLOCATION_MODELS).join(', ')}` })
+      .option('timeline', { type: 'string', describe: 'Write every batch to this file as a Chrome trace (one track per gpulet; open in ui.perfetto.dev)' }) as unknown as Argv<SimArgs>,
   handler: (a: ArgumentsCamelCase<SimArgs>) => {
     const ctx = loadContext({ profiles: a.profiles });
     const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus });
@@ -31,8 +34,13 @@ export const simulate: Command<SimArgs> = (io) => ({
     checkNonNegative('--jitter', a.jitter);
     const plan = planWorkload(w, a.scheduler, ctx, { predictor: a.predictor });
     const bar = progress('simulating', Math.ceil(a.duration), { unit: 's', quiet: a.duration < 5 });
-    const res = simulatePlan(w, plan, ctx, { seed: a.seed, durationS: a.duration, jitterCv: a.jitter, colocation: colocationModel(a.interference), onProgress: (s) => bar.update(s) });
+    const timeline = a.timeline === undefined ? null : new ChromeTimeline();
+    const res = simulatePlan(w, plan, ctx, { seed: a.seed, durationS: a.duration, jitterCv: a.jitter, colocation: colocationModel(a.interference), observer: timeline, onProgress: (s) => bar.update(s) });
     bar.stop();
+    if (timeline !== null && a.timeline !== undefined) {
+      timeline.write(a.timeline, { workload: w.name, scheduler: plan.scheduler, seed: a.seed, duration_s: a.duration });
+      io.err(`wrote ${a.timeline}: ${timeline.numEvents} batches${timeline.droppedEvents > 0 ? `, ${timeline.droppedEvents} beyond the cap not recorded` : ''}\n`);
+    }
     const doc = {
       workload: w.name,
       scheduler: plan.scheduler,
