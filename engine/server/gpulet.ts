@@ -20,13 +20,17 @@ import type { BatchJob, Clock, Executor, TimerId } from '../types.ts';
 export interface TaskSlot {
   readonly task: string;
   readonly model: string;
-  /** Planned batch size (>= 1). */
-  readonly batch: number;
+  /** Planned batch size (>= 1); changes when the gpulet is reconfigured at a plan switch. */
+  batch: number;
   /** Queueing longer than this drops the request, ms. */
   readonly sloMs: number;
   readonly queue: Fifo<ModelRequest>;
   /** When the previous batch of this task was taken, ms (-Infinity before the first). */
   lastTakenAtMs: number;
+}
+
+function newSlot(t: GpuletSpec['tasks'][number]): TaskSlot {
+  return { task: t.task, model: t.model, batch: Math.max(1, Math.floor(t.batch)), sloMs: t.sloMs, queue: new Fifo<ModelRequest>(), lastTakenAtMs: -Infinity };
 }
 
 /** Observes batches as they start and end (timelines, utilisation). */
@@ -44,8 +48,10 @@ export interface GpuletSpec {
 }
 
 export class GpuletRuntime {
-  readonly spec: GpuletSpec;
-  readonly slots: TaskSlot[];
+  /** What the gpulet serves now; replaced by {@link reconfigure}. */
+  spec: GpuletSpec;
+  /** One per task of `spec`, in its order, then any tasks dropped by a reconfiguration still draining. */
+  slots: TaskSlot[];
   private busy = false;
   /** Round-robin position: the slot to consider first next time. */
   private nextSlot = 0;
@@ -65,14 +71,32 @@ export class GpuletRuntime {
     private readonly observer: BatchObserver | null = null,
   ) {
     this.spec = spec;
-    this.slots = spec.tasks.map((t) => ({
-      task: t.task,
-      model: t.model,
-      batch: Math.max(1, Math.floor(t.batch)),
-      sloMs: t.sloMs,
-      queue: new Fifo<ModelRequest>(),
-      lastTakenAtMs: -Infinity,
-    }));
+    this.slots = spec.tasks.map(newSlot);
+  }
+
+  /**
+   * Serve `spec` from now on (a plan switch that keeps this gpulet: same GPU, size and process).
+   * The duty cycle and batch sizes change at once; a task new to the gpulet gets an empty queue; a
+   * task no longer in `spec` keeps its queued requests, which are still served (drained) but
+   * receive no new ones. Slot indices change: the caller re-routes right after.
+   */
+  reconfigure(spec: GpuletSpec): void {
+    if (spec.gpu !== this.spec.gpu || spec.gpulet !== this.spec.gpulet || spec.partitionPct !== this.spec.partitionPct)
+      throw new Error(`gpulet ${this.spec.gpu}.${this.spec.gpulet} (${this.spec.partitionPct} %) cannot become ${spec.gpu}.${spec.gpulet} (${spec.partitionPct} %)`);
+    const old = new Map(this.slots.map((s) => [s.task, s] as const));
+    const slots = spec.tasks.map((t) => {
+      const slot = old.get(t.task);
+      if (slot === undefined) return newSlot(t);
+      old.delete(t.task);
+      slot.batch = Math.max(1, Math.floor(t.batch));
+      return slot;
+    });
+    for (const slot of old.values()) if (slot.queue.length > 0) slots.push(slot);
+    this.spec = spec;
+    this.slots = slots;
+    this.nextSlot = 0;
+    // Batch sizes and the duty cycle changed: a batch may be closed already, or close earlier.
+    this.kick();
   }
 
   /** Index of the slot serving `task`, or -1. */

@@ -6,6 +6,7 @@ import { Dispatcher } from './dispatcher.ts';
 import type { BatchObserver } from './gpulet.ts';
 import { RequestTracker, type AppSpec } from './tracker.ts';
 import { DROP_REASONS, type DropReason } from './request.ts';
+import { WindowCounts } from './windows.ts';
 import { round, type RequestCounts } from '../metrics.ts';
 import type { Plan } from '../plan.ts';
 import type { Clock, Executor } from '../types.ts';
@@ -34,6 +35,8 @@ export interface SessionOptions {
   /** Arrivals stop at this time, ms; queued and running requests still finish. */
   untilMs: number;
   observer?: BatchObserver | null;
+  /** Also count arrivals and SLO violations per window of this many ms (see {@link WindowCounts}). */
+  windowMs?: number;
 }
 
 /** Per-task results in the `simulate` JSON shape. */
@@ -62,6 +65,8 @@ export interface RunSummary {
 export class ServingSession {
   readonly tracker: RequestTracker;
   readonly dispatcher: Dispatcher;
+  /** Per-window counts when `windowMs` was given, else null. */
+  readonly windows: WindowCounts | null;
   private readonly opts: SessionOptions;
   private started = false;
 
@@ -69,10 +74,23 @@ export class ServingSession {
     this.opts = opts;
     const slo = new Map(opts.tasks.map((t) => [t.task, t.sloMs] as const));
     // The tracker submits to the dispatcher, which reports ends back to the tracker.
+    // With windows, request ends pass through the window counts on their way to the tracker.
     let dispatcher: Dispatcher | null = null;
-    this.tracker = new RequestTracker(slo, opts.app, (req) => (dispatcher as Dispatcher).submit(req));
-    dispatcher = new Dispatcher(opts.plan, slo, opts.clock, opts.executor, this.tracker, opts.observer ?? null);
+    let windows: WindowCounts | null = null;
+    this.tracker = new RequestTracker(
+      slo,
+      opts.app,
+      opts.windowMs === undefined
+        ? (req) => (dispatcher as Dispatcher).submit(req)
+        : (req) => {
+            (windows as WindowCounts).arrive(req);
+            (dispatcher as Dispatcher).submit(req);
+          },
+    );
+    if (opts.windowMs !== undefined) windows = new WindowCounts(opts.windowMs, slo, this.tracker);
+    dispatcher = new Dispatcher(opts.plan, slo, opts.clock, opts.executor, windows ?? this.tracker, opts.observer ?? null);
     this.dispatcher = dispatcher;
+    this.windows = windows;
   }
 
   /** Schedule the first arrival of every stream. */
