@@ -9,6 +9,7 @@ import { simulate } from './simulate.ts';
 import { maxrate } from './maxrate.ts';
 import { experiment } from './experiment.ts';
 import { interference } from './interference.ts';
+import { figures } from './figures.ts';
 import { models } from './models.ts';
 import { profile } from './profile.ts';
 import { serve } from './serve.ts';
@@ -16,5 +17,5 @@ import { serve } from './serve.ts';
 export type { Io } from './common.ts';
 
 export function commands(io: Io): CommandModule<Common, any>[] {
-  return [schedule, simulate, maxrate, experiment, interference, serve, profile, models].map((c) => c(io));
+  return [schedule, simulate, maxrate, experiment, interference, figures, serve, profile, models].map((c) => c(io));
 }

@@ -1,0 +1,134 @@
+/**
+ * results/REPORT.md, generated from the CSVs present: the headline, then for every figure our
+ * numbers next to the paper's, their ratio, and a sentence for every difference above 15 %
+ * (experiments/figures/notes.ts). Pure apart from reading the folder; no timestamps, so the same
+ * CSVs give the same report byte for byte.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIG12 as PAPER_FIG12, HEADLINE, WORKLOADS } from './paper.ts';
+import { loadInputs, outputBase, type Comparison, type FigureDef, type Section } from './figures/figure.ts';
+import { FIG12_FILE, meanGain, PAPER_SEARCH, type Headline } from './figures/fig12.ts';
+import { FIGURES } from './figures/index.ts';
+import { explain } from './figures/notes.ts';
+import { findTable, num } from './figures/table.ts';
+import type { MeanCi } from './figures/stats.ts';
+
+/** Relative difference above which the report asks for a sentence. */
+export const DIFFERENCE_THRESHOLD = 0.15;
+
+/** A number for a table: 3 significant figures, no exponent. */
+export function fmtNum(v: number): string {
+  const a = Math.abs(v);
+  const digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+  return Number(v.toFixed(digits)).toLocaleString('en-US', { maximumFractionDigits: digits });
+}
+
+const pct = (gain: number, digits = 1) => `${gain >= 0 ? '+' : '−'}${Math.abs(100 * gain).toFixed(digits)} %`;
+const withCi = (v: number | null, ci: MeanCi | null | undefined) =>
+  v === null ? 'n/s' : ci ? `${fmtNum(v)} [${fmtNum(ci.lo)}, ${fmtNum(ci.hi)}]` : fmtNum(v);
+
+export type Verdict = { differs: false } | { differs: true; ratio: number | null; sentence: string };
+
+/** Whether a comparison differs by more than 15 %, and the sentence that goes with it. */
+export function judge(figure: string, c: Comparison): Verdict {
+  if (c.ours === null && c.paper === null) return { differs: false };
+  if (c.ours === null || c.paper === null) {
+    const what = c.ours === null ? 'Ours is not schedulable (or missing) where the paper has a value.' : 'The paper has no value (not schedulable) where ours has one.';
+    return { differs: true, ratio: null, sentence: `${what} ${explain(figure, c.item)}` };
+  }
+  const ratio = c.paper === 0 ? (c.ours === 0 ? 1 : Infinity) : c.ours / c.paper;
+  if (Math.abs(ratio - 1) <= DIFFERENCE_THRESHOLD) return { differs: false };
+  if (c.boundPct !== undefined && c.ours <= c.boundPct && c.paper <= c.boundPct)
+    return { differs: true, ratio, sentence: `Both are within the ${c.boundPct} % bound, which is all the paper claims for them; a ratio of two percentages this small is within run-to-run noise.` };
+  return { differs: true, ratio, sentence: explain(figure, c.item) };
+}
+
+function sectionMarkdown(def: FigureDef, s: Section, image: string | null, sources: string[]): string[] {
+  const labels = s.labels ?? { ours: 'ours', paper: 'paper' };
+  const out = [`## ${s.heading}`, '', ...(image ? [`![${def.name}](${image})`, ''] : []), `From ${sources.map((f) => `\`${f}\``).join(', ')}. ${s.intro.join(' ')}`, ''];
+  const value = (v: number | null, unit: string, ci?: MeanCi | null) => (v === null ? 'n/s' : `${withCi(v, ci)}${unit === '' ? '' : ` ${unit}`}`);
+  // Differences sharing a sentence are listed together, in table order.
+  const bySentence = new Map<string, string[]>();
+  if (s.comparisons.length > 0) {
+    out.push(`| | ${labels.ours} | ${labels.paper} | ratio | |`, '|---|---|---|---|---|');
+    for (const c of s.comparisons) {
+      const v = judge(def.name, c);
+      const ratio = c.ours !== null && c.paper !== null && c.paper !== 0 ? `${(c.ours / c.paper).toFixed(2)}` : '–';
+      out.push(`| ${c.item} | ${value(c.ours, c.unit, c.ci)} | ${value(c.paper, c.unit)} | ${ratio} | ${v.differs ? '> 15 %' : ''} |`);
+      if (!v.differs) continue;
+      const list = bySentence.get(v.sentence) ?? [];
+      list.push(`**${c.item}** (${labels.ours} ${value(c.ours, c.unit, c.ci)}, ${labels.paper} ${value(c.paper, c.unit)})`);
+      bySentence.set(v.sentence, list);
+    }
+    out.push('');
+    if (s.comparisons.some((c) => c.ci)) out.push('Brackets: 95 % t-interval across 3 seeds (cut at 0).', '');
+  }
+  if (bySentence.size > 0) out.push('Differences above 15 %:', '', ...[...bySentence].map(([sentence, items]) => `- ${items.join('; ')}: ${sentence}`), '');
+  if (s.extra && s.extra.length > 0) out.push(...s.extra, '');
+  return out;
+}
+
+/** The headline sentence, e.g. `gpulet-int vs temporal: +52.3 % (paper +61.7 %)`. */
+export function headlineSentence(h: Headline): string {
+  const ci = h.ci ? `; 95 % interval across ${h.ci.n} seeds ${pct(h.ci.lo)} to ${pct(h.ci.hi)}` : '';
+  return `gpulet-int vs temporal: ${pct(h.ours)} (paper ${pct(h.paper)})${ci}`;
+}
+
+function headlineTable(dir: string, quick: boolean): string[] {
+  const t = findTable(dir, FIG12_FILE, quick);
+  if (t === null) return ['No fig12.csv yet: run `npm start` (or `gpulet experiment fig12`) for the headline.', ''];
+  const inputs = { [FIG12_FILE]: t, 'fig12-seeds.csv': findTable(dir, 'fig12-seeds.csv', quick) };
+  const h = meanGain(inputs, 'temporal');
+  const schedulers = ['temporal', 'greedy', 'gpulet', 'gpulet-int'] as const;
+  const at = (w: string, s: string) => num(t.rows.find((r) => r.workload === w && r.scheduler === s && r.search === PAPER_SEARCH) ?? {}, 'max_rate_rps');
+  const out = h ? [`**${headlineSentence(h)}**`, ''] : [];
+  const others = (['greedy', 'gpulet'] as const).map((o) => ({ o, g: meanGain(inputs, o) })).filter((x) => x.g !== null);
+  if (others.length > 0) out.push(`Also: ${others.map(({ o, g }) => `vs ${o} ${pct(g!.ours)} (paper ${pct(g!.paper)})`).join('; ')}. Means over the 7 workloads of per-workload ratios, as the paper computes them; search \`${PAPER_SEARCH}\`, from \`${t.file}\`.`, '');
+  out.push('Maximum SLO-preserving rate on 4 GPUs, req/s, ours (paper):', '', `| workload | ${schedulers.join(' | ')} | gpulet-int / temporal |`, `|---|${schedulers.map(() => '---').join('|')}|---|`);
+  for (const w of WORKLOADS) {
+    const p = PAPER_FIG12[w];
+    const cells = schedulers.map((s) => `${at(w, s) ?? '–'} (${p[s]})`);
+    const r = (at(w, 'gpulet-int') ?? NaN) / (at(w, 'temporal') ?? NaN);
+    out.push(`| ${w} | ${cells.join(' | ')} | ${Number.isFinite(r) ? r.toFixed(2) : '–'} (${(p['gpulet-int'] / p.temporal).toFixed(2)}) |`);
+  }
+  out.push(`| **mean** | | | | | **${h ? (1 + h.ours).toFixed(3) : '–'} (${HEADLINE.intOverTemporal})** |`, '');
+  return out;
+}
+
+/** The whole report for the CSVs in `dir`. */
+export function buildReport(dir: string, opts: { quick?: boolean; figures?: readonly FigureDef[] } = {}): string {
+  const quick = opts.quick ?? false;
+  const out = [
+    '# gpulet: our results next to the paper\'s',
+    '',
+    `Generated by \`gpulet figures${quick ? ' --quick' : ''}\` from the CSVs in this folder; do not edit by hand (explanations live in experiments/figures/notes.ts). ` +
+      'Paper: Choi et al., "Serving Heterogeneous Machine Learning Models on Multi-GPU Servers with Spatio-Temporal Sharing", USENIX ATC 2022; its values are in experiments/paper.ts (read off its figures, reference §8). ' +
+      `Every difference above ${100 * DIFFERENCE_THRESHOLD} % gets a sentence; "unexplained" means nobody has justified it yet.`,
+    '',
+    '## Headline',
+    '',
+    ...headlineTable(dir, quick),
+  ];
+  const index: string[] = ['## Figures', '', '| figure | status | differences > 15 % |', '|---|---|---|'];
+  const body: string[] = [];
+  for (const def of opts.figures ?? FIGURES) {
+    const loaded = loadInputs(def, dir, quick);
+    if (!loaded.ok) {
+      index.push(`| ${def.name} | skipped: ${loaded.reason} | |`);
+      continue;
+    }
+    const section = def.report(loaded.inputs);
+    const base = outputBase(def, loaded.files);
+    const image = existsSync(join(dir, `${base}.svg`)) ? `${base}.svg` : null;
+    const flagged = section.comparisons.filter((c) => judge(def.name, c).differs).length;
+    index.push(`| [${def.name}](#${slug(section.heading)}) | ${image ? `drawn (${base}.svg, .png)` : 'not drawn yet'} from ${loaded.files.join(', ')} | ${flagged} of ${section.comparisons.length} |`);
+    body.push(...sectionMarkdown(def, section, image, loaded.files));
+  }
+  return [...out, ...index, '', ...body].join('\n').replace(/\n+$/, '\n');
+}
+
+/** GitHub's heading anchor. */
+function slug(heading: string): string {
+  return heading.toLowerCase().replace(/[^\p{L}\p{N} -]/gu, '').replace(/ /g, '-');
+}

@@ -1,0 +1,186 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Resvg } from '@resvg/resvg-js';
+import { describe, expect, it } from 'vitest';
+import { drawFigure } from '../../experiments/figures/draw.ts';
+import { loadInputs } from '../../experiments/figures/figure.ts';
+import { FIG12 } from '../../experiments/figures/fig12.ts';
+import { fig3Rows } from '../../experiments/figures/fig3.ts';
+import { FIGURES } from '../../experiments/figures/index.ts';
+import { FONT_FILE, renderPng, renderSvg } from '../../experiments/figures/render.ts';
+import { meanCi } from '../../experiments/figures/stats.ts';
+import { FONT_FAMILY } from '../../experiments/figures/style.ts';
+import { main } from '../../experiments/main.ts';
+import { buildReport, fmtNum, judge } from '../../experiments/report.ts';
+import { FIG12 as PAPER_FIG12, WORKLOADS } from '../../experiments/paper.ts';
+
+/** A results folder holding `files`. */
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gpulet-figures-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const SCHEDULERS = ['temporal', 'greedy', 'gpulet', 'gpulet-int'] as const;
+/** fig12.csv where gpulet-int doubles temporal on every workload (so the headline is +100.0 %). */
+function fig12Csv(): string {
+  const rows = WORKLOADS.flatMap((w) =>
+    SCHEDULERS.map((s) => {
+      const ours = { temporal: 500, greedy: 600, gpulet: 900, 'gpulet-int': 1000 }[s];
+      return `${w},${s},up,${ours},${PAPER_FIG12[w][s]},${(ours / PAPER_FIG12[w][s]).toFixed(3)},0.5,4,${ours + 10},plan infeasible`;
+    }),
+  );
+  return `workload,scheduler,search,max_rate_rps,paper_rps,ratio_to_paper,slo_violation_pct,gpus,first_failure_rps,failure\n${rows.join('\n')}\n`;
+}
+/** Per-seed maxima: gpulet-int / temporal is 1.9, 2.0 and 2.1 for seeds 1, 2, 3 on every workload. */
+function fig12SeedsCsv(): string {
+  const rows = WORKLOADS.flatMap((w) =>
+    SCHEDULERS.flatMap((s) => [1, 2, 3].map((seed) => `${w},${s},up,${seed},${s === 'gpulet-int' ? 1000 : s === 'temporal' ? [1000 / 1.9, 500, 1000 / 2.1][seed - 1] : 700},${PAPER_FIG12[w][s]},0,0`)),
+  );
+  return `workload,scheduler,search,seed,max_rate_rps,paper_rps,slo_violation_pct,first_failure_rps\n${rows.join('\n')}\n`;
+}
+
+describe('renderSvg / renderPng', () => {
+  it('draws text with the bundled font only (resvg drops text silently without a font)', () => {
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="white"/><text x="5" y="28" font-family="${FONT_FAMILY}" font-size="24">gpulet</text></svg>`;
+    const dark = (fontFiles: string[]) => {
+      const img = new Resvg(svg, { font: { fontFiles, loadSystemFonts: false, defaultFontFamily: FONT_FAMILY } }).render();
+      let n = 0;
+      for (let i = 0; i < img.pixels.length; i += 4) if (img.pixels[i] < 128) n++;
+      return n;
+    };
+    expect(dark([])).toBe(0);
+    expect(dark([FONT_FILE])).toBeGreaterThan(100);
+    expect(renderPng(svg).subarray(1, 4).toString('latin1')).toBe('PNG');
+  });
+
+  it('renders a vega-lite spec to SVG with no compiler warnings', async () => {
+    const r = await renderSvg({ data: { values: [{ x: 1, y: 2 }] }, mark: 'point', encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } });
+    expect(r.warnings).toEqual([]);
+    expect(r.svg).toMatch(/^<svg /);
+  });
+});
+
+describe('meanCi(xs)', () => {
+  it('is the mean with a 95 % Student-t interval (4.303 standard errors for 3 values)', () => {
+    const ci = meanCi([1, 2, 3]);
+    expect(ci.mean).toBe(2);
+    expect(ci.hi).toBeCloseTo(2 + 4.303 / Math.sqrt(3), 9);
+    expect(ci.lo).toBeCloseTo(2 - 4.303 / Math.sqrt(3), 9);
+    expect(meanCi([1, 2, 3], { min: 0 }).lo).toBe(0);
+    expect(meanCi([5])).toEqual({ mean: 5, lo: 5, hi: 5, n: 1 });
+  });
+});
+
+describe('judge(figure, comparison)', () => {
+  it('asks for a sentence only beyond 15 %, explains both-under-bound violations itself, and calls the rest unexplained', () => {
+    expect(judge('fig12', { item: 'x', ours: 115, paper: 100, unit: '' }).differs).toBe(false);
+    const far = judge('fig12', { item: 'x', ours: 116, paper: 100, unit: '' });
+    expect(far).toMatchObject({ differs: true });
+    expect(far.differs && far.sentence).toMatch(/^Unexplained\. \*\*\[slot for the lead/);
+    const small = judge('fig13', { item: 'x', ours: 0, paper: 0.3, unit: '%', boundPct: 1 });
+    expect(small.differs && small.sentence).toMatch(/^Both are within the 1 % bound/);
+    const refused = judge('fig13', { item: 'x', ours: null, paper: 0.8, unit: '%', boundPct: 1 });
+    expect(refused.differs && refused.sentence).toMatch(/^Ours is not schedulable/);
+    expect(judge('fig13', { item: 'x', ours: null, paper: null, unit: '%' }).differs).toBe(false);
+  });
+
+  it('fmtNum keeps three significant figures', () => {
+    expect([fmtNum(1234.5), fmtNum(17.66), fmtNum(4.404), fmtNum(0.0912)]).toEqual(['1,235', '17.7', '4.4', '0.091']);
+  });
+});
+
+describe('loadInputs(figure, dir)', () => {
+  it('skips a figure whose CSV is missing or lacks a column, with a note instead of an error', () => {
+    const empty = folder({});
+    expect(loadInputs(FIG12, empty, false)).toEqual({ ok: false, reason: `fig12.csv not found in ${empty} (run \`gpulet experiment fig12\`)` });
+    const bad = folder({ 'fig12.csv': 'workload,scheduler\ngame,temporal\n' });
+    expect(loadInputs(FIG12, bad, false)).toMatchObject({ ok: false, reason: expect.stringMatching(/^fig12\.csv lacks column\(s\) search, max_rate_rps, paper_rps/) });
+  });
+
+  it('prefers the -quick CSV with quick', () => {
+    const dir = folder({ 'fig12.csv': fig12Csv(), 'fig12-quick.csv': fig12Csv() });
+    expect(loadInputs(FIG12, dir, true)).toMatchObject({ ok: true, files: ['fig12-quick.csv'] });
+    expect(loadInputs(FIG12, dir, false)).toMatchObject({ ok: true, files: ['fig12.csv'] });
+  });
+});
+
+describe('fig3Rows()', () => {
+  it('gives ours at every batch of the four Figure-3 models, equal to the paper at the 144 points read', () => {
+    const rows = fig3Rows();
+    expect(rows).toHaveLength(4 * 6 * 32);
+    const read = rows.filter((r) => r.paper_ms !== null);
+    expect(read).toHaveLength(144);
+    for (const r of read) expect(r.ours_ms).toBeCloseTo(r.paper_ms as number, 9);
+    expect(rows.find((r) => r.model === 'resnet50' && r.partition === 20 && r.batch === 32)).toMatchObject({ ours_ms: 118.8, paper_ms: 118.8, source: 'fig3' });
+  });
+});
+
+describe('every figure', () => {
+  /** Small CSVs in each study's columns (as written by the studies in experiments/). */
+  const fixtures: Record<string, string> = {
+    'fig3.csv': 'model,partition,batch,ours_ms,paper_ms,source\ngooglenet,20,1,9.8,9.8,fig3\ngooglenet,20,2,9.8,9.8,fig3\ngooglenet,20,3,9.9,,fig3-interp\nvgg16,100,1,4.2,4.2,fig3\n',
+    'fig5.csv': 'pair,temporal_norm,gpulet_int_norm,static_ideal_norm\nssd-mobilenetv1+bert,0.489,1.34,1.33\nresnet50+vgg16,0.846,1.321,1.321\n',
+    'fig6-overhead-cdf.csv': 'percentile,overhead_pct,paper_overhead_pct\n0,-1,\n50,4.6,4.4\n100,57,60\n',
+    'fig10-error-cdf.csv': 'percentile,error_pct,paper_error_pct,published_constants_error_pct\n0,0.1,,0.2\n50,2.3,3.3,4.3\n100,26,51,27\n',
+    'fig12.csv': fig12Csv(),
+    'fig12-seeds.csv': fig12SeedsCsv(),
+    'fig13.csv': 'workload,scheduler,slo_violation_pct_at_paper_rate\ngame,gpulet,0.5\ngame,gpulet-int,\nscen3,gpulet,3.1\n',
+    'fig14.csv': 'start_s,end_s,rate_rps,gpus,partition_sum_pct,slo_violation_pct\n0,20,300,2,140,0\n20,40,900,3,200,0.2\n1300,1320,2500,8,650,0.5\n',
+    'fig15.csv': 'scheduler,scenarios,schedulable\ntemporal,202,55\ngpulet-int,202,190\nideal,202,195\n',
+    'fig16.csv': 'workload,gpulet_int_rps,ideal_rps,ratio,paper_ratio\ngame,1790,2000,0.895,0.94\n',
+    'fidelity.csv': 'model,real_p50_ms,sim_p50_ms,real_p99_ms,sim_p99_ms\ngooglenet,18.8,15,64.6,37\n',
+  };
+
+  it.each(FIGURES.map((f) => [f.name, f] as const))('%s draws from its CSV with no warnings, and reports ours next to the paper', async (_name, def) => {
+    const dir = folder(fixtures);
+    const drawn = await drawFigure(def, dir);
+    expect(drawn).toMatchObject({ status: 'drawn', warnings: [] });
+    const svg = readFileSync(join(dir, `${def.name}.svg`), 'utf8');
+    expect(svg).toMatch(/^<svg /);
+    expect(readFileSync(join(dir, `${def.name}.png`)).subarray(1, 4).toString('latin1')).toBe('PNG');
+    const loaded = loadInputs(def, dir, false);
+    if (!loaded.ok) throw new Error(loaded.reason);
+    expect(def.report(loaded.inputs).comparisons.length).toBeGreaterThan(0);
+  });
+});
+
+describe('buildReport(dir)', () => {
+  it('leads with the headline computed as the paper does (mean of per-workload ratios), with its interval across seeds', () => {
+    const dir = folder({ 'fig12.csv': fig12Csv(), 'fig12-seeds.csv': fig12SeedsCsv() });
+    const md = buildReport(dir);
+    // Per seed the mean ratio is 1.9, 2.0, 2.1: mean gain +100 %, t-interval ± 4.303 * 0.1 / sqrt(3).
+    const half = (4.303 * 0.1) / Math.sqrt(3);
+    expect(md).toContain(`**gpulet-int vs temporal: +100.0 % (paper +61.7 %); 95 % interval across 3 seeds +${(100 * (1 - half)).toFixed(1)} % to +${(100 * (1 + half)).toFixed(1)} %**`);
+    expect(md).toContain('| game | 500 (690) | 600 (340) | 900 (1600) | 1000 (1650) | 2.00 (2.39) |');
+    expect(md).toMatch(/\| fig14 \| skipped: fig14\.csv not found/);
+    expect(buildReport(dir)).toBe(md);
+  });
+});
+
+describe('gpulet figures', () => {
+  async function cli(...argv: string[]) {
+    let out = '';
+    let err = '';
+    const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+    return { code, out, err };
+  }
+
+  it('--draw-only draws every figure whose CSV exists on worker threads, notes the rest, and writes REPORT.md', async () => {
+    const dir = folder({ 'fig12.csv': fig12Csv(), 'fig6-overhead-cdf.csv': 'percentile,overhead_pct,paper_overhead_pct\n50,4.6,4.4\n' });
+    const r = await cli('figures', '--draw-only', '--out', dir, '--jobs', '2', '--format', 'json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { figures: Array<{ name: string; status: string }>; report: string; failures: string[] };
+    expect(doc.failures).toEqual([]);
+    expect(doc.figures.filter((f) => f.status === 'drawn').map((f) => f.name)).toEqual(['fig6', 'fig12']);
+    expect(doc.figures.filter((f) => f.status === 'skipped').length).toBe(FIGURES.length - 2);
+    for (const f of ['fig6.svg', 'fig6.png', 'fig12.svg', 'fig12.png', 'REPORT.md']) expect(existsSync(join(dir, f))).toBe(true);
+  });
+
+  it('refuses an unknown --only name in one line, exit 2', async () => {
+    const r = await cli('figures', '--only', 'fig99', '--draw-only');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^gpulet: --only: expected names from .*fig12.*, got "fig99"\n$/);
+  });
+});
