@@ -217,7 +217,7 @@ async function main(argv: string[]): Promise<void> {
     figures.push(...(await bench(ctx)));
   }
   if (json) {
-    process.stdout.write(`${JSON.stringify(Object.fromEntries(figures.map((f) => [f.key, Number(f.value.toPrecision(4))])), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(Object.fromEntries(figures.map((f) => [f.key, Number.isInteger(f.value) ? f.value : Number(f.value.toPrecision(4))])), null, 2)}\n`);
     return;
   }
   const rows = figures.map((f) => {
