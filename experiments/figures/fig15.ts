@@ -30,7 +30,7 @@ export const FIG15: FigureDef = {
     const y = { type: 'quantitative', title: 'schedulable scenarios (%)', scale: { domain: [0, 100] } };
     return topLevel(
       'Figure 15: share of scenarios each scheduler can schedule',
-      [`ours: ${num(rows[0], 'scenarios')} scenarios; diamonds: the paper of 19,682 (temporal: Figure 4's SBP without partitioning)`],
+      [`ours: ${(num(rows[0], 'scenarios') ?? 0).toLocaleString('en-US')} scenarios; diamonds: the paper of 19,682 (temporal: Figure 4's SBP without partitioning)`],
       {
         data: { values },
         width: 420,
@@ -56,7 +56,7 @@ export const FIG15: FigureDef = {
     if (int !== null && ideal !== null) comparisons.push({ item: 'gpulet-int / ideal', ours: int / ideal, paper: PAPER['gpulet-int'] / PAPER.ideal, unit: 'x' });
     return {
       heading: 'Figure 15: schedulability',
-      intro: [`Share of the ${num(rows[0], 'scenarios')} scenarios run that each scheduler finds a feasible plan for, next to the paper's counts of 19,682.`],
+      intro: [`Share of the ${(num(rows[0], 'scenarios') ?? 0).toLocaleString('en-US')} scenarios run that each scheduler finds a feasible plan for, next to the paper's counts of 19,682.`],
       comparisons,
     };
   },

@@ -8,6 +8,10 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { FONT_FAMILY, type VlSpec } from './style.ts';
+import { vegaTextWidth } from './text-width.ts';
+
+/** vega's text measurement hook (not in its typings; vl-convert sets it the same way). */
+const textMetrics = (vega as unknown as { textMetrics: { width: (item: object, text: unknown) => number } }).textMetrics;
 
 /** The bundled font file (Bitstream Vera licence, assets/fonts/DejaVuSans-LICENSE.txt). */
 export const FONT_FILE = fileURLToPath(new URL('../../assets/fonts/DejaVuSans.ttf', import.meta.url));
@@ -22,6 +26,9 @@ export interface Rendered {
 export async function renderSvg(spec: VlSpec): Promise<Rendered> {
   const warnings: string[] = [];
   const logger = collectingLogger(warnings);
+  // Lay text out with the bundled font's widths; vega's own guess without a canvas is 0.8 em per
+  // character, which leaves wide empty margins.
+  textMetrics.width = vegaTextWidth;
   const compiled = vl.compile(spec as unknown as vl.TopLevelSpec, { logger }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', logger, logLevel: vega.Warn });
   const svg = await view.toSVG();

@@ -10,6 +10,7 @@ import { fig3Rows } from '../../experiments/figures/fig3.ts';
 import { FIGURES } from '../../experiments/figures/index.ts';
 import { FONT_FILE, renderPng, renderSvg } from '../../experiments/figures/render.ts';
 import { meanCi } from '../../experiments/figures/stats.ts';
+import { textWidthPx, vegaTextWidth } from '../../experiments/figures/text-width.ts';
 import { FONT_FAMILY } from '../../experiments/figures/style.ts';
 import { main } from '../../experiments/main.ts';
 import { buildReport, fmtNum, judge } from '../../experiments/report.ts';
@@ -59,6 +60,13 @@ describe('renderSvg / renderPng', () => {
     const r = await renderSvg({ data: { values: [{ x: 1, y: 2 }] }, mark: 'point', encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } });
     expect(r.warnings).toEqual([]);
     expect(r.svg).toMatch(/^<svg /);
+  });
+});
+
+describe('textWidthPx(text, size)', () => {
+  it('sums DejaVu Sans advance widths (g p u .6348, .6348, .6338; l .2778; e .6152; t .3921 em)', () => {
+    expect(textWidthPx('gpulet', 10)).toBeCloseTo(31.885, 9);
+    expect(vegaTextWidth({}, ' 1 ')).toBeCloseTo(0.6362 * 11, 9);
   });
 });
 
