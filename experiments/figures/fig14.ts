@@ -10,6 +10,7 @@ import { schedulerColor, topLevel, type VlSpec } from './style.ts';
 import { num } from './table.ts';
 
 const FILE = 'fig14.csv';
+const SUMMARY = 'fig14-summary.csv';
 const PANELS: ReadonlyArray<{ column: string; title: string; step: boolean }> = [
   { column: 'rate_rps', title: 'rate (req/s)', step: false },
   { column: 'gpus', title: 'GPUs used', step: true },
@@ -28,7 +29,7 @@ function series(t: Inputs): ReadonlyArray<Readonly<Record<string, string>>> {
 export const FIG14: FigureDef = {
   name: 'fig14',
   study: 'fig14',
-  inputs: [FILE],
+  inputs: [FILE, SUMMARY],
   required: ['start_s', 'gpus'],
   figure(t) {
     const table = t[FILE]!;
@@ -60,7 +61,16 @@ export const FIG14: FigureDef = {
       { item: 'largest sum of gpulet sizes', ours: max('partition_sum_pct'), paper: PAPER.maxPartitionSumPct, unit: '%' },
       { item: 'worst 20 s window, SLO violations', ours: max('slo_violation_pct'), paper: PAPER.maxViolationPct, unit: '%', boundPct: 1 },
     ];
+    const summary = t[SUMMARY];
+    const extra = summary === null ? [] : [
+      `Per scheduler over the whole run (${summary.file}), the GPU-seconds each used for the same load:`,
+      '',
+      `| ${summary.columns.join(' | ')} |`,
+      `|${summary.columns.map(() => '---').join('|')}|`,
+      ...summary.rows.map((r) => `| ${summary.columns.map((c) => r[c]).join(' | ')} |`),
+    ];
     return {
+      extra,
       heading: 'Figure 14: dynamic load and autoscaling',
       intro: ['scen3 over 3,200 s with a two-wave rate trace, re-planned every 20 s, at most 8 GPUs; the paper\'s values are read off its Figure 14 (reference §8.7).'],
       comparisons,
