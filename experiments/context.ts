@@ -5,8 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { VirtualClock } from '../engine/clock.ts';
 import { InputError, show } from '../engine/errors.ts';
-import type { Plan, PlanInput, Scheduler } from '../engine/plan.ts';
-import { ServingSession, type RunSummary } from '../engine/server/session.ts';
+import { gpusUsed, type Plan, type PlanInput, type Scheduler } from '../engine/plan.ts';
+import { ServingSession, type ArrivalStream, type RunSummary } from '../engine/server/session.ts';
+import { partitionSumPct } from '../engine/server/replanner.ts';
+import { windowRows, type WindowRow } from '../engine/server/windows.ts';
+import { loadStreams, type Load } from '../sim/trace.ts';
 import type { BatchObserver } from '../engine/server/gpulet.ts';
 import { CONFIGS, SCHEDULERS, type SchedulerName } from '../engine/schedulers/index.ts';
 import type { InterferencePredictor, LatencyModel, ModelInfo } from '../engine/types.ts';
@@ -107,11 +110,22 @@ export interface SimulateOptions {
   observer?: BatchObserver | null;
   /** Called after each simulated second with the simulated time, s. */
   onProgress?: (simulatedS: number) => void;
+  /** Arrivals follow this time-varying load (sim/trace.ts) instead of the workload's constant rates. */
+  load?: Load | null;
+  /** Count arrivals and violations per window of this many s (the result's `windows`). */
+  windowS?: number;
 }
 
 export interface SimulateResult extends RunSummary {
   interference: string;
   events: number;
+  /** Per window, with `windowS`: the serving plan's GPUs and gpulet sizes, and the requests. */
+  windows?: WindowRow[];
+}
+
+/** The arrival streams of a run: the workload's constant rates, or a time-varying load. */
+export function streamsFor(w: Workload, load: Load | null | undefined, seed: number): ArrivalStream[] {
+  return load ? loadStreams(w, load, seed) : arrivalStreams(w, seed);
 }
 
 /** Serve `plan` on the simulated GPU under `w`'s arrivals for `durationS`, then drain. */
@@ -126,9 +140,10 @@ export function simulatePlan(w: Workload, plan: Plan, ctx: Context, opts: Simula
     plan,
     tasks: w.tasks,
     app: w.app,
-    streams: arrivalStreams(w, opts.seed),
+    streams: streamsFor(w, opts.load, opts.seed),
     untilMs,
     observer: opts.observer ?? null,
+    windowMs: opts.windowS === undefined ? undefined : opts.windowS * 1000,
   });
   session.start();
   if (opts.onProgress) {
@@ -139,5 +154,7 @@ export function simulatePlan(w: Workload, plan: Plan, ctx: Context, opts: Simula
     }
   }
   clock.run();
-  return { ...session.finish(opts.durationS), interference: colocation.name, events: clock.numEvents };
+  const res: SimulateResult = { ...session.finish(opts.durationS), interference: colocation.name, events: clock.numEvents };
+  if (session.windows !== null) res.windows = windowRows(session.windows, [{ atMs: 0, gpus: gpusUsed(plan), partitionSumPct: partitionSumPct(plan) }], untilMs);
+  return res;
 }

@@ -268,7 +268,9 @@ export class Replanner {
     this.epochs.push(rec);
     if (update.changed.length > 0) {
       const candidates: Array<['incremental' | 'repartition', () => Plan | string]> = [];
-      if (!update.flush) candidates.push(['incremental', () => this.incremental(serving, update, n)]);
+      // With every planned task changed, the incremental step would be the full repartition on N GPUs.
+      const unchanged = [...update.targets].some(([t, v]) => v > 0 && !update.changed.includes(t));
+      if (!update.flush && unchanged) candidates.push(['incremental', () => this.incremental(serving, update, n)]);
       candidates.push(['repartition', () => this.full(update.targets, n)]);
       if (n < maxGpus) candidates.push(['repartition', () => this.full(update.targets, maxGpus)]);
       let placed: Extract<PlacementResult, { ok: true }> | null = null;

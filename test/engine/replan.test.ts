@@ -140,9 +140,9 @@ describe('Replanner: a re-plan waits for its gpulets to load, and no request is 
     const { replanner, batches, out, arrived, session } = run(1500);
     expect(replanner.epochs.map((e) => [e.atMs, e.action])).toEqual([
       [1000, 'steady'],
-      [2000, 'incremental'], // every task changed: the incremental step plans them all on the free GPU
+      [2000, 'repartition'],
       // The 3 s epoch waited for the loading; it ran at 3.5 s (switch, then a re-plan that keeps both gpulets).
-      [3500, 'incremental'],
+      [3500, 'repartition'],
     ]);
     expect(replanner.epochs[1].targets.A).toBeCloseTo(1.2 * (200 - 160 * (9 / 11) ** 10), 3);
     expect(replanner.epochs[1]).toMatchObject({ numKept: 0, numNew: 2, gpusBefore: 1, gpusAfter: 1 });
@@ -171,6 +171,50 @@ describe('Replanner: a re-plan waits for its gpulets to load, and no request is 
     const fresh = batches.filter((b) => b[0] !== '0.0');
     expect(Math.min(...fresh.map((b) => b[3]))).toBeGreaterThanOrEqual(3000);
     expect(out.requests).toEqual({ arrived, completed: arrived, dropped: 0, slo_violations: 0 });
+  });
+});
+
+describe('Replanner: the incremental step', () => {
+  it('keeps the gpulets of tasks whose target did not move and plans the changed task on a free GPU', () => {
+    // One whole GPU per task, in demand order; B's batch grows with its rate.
+    const perTask: Scheduler = {
+      name: 'per-task',
+      plan: (input) => planOf(input.demands.map((d) => [{ partitionPct: d.task === 'B' && d.rateRps > 100 ? 50 : 100, dutyCycleMs: 50, models: [{ task: d.task, model: d.task, batch: d.rateRps > 100 ? 8 : 2, rateRps: 400, latencyMs: 10 }] }])),
+    };
+    const tasks = [
+      { task: 'A', model: 'A', rateRps: 40, sloMs: 5000 },
+      { task: 'B', model: 'B', rateRps: 40, sloMs: 5000 },
+    ];
+    const models = { ...MODELS, B: { ...MODELS.A, name: 'B' } };
+    const input = (demands: readonly Demand[], numGpus: number) => ({ ...inputFor(demands, numGpus), models });
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let t = 0; t < 3000; t += 25) a.push(t);
+    for (let t = 0; t < 3000; t += t < 1000 ? 25 : 5) b.push(t);
+    const plan0 = initialPlan(perTask, input, tasks, 3);
+    const sim = makeSim({ plan: plan0, tasks, latency: fakeLatency(() => 10), streams: [fixedArrivals('A', a), fixedArrivals('B', b)], untilMs: 3500 });
+    const gpuletA = sim.session.dispatcher.gpulets[0];
+    const replanner = new Replanner({ clock: sim.clock, dispatcher: sim.session.dispatcher, scheduler: perTask, planInput: input, tasks, maxGpus: 3, loader: new DelayLoader(sim.clock, 500), untilMs: 3500, epochMs: 1000, intervalMs: 100 });
+    sim.session.start();
+    replanner.start();
+    sim.clock.run();
+    expect(replanner.epochs.map((e) => [e.atMs, e.action, e.changed])).toEqual([
+      [1000, 'steady', []],
+      [2000, 'incremental', ['B']],
+      [3000, 'incremental', ['B']], // applies the plan made at 2 s; B's average is still rising
+    ]);
+    // A stays on its gpulet (the same runtime); B's new 50 % gpulet loads on the idle GPU 2 rather
+    // than next to B's old gpulet, which serves on GPU 1 until the switch.
+    expect(replanner.epochs[1]).toMatchObject({ numKept: 1, numNew: 1 });
+    const plan = sim.session.dispatcher.plan;
+    expect(plan.gpus.map((g) => [g.gpu, g.gpulets.map((l) => [l.partitionPct, l.models.map((m) => m.task).join()])])).toEqual([
+      [0, [[100, 'A']]],
+      [2, [[50, 'B']]],
+    ]);
+    expect(sim.session.dispatcher.gpulets[0]).toBe(gpuletA);
+    const out = sim.session.finish(3);
+    expect(out.requests.arrived).toBe(a.length + b.length);
+    expect(out.requests.dropped).toBe(0);
   });
 });
 

@@ -1,0 +1,144 @@
+/**
+ * Wiring for serving under changing load: the serving session, the rate monitor and the epoch
+ * re-planner (engine/server/replanner.ts) on the simulated GPUs, with arrivals from a trace or the
+ * workload's constant rates. `simulate --autoscale` and the fig14 study call this.
+ */
+import { VirtualClock } from '../engine/clock.ts';
+import { InputError, show } from '../engine/errors.ts';
+import type { Demand, Plan, Scheduler } from '../engine/plan.ts';
+import { ElasticScheduler } from '../engine/schedulers/elastic.ts';
+import { CONFIGS, type SchedulerName } from '../engine/schedulers/index.ts';
+import { DelayLoader, Replanner, initialPlan, type EpochRecord } from '../engine/server/replanner.ts';
+import { EPOCH_MS } from '../engine/server/rate-monitor.ts';
+import { ServingSession } from '../engine/server/session.ts';
+import { windowRows } from '../engine/server/windows.ts';
+import { round } from '../engine/metrics.ts';
+import { SimulatedGpu } from '../sim/gpu.ts';
+import { DEFAULT_COLOCATION, colocationModel } from '../sim/colocation.ts';
+import { FLUX_STEP_MS, type Load } from '../sim/trace.ts';
+import type { Workload } from '../sim/workload.ts';
+import { checkCoverage, planInput, predictorFor, streamsFor, type Context, type SimulateOptions, type SimulateResult } from './context.ts';
+
+/** Reorganisation time of a new gpulet, ms: the upper end of the paper's 10-15 s (§4.6). */
+export const DEFAULT_REORG_MS = 15_000;
+
+export interface AutoscaleOptions extends Omit<SimulateOptions, 'windowS'> {
+  /** Physical GPUs, the autoscaling limit. */
+  maxGpus: number;
+  /** Loading time of a gpulet (process start, model load, warm-up), ms. @default 15000 */
+  reorgMs?: number;
+  /** Re-planning period, ms; also the window length of the result. @default 20000 */
+  epochMs?: number;
+  /** Interference predictor name for gpulet-int. */
+  predictor?: string;
+  /** Provision the Poisson p99 of each target (see {@link runtimeScheduler}). @default true */
+  provisionP99?: boolean;
+}
+
+export interface AutoscaleResult extends SimulateResult {
+  windows: NonNullable<SimulateResult['windows']>;
+  /** GPU-seconds of the serving plan while arrivals last. */
+  gpu_seconds: number;
+  initial_plan: Plan;
+  epochs: EpochRecord[];
+  /** Epochs by what they did. */
+  replans: Record<EpochRecord['action'], number>;
+  /** Gpulets that stayed in place and gpulets loaded, over all re-plans. */
+  gpulets_kept: number;
+  gpulets_loaded: number;
+}
+
+/**
+ * The scheduler the epochs run: a registry configuration, minus `ideal` (its exhaustive layout
+ * search is far too slow to run every 20 s on 8 GPUs).
+ *
+ * DEVIATION (provisioning): the artifact's epoch code hands the monitor's targets (EWMA x 1.2, x 1.5
+ * under 125 req/s) to the scheduler as they are; its Poisson p99 (ADD_RATE) applies only to the
+ * offline task files. We keep the p99 on top by default (`provisionP99`), because a "feasible" plan
+ * of this port may carry up to 15 % less throughput than its demand (the artifact's 0.85 re-check
+ * and its 15 req/s slack), which eats most of the x 1.2 headroom: without the p99, fig14's trace
+ * reaches 17 % violations in the 20 s windows of the steepest ramps (with it: under 1 %).
+ */
+export function runtimeScheduler(name: string, provisionP99 = true): Scheduler {
+  if (!Object.hasOwn(CONFIGS, name) || name === 'ideal')
+    throw new InputError(`--scheduler: with --autoscale expected one of ${Object.keys(CONFIGS).filter((n) => n !== 'ideal').join(', ')}, got ${show(name)}`);
+  return new ElasticScheduler({ ...CONFIGS[name as SchedulerName], provisionP99 });
+}
+
+/** Starting rate of each task: the load's first step (or first 20 s), else the workload's rate. */
+export function startingRates(w: Workload, load: Load | null | undefined): Demand[] {
+  if (!load) return w.tasks.map((t) => ({ ...t }));
+  if (load.kind === 'rates') {
+    const app = load.rpsByTask.get(null);
+    return w.tasks.map((t) => ({ ...t, rateRps: app !== undefined ? app[0] : (load.rpsByTask.get(t.task) as Float64Array)[0] }));
+  }
+  return w.tasks.map((t) => {
+    const times = load.atMsByTask.get(t.task) as Float64Array;
+    let n = 0;
+    while (n < times.length && times[n] < FLUX_STEP_MS) n++;
+    return { ...t, rateRps: n / (FLUX_STEP_MS / 1000) };
+  });
+}
+
+/** Serve `w` with epoch re-planning and autoscaling up to `maxGpus` GPUs, on simulated GPUs. */
+export function simulateAutoscale(w: Workload, schedulerName: string, ctx: Context, opts: AutoscaleOptions): AutoscaleResult {
+  checkCoverage(w, ctx);
+  if (!Number.isInteger(opts.maxGpus) || opts.maxGpus < 1) throw new InputError(`--max-gpus: expected a whole number >= 1, got ${show(opts.maxGpus)}`);
+  const scheduler = runtimeScheduler(schedulerName, opts.provisionP99 ?? true);
+  const base = planInput(w, ctx, predictorFor(schedulerName, opts.predictor));
+  const inputFor = (demands: readonly Demand[], numGpus: number) => ({ ...base, demands, numGpus });
+  const tasks = startingRates(w, opts.load);
+  const epochMs = opts.epochMs ?? EPOCH_MS;
+  const untilMs = opts.durationS * 1000;
+
+  const clock = new VirtualClock();
+  const colocation = opts.colocation ?? colocationModel(DEFAULT_COLOCATION);
+  const gpu = new SimulatedGpu({ clock, latency: ctx.latency, seed: opts.seed, jitterCv: opts.jitterCv, colocation, batchCostMs: ctx.batchCostMs });
+  const plan0 = initialPlan(scheduler, inputFor, tasks, opts.maxGpus);
+  const session = new ServingSession({
+    clock,
+    executor: gpu,
+    plan: plan0,
+    tasks: w.tasks,
+    app: w.app,
+    streams: streamsFor(w, opts.load, opts.seed),
+    untilMs,
+    observer: opts.observer ?? null,
+    windowMs: epochMs,
+  });
+  const replanner = new Replanner({
+    clock,
+    dispatcher: session.dispatcher,
+    scheduler,
+    planInput: inputFor,
+    tasks,
+    maxGpus: opts.maxGpus,
+    loader: new DelayLoader(clock, opts.reorgMs ?? DEFAULT_REORG_MS),
+    untilMs,
+    epochMs,
+  });
+  session.start();
+  replanner.start();
+  if (opts.onProgress) {
+    for (let s = 1; s * 1000 < untilMs; s++) {
+      clock.run(s * 1000);
+      opts.onProgress(s);
+    }
+  }
+  clock.run();
+  const summary = session.finish(opts.durationS);
+  const replans = { steady: 0, incremental: 0, repartition: 0, kept: 0 };
+  for (const e of replanner.epochs) replans[e.action]++;
+  return {
+    ...summary,
+    interference: colocation.name,
+    events: clock.numEvents,
+    windows: windowRows(session.windows as NonNullable<typeof session.windows>, replanner.timeline, untilMs),
+    gpu_seconds: round(replanner.gpuSeconds(untilMs), 1),
+    initial_plan: plan0,
+    epochs: replanner.epochs,
+    replans,
+    gpulets_kept: replanner.epochs.reduce((n, e) => n + e.numKept, 0),
+    gpulets_loaded: replanner.epochs.reduce((n, e) => n + e.numNew, 0),
+  };
+}
