@@ -6,8 +6,10 @@ import { fig10 } from './fig10.ts';
 import { fig5 } from './fig5.ts';
 import { fig12 } from './fig12.ts';
 import { fig13 } from './fig13.ts';
+import { fig14 } from './fig14.ts';
 import { fig15 } from './fig15.ts';
 import { fig16 } from './fig16.ts';
 
 register(fig5, fig12, fig13, fig15, fig16, fig6, fig10);
 register(fidelity);
+register(fig14);
