@@ -31,7 +31,7 @@ export interface Fig12Row {
 export const FIG12_COLUMNS = ['workload', 'scheduler', 'search', 'max_rate_rps', 'paper_rps', 'ratio_to_paper', 'slo_violation_pct', 'gpus', 'first_failure_rps', 'failure'];
 
 /** The searches fig12 runs: quick uses coarse steps, one seed, short simulations. */
-export function fig12Jobs(opts: Pick<ExperimentOptions, 'quick' | 'seed'>, searches: readonly Search[] = ['up', 'down']): MaxRateJob[] {
+export function fig12Jobs(opts: Pick<ExperimentOptions, 'quick' | 'seed'>, searches: readonly Search[] = ['down', 'up']): MaxRateJob[] {
   const seeds = opts.quick ? [opts.seed] : [opts.seed, opts.seed + 1, opts.seed + 2];
   const jobs: MaxRateJob[] = [];
   for (const search of searches)
@@ -106,7 +106,7 @@ export function fig12Table(rows: readonly Fig12Row[], search: Search): string {
 }
 
 /** Run the searches on a worker pool, with a progress bar; rows in a fixed order. */
-export async function runFig12(opts: ExperimentOptions, searches: readonly Search[] = ['up', 'down']): Promise<Fig12Row[]> {
+export async function runFig12(opts: ExperimentOptions, searches: readonly Search[] = ['down', 'up']): Promise<Fig12Row[]> {
   const jobs = fig12Jobs(opts, searches).filter((_, i) => i % opts.shard.count === opts.shard.index);
   const bar = progress('fig12', jobs.length, { unit: 'searches' });
   const results = await mapJobs('maxrate', jobs, opts.jobs, (n) => bar.update(n));
@@ -120,10 +120,10 @@ export const fig12: Experiment = {
   async run(opts) {
     const rows = await runFig12(opts);
     const file = writeCsv(opts.outDir, opts.quick ? 'fig12-quick.csv' : 'fig12.csv', rows, FIG12_COLUMNS);
-    const summaries = (['up', 'down'] as const).map((s) => fig12Summary(rows, s));
+    const summaries = (['down', 'up'] as const).map((s) => fig12Summary(rows, s));
     return {
       json: { rows, summary: summaries },
-      text: [fig12Table(rows, 'up'), '', fig12Table(rows, 'down')].join('\n'),
+      text: [fig12Table(rows, 'down'), '', fig12Table(rows, 'up')].join('\n'),
       files: [file],
     };
   },

@@ -14,8 +14,14 @@ import { num, numList } from './table.ts';
 export const FIG12_FILE = 'fig12.csv';
 export const FIG12_SEEDS_FILE = 'fig12-seeds.csv';
 const SCHEDULERS = ['temporal', 'greedy', 'gpulet', 'gpulet-int'] as const;
-/** The paper's search (rates raised until the first failure, §5.2); fig12 also runs `down`. */
-export const PAPER_SEARCH = 'up';
+/**
+ * The search the headline uses: `down`, the artifact's peak search (plan every rate, then take the
+ * highest plan-feasible rates that meet the SLO bound; execScheduler_PeakSearch.sh and
+ * readnPrintPSSchedulingResults.py), which is how the paper's Figure 12 was produced. The paper's text
+ * describes raising the rate until the first failure (`up`, also in fig12.csv and the report): in our
+ * simulator that stops some schedulers at isolated failures far below their maximum (see REPORT.md).
+ */
+export const PAPER_SEARCH = 'down';
 
 /** Per-seed maxima of (workload, scheduler, search): from fig12-seeds.csv, or a `seeds_rps` list column of fig12.csv. */
 export function seedMaxima(t: Inputs, workload: string, scheduler: string, search: string): number[] {
@@ -27,7 +33,7 @@ export function seedMaxima(t: Inputs, workload: string, scheduler: string, searc
 
 function searches(t: Inputs): string[] {
   const present = new Set(t[FIG12_FILE]?.rows.map((r) => r.search) ?? []);
-  return [PAPER_SEARCH, 'down', ...present].filter((s, i, all) => present.has(s) && all.indexOf(s) === i);
+  return [PAPER_SEARCH, 'up', ...present].filter((s, i, all) => present.has(s) && all.indexOf(s) === i);
 }
 
 const SEARCH_TITLE: Record<string, string> = { up: "linear search upwards (the paper's)", down: "peak search downwards (the artifact's)" };
