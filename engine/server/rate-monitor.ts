@@ -87,13 +87,14 @@ export class RateMonitor {
 
   /** Tick every interval from now on, the last tick at or before `untilMs`. */
   start(clock: Clock, untilMs: number): void {
-    const next = (atMs: number): void => {
-      if (atMs > untilMs) return;
-      clock.at(atMs, () => {
-        this.tick();
-        next(atMs + this.intervalMs);
-      });
+    const startMs = clock.now();
+    let k = 1;
+    // One callback for every tick; the k-th falls at start + k x interval (no drift from adding).
+    const onTick = (): void => {
+      this.tick();
+      const nextMs = startMs + ++k * this.intervalMs;
+      if (nextMs <= untilMs) clock.at(nextMs, onTick);
     };
-    next(clock.now() + this.intervalMs);
+    if (startMs + this.intervalMs <= untilMs) clock.at(startMs + this.intervalMs, onTick);
   }
 }
