@@ -39,6 +39,8 @@ export interface AutoscaleResult extends SimulateResult {
   windows: NonNullable<SimulateResult['windows']>;
   /** GPU-seconds of the serving plan while arrivals last. */
   gpu_seconds: number;
+  /** GPU-seconds of GPUs outside the serving plan that held gpulets while they loaded. */
+  loading_gpu_seconds: number;
   initial_plan: Plan;
   epochs: EpochRecord[];
   /** Epochs by what they did. */
@@ -135,6 +137,7 @@ export function simulateAutoscale(w: Workload, schedulerName: string, ctx: Conte
     events: clock.numEvents,
     windows: windowRows(session.windows as NonNullable<typeof session.windows>, replanner.timeline, untilMs),
     gpu_seconds: round(replanner.gpuSeconds(untilMs), 1),
+    loading_gpu_seconds: round(replanner.loadingGpuSeconds(untilMs), 1),
     initial_plan: plan0,
     epochs: replanner.epochs,
     replans,

@@ -176,7 +176,9 @@ export class Replanner {
   /** The serving plan over time (starting at 0). */
   readonly timeline: PlanSpan[] = [];
   private targets: Map<string, number>;
-  private staged: { staging: Staging; pending: number } | null = null;
+  private staged: { staging: Staging; pending: number; stagedAtMs: number; numExtraGpus: number } | null = null;
+  /** GPU-ms of GPUs that held only loading gpulets (no serving ones), for plans already applied. */
+  private loadingGpuMs = 0;
   /** An epoch is waiting for the staged plan to finish loading. */
   private waiting = false;
   private readonly epochMs: number;
@@ -220,6 +222,17 @@ export class Replanner {
     return s;
   }
 
+  /**
+   * GPU-seconds, up to `untilMs`, of GPUs outside the serving plan that held new gpulets while they
+   * loaded (placement prefers idle GPUs for them): the reorganisation's extra footprint.
+   */
+  loadingGpuSeconds(untilMs = this.opts.untilMs): number {
+    let ms = this.loadingGpuMs;
+    const st = this.staged;
+    if (st !== null && untilMs > st.stagedAtMs) ms += st.numExtraGpus * (untilMs - st.stagedAtMs);
+    return ms / 1000;
+  }
+
   private onEpoch(): void {
     if (this.staged !== null && this.staged.pending > 0) {
       this.waiting = true; // applyRouting_sync: wait for the loading, then go on
@@ -231,7 +244,9 @@ export class Replanner {
   private epochBody(): void {
     const { clock, dispatcher } = this.opts;
     if (this.staged !== null) {
-      dispatcher.apply(this.staged.staging);
+      const st = this.staged;
+      this.loadingGpuMs += st.numExtraGpus * Math.max(0, Math.min(clock.now(), this.opts.untilMs) - st.stagedAtMs);
+      dispatcher.apply(st.staging);
       this.staged = null;
       this.record(clock.now());
     }
@@ -345,7 +360,9 @@ export class Replanner {
   private stage(plan: Plan): void {
     const staging = this.opts.dispatcher.stage(plan);
     const loads = staging.gpulets.filter((g) => g.fresh || g.toLoad.length > 0);
-    const staged = { staging, pending: loads.length };
+    const serving = new Set(this.opts.dispatcher.plan.gpus.map((g) => g.gpu));
+    const numExtraGpus = new Set(loads.filter((g) => !serving.has(g.place.gpu)).map((g) => g.place.gpu)).size;
+    const staged = { staging, pending: loads.length, stagedAtMs: this.opts.clock.now(), numExtraGpus };
     this.staged = staged;
     for (const g of loads)
       this.opts.loader.load(g, () => {

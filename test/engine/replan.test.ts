@@ -212,6 +212,8 @@ describe('Replanner: the incremental step', () => {
       [2, [[50, 'B']]],
     ]);
     expect(sim.session.dispatcher.gpulets[0]).toBe(gpuletA);
+    // GPU 2 held only the loading gpulet from 2 s to the switch at 3 s.
+    expect(replanner.loadingGpuSeconds(3000)).toBe(1);
     const out = sim.session.finish(3);
     expect(out.requests.arrived).toBe(a.length + b.length);
     expect(out.requests.dropped).toBe(0);
