@@ -23,7 +23,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, setPriority } from 'node:os';
 
 /** intra-op threads for a gpulet of `partitionPct` % on a machine with `cores` cores. */
 export function threadsFor(partitionPct: number, cores: number): number {
@@ -91,6 +91,20 @@ export function pinCurrentThread(cpus: readonly number[]): string {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'ENOENT' ? 'unpinned (no taskset)' : `unpinned (taskset failed: ${(e as Error).message.split('\n')[0]})`;
+  }
+}
+
+/**
+ * Set the calling thread's nice value (Linux applies setpriority to one thread; threads it creates
+ * later inherit it, so a runner does this before creating its sessions). A lower value than now
+ * needs CAP_SYS_NICE. Returns `nice -10`, or `nice unchanged (why)`. Never throws.
+ */
+export function setNice(nice: number): string {
+  try {
+    setPriority(0, nice);
+    return `nice ${nice}`;
+  } catch (e) {
+    return `nice unchanged (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
   }
 }
 

@@ -20,7 +20,8 @@
  * executor does not wait for it and ignores whatever the old runner sends later.
  */
 import type { BatchJob, Clock, Executor, TimerId } from '../../engine/types.ts';
-import { allowedCpus, coresFor, keepCoresWarm, threadsFor, type WarmCores } from './cores.ts';
+import { getPriority } from 'node:os';
+import { allowedCpus, coresFor, keepCoresWarm, setNice, threadsFor, type WarmCores } from './cores.ts';
 import { processHost, type GpuletHost, type HostFactory } from './host.ts';
 import type { FromRunner, RunnerInit } from './protocol.ts';
 
@@ -50,6 +51,12 @@ export interface OnnxExecutorOptions {
   cpus?: readonly number[];
   /** Pin each gpulet's threads to its own cores (see cores.ts). @default true */
   affinity?: boolean;
+  /**
+   * Nice value for the runners (and, while open, the calling thread, which routes and batches), so
+   * that other processes on a shared machine disturb a real run less; negative values need
+   * CAP_SYS_NICE and fall back silently (describe() says). @default unchanged
+   */
+  nice?: number;
   /** Keep every core of `cpus` out of idle with SCHED_IDLE spinners while open (see cores.ts). @default true */
   keepWarm?: boolean;
   /** @default 'cpu' */
@@ -122,6 +129,7 @@ export class OnnxExecutor implements Executor {
   private readonly onRunTimed: OnnxExecutorOptions['onRunTimed'];
   private nextId = 0;
   private warm: WarmCores | null = null;
+  private mainNice: { before: number; status: string } | null = null;
   private readonly cpus: readonly number[];
 
   private constructor(opts: OnnxExecutorOptions) {
@@ -144,6 +152,7 @@ export class OnnxExecutor implements Executor {
         cpus: opts.affinity === false ? null : coresFor(g.gpulet, threads, cpus),
         provider: opts.provider ?? 'cpu',
         warmRuns: opts.warmRuns ?? 1,
+        nice: opts.nice ?? null,
         models: g.models.map(({ model, maxBatch }) => {
           const f = opts.files[model];
           if (f === undefined) throw new Error(`no model file for ${model} (gpulet ${key})`);
@@ -157,6 +166,9 @@ export class OnnxExecutor implements Executor {
   /** Start every gpulet's runner, load and warm its sessions; resolves once all are ready. */
   static async create(opts: OnnxExecutorOptions): Promise<OnnxExecutor> {
     const ex = new OnnxExecutor(opts);
+    if (opts.nice !== undefined) {
+      ex.mainNice = { before: getPriority(0), status: setNice(opts.nice) };
+    }
     if (opts.keepWarm ?? true) ex.warm = await keepCoresWarm(ex.cpus);
     const ready = [...ex.slots.values()].map(
       (slot) =>
@@ -209,7 +221,7 @@ export class OnnxExecutor implements Executor {
   /** State of every gpulet, `0.0: ready, 1 thread(s), pinned to 0`, then `keep-warm: spinning on 0,1`. */
   describe(): string[] {
     const gpulets = [...this.slots.values()].map((s) => `${s.key}: ${s.state}, ${s.init.threads} thread(s), ${s.affinity || 'not started'}`);
-    return [...gpulets, `keep-warm: ${this.warm?.status ?? 'off'}`];
+    return [...gpulets, `keep-warm: ${this.warm?.status ?? 'off'}`, ...(this.mainNice ? [`serving thread: ${this.mainNice.status}`] : [])];
   }
 
   /** Whether every gpulet is ready (none restarting or given up). */
@@ -234,6 +246,8 @@ export class OnnxExecutor implements Executor {
     }
     if (this.warm) ends.push(this.warm.stop());
     this.warm = null;
+    if (this.mainNice) setNice(this.mainNice.before);
+    this.mainNice = null;
     await Promise.all(ends);
   }
 

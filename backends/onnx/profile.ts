@@ -35,8 +35,8 @@ export interface ProfileSpec {
   host?: HostFactory;
   /** Keep the cores out of idle (see cores.ts); use what serving uses. @default true */
   keepWarm?: boolean;
-  /** Provider, per-gpulet environment and threads (the MPS backend sets these). */
-  executor?: Pick<OnnxExecutorOptions, 'provider' | 'envFor' | 'threadsFor'>;
+  /** Provider, per-gpulet environment and threads (the MPS backend sets these), nice value. */
+  executor?: Pick<OnnxExecutorOptions, 'provider' | 'envFor' | 'threadsFor' | 'nice'>;
   /** Batches at which co-location is measured (none: skip it). */
   colocationBatches: readonly number[];
   /** Progress: units done of `total`. */

@@ -29,6 +29,8 @@ export interface RunnerInit {
   models: RunnerModel[];
   /** Runs per batch size before serving. @default 1 */
   warmRuns: number;
+  /** Nice value for the runner's threads, or null to leave it. */
+  nice: number | null;
 }
 
 export type ToRunner =

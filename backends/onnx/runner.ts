@@ -13,7 +13,7 @@
  * same path, so the simulator and real serving see the same cost.
  */
 import * as ort from 'onnxruntime-node';
-import { pinCurrentThread } from './cores.ts';
+import { pinCurrentThread, setNice } from './cores.ts';
 import type { FromRunner, RunnerInit, RunnerModel, ToRunner } from './protocol.ts';
 
 /** The transport: a worker's parentPort or a child process's IPC channel. */
@@ -76,7 +76,8 @@ export function startRunner(port: RunnerPort): void {
   let chain: Promise<void> = Promise.resolve();
 
   const init = async (msg: RunnerInit): Promise<void> => {
-    const affinity = msg.cpus === null ? 'unpinned (affinity off)' : pinCurrentThread(msg.cpus);
+    const pinned = msg.cpus === null ? 'unpinned (affinity off)' : pinCurrentThread(msg.cpus);
+    const affinity = msg.nice === null ? pinned : `${pinned}, ${setNice(msg.nice)}`;
     const t0 = performance.now();
     try {
       models = await load(msg);

@@ -141,6 +141,8 @@ export interface ProfileRunOptions {
   colocationBatches: number[];
   affinity: boolean;
   keepWarm: boolean;
+  /** Nice value for runners and the measuring thread (negative needs CAP_SYS_NICE); undefined: unchanged. */
+  nice?: number;
   host: 'process' | 'thread';
   /** Output stem. */
   stem: string;
@@ -165,7 +167,10 @@ export async function runProfile(o: ProfileRunOptions): Promise<{ sidecar: Profi
     affinity: o.affinity && mps === null,
     host,
     keepWarm: o.keepWarm && mps === null,
-    ...(mps ? { executor: { provider: mps.provider, envFor: mps.envFor, threadsFor: mps.threadsFor } } : {}),
+    executor: {
+      ...(mps ? { provider: mps.provider, envFor: mps.envFor, threadsFor: mps.threadsFor } : {}),
+      ...(o.nice !== undefined ? { nice: o.nice } : {}),
+    },
     colocationBatches: o.colocationBatches,
     onProgress: (done, total) => {
       bar ??= progress('profiling', total, { unit: 'batches', quiet: o.quiet });
@@ -272,6 +277,7 @@ interface ProfileArgs extends Common {
   colocBatches: string;
   affinity: boolean;
   keepWarm: boolean;
+  nice?: number;
   host: string;
   out: string;
   load: number;
@@ -296,6 +302,7 @@ export const profile: Command<ProfileArgs> = (io) => ({
       .option('affinity', { type: 'boolean', default: true, describe: 'Pin each gpulet to its cores with taskset (--no-affinity to leave it to the OS)' })
       .option('keep-warm', { type: 'boolean', default: true, describe: 'Keep the cores out of idle with SCHED_IDLE spinners (see backends/onnx/cores.ts); serve the profile with the same setting' })
       .option('host', { type: 'string', default: 'process', describe: 'Where gpulet runners live: process (killable) or thread' })
+      .option('nice', { type: 'number', describe: 'Nice value for the gpulets and the measuring thread, e.g. -10 on a shared machine (negative needs CAP_SYS_NICE)' })
       .option('out', { type: 'string', default: 'results/cpu-profile', describe: 'Output stem: STEM.csv, STEM.json, STEM.workload.json' })
       .option('load', { type: 'number', default: 0.5, describe: "Share of the machine's capacity the written workload offers" }) as unknown as Argv<ProfileArgs>,
   handler: async (a: ArgumentsCamelCase<ProfileArgs>) => {
@@ -312,6 +319,12 @@ export const profile: Command<ProfileArgs> = (io) => ({
     );
   },
 });
+
+/** A nice value, -20..19. */
+export function checkNice(v: number): number {
+  if (!Number.isInteger(v) || v < -20 || v > 19) throw new InputError(`--nice: expected a whole number from -20 to 19, got ${show(v)}`);
+  return v;
+}
 
 /** Validate the flags into {@link ProfileRunOptions}. */
 function profileRunOptions(a: ProfileArgs): ProfileRunOptions {
@@ -341,6 +354,7 @@ function profileRunOptions(a: ProfileArgs): ProfileRunOptions {
     colocationBatches,
     affinity: a.affinity,
     keepWarm: a.keepWarm,
+    ...(a.nice !== undefined ? { nice: checkNice(a.nice) } : {}),
     host: a.host,
     stem: a.out,
     load: a.load,

@@ -24,7 +24,7 @@ import { arrivalStreams, totalRate, type Workload } from '../../sim/workload.ts'
 import { loadContext, planWorkload, resolveWorkload, type Context } from '../context.ts';
 import { fmt, table } from '../format.ts';
 import { progress } from '../progress.ts';
-import { loadProfileSet, variantsFor, type ProfileSidecar } from './profile.ts';
+import { checkNice, loadProfileSet, variantsFor, type ProfileSidecar } from './profile.ts';
 import { checkPositive, print, workloadOptions, type Command, type Io, type WorkloadArgs } from './common.ts';
 
 /** One setup per planned gpulet that serves something; each model once, at its largest batch. */
@@ -50,6 +50,8 @@ export interface ServeRealOptions {
   affinity?: boolean;
   /** Keep the cores out of idle; default: what the profile was measured with, else true. */
   keepWarm?: boolean;
+  /** Nice value for the gpulets and the serving thread; undefined: unchanged. */
+  nice?: number;
   hangTimeoutMs?: number;
   /** Stops arrivals (Ctrl-C). */
   signal?: AbortSignal;
@@ -86,6 +88,7 @@ export async function servePlanForReal(w: Workload, plan: Plan, o: ServeRealOpti
           host: o.host === 'thread' ? threadHost : processHost,
           affinity: o.affinity ?? true,
           keepWarm: o.keepWarm ?? o.sidecar?.keep_warm ?? true,
+          ...(o.nice !== undefined ? { nice: o.nice } : {}),
         });
   const onHardStop = (): void => void executor.close();
   o.hardStop?.addEventListener('abort', onHardStop, { once: true });
@@ -119,6 +122,7 @@ interface ServeArgs extends WorkloadArgs {
   host: string;
   affinity: boolean;
   keepWarm?: boolean;
+  nice?: number;
   hangTimeout: number;
 }
 
@@ -133,6 +137,7 @@ export const serve: Command<ServeArgs> = (io) => ({
       .option('host', { type: 'string', default: 'process', describe: 'onnx: gpulet runners as processes (killable) or threads' })
       .option('affinity', { type: 'boolean', default: true, describe: 'onnx: pin each gpulet to its cores with taskset' })
       .option('keep-warm', { type: 'boolean', describe: "onnx: keep the cores out of idle with SCHED_IDLE spinners (default: as the profile was measured)" })
+      .option('nice', { type: 'number', describe: 'onnx: nice value for the gpulets and the serving thread, e.g. -10 on a shared machine (negative needs CAP_SYS_NICE)' })
       .option('hang-timeout', { type: 'number', default: 10_000, describe: 'A batch with no answer after this many ms counts as a hung gpulet, which is restarted' }) as unknown as Argv<ServeArgs>,
   handler: async (a: ArgumentsCamelCase<ServeArgs>) => {
     if (a.backend !== 'onnx' && a.backend !== 'mps') throw new InputError(`--backend: expected onnx or mps, got ${show(a.backend)}`);
@@ -171,6 +176,7 @@ export const serve: Command<ServeArgs> = (io) => ({
         host: a.host,
         affinity: a.affinity,
         keepWarm: a.keepWarm,
+        ...(a.nice !== undefined ? { nice: checkNice(a.nice) } : {}),
         hangTimeoutMs: a.hangTimeout,
         signal: stop.signal,
         hardStop: hardStop.signal,
