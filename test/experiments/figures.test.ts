@@ -5,7 +5,7 @@ import { Resvg } from '@resvg/resvg-js';
 import { describe, expect, it } from 'vitest';
 import { drawFigure } from '../../experiments/figures/draw.ts';
 import { loadInputs } from '../../experiments/figures/figure.ts';
-import { FIG12 } from '../../experiments/figures/fig12.ts';
+import { FIG12, PAPER_SEARCH } from '../../experiments/figures/fig12.ts';
 import { fig3Rows } from '../../experiments/figures/fig3.ts';
 import { FIGURES } from '../../experiments/figures/index.ts';
 import { FONT_FILE, renderPng, renderSvg } from '../../experiments/figures/render.ts';
@@ -29,7 +29,7 @@ function fig12Csv(): string {
   const rows = WORKLOADS.flatMap((w) =>
     SCHEDULERS.map((s) => {
       const ours = { temporal: 500, greedy: 600, gpulet: 900, 'gpulet-int': 1000 }[s];
-      return `${w},${s},up,${ours},${PAPER_FIG12[w][s]},${(ours / PAPER_FIG12[w][s]).toFixed(3)},0.5,4,${ours + 10},plan infeasible`;
+      return `${w},${s},${PAPER_SEARCH},${ours},${PAPER_FIG12[w][s]},${(ours / PAPER_FIG12[w][s]).toFixed(3)},0.5,4,${ours + 10},plan infeasible`;
     }),
   );
   return `workload,scheduler,search,max_rate_rps,paper_rps,ratio_to_paper,slo_violation_pct,gpus,first_failure_rps,failure\n${rows.join('\n')}\n`;
@@ -37,7 +37,7 @@ function fig12Csv(): string {
 /** Per-seed maxima: gpulet-int / temporal is 1.9, 2.0 and 2.1 for seeds 1, 2, 3 on every workload. */
 function fig12SeedsCsv(): string {
   const rows = WORKLOADS.flatMap((w) =>
-    SCHEDULERS.flatMap((s) => [1, 2, 3].map((seed) => `${w},${s},up,${seed},${s === 'gpulet-int' ? 1000 : s === 'temporal' ? [1000 / 1.9, 500, 1000 / 2.1][seed - 1] : 700},${PAPER_FIG12[w][s]},0,0`)),
+    SCHEDULERS.flatMap((s) => [1, 2, 3].map((seed) => `${w},${s},${PAPER_SEARCH},${seed},${s === 'gpulet-int' ? 1000 : s === 'temporal' ? [1000 / 1.9, 500, 1000 / 2.1][seed - 1] : 700},${PAPER_FIG12[w][s]},0,0`)),
   );
   return `workload,scheduler,search,seed,max_rate_rps,paper_rps,slo_violation_pct,first_failure_rps\n${rows.join('\n')}\n`;
 }
@@ -83,8 +83,8 @@ describe('meanCi(xs)', () => {
 
 describe('judge(figure, comparison)', () => {
   it('asks for a sentence only beyond 15 %, explains both-under-bound violations itself, and calls the rest unexplained', () => {
-    expect(judge('fig12', { item: 'x', ours: 115, paper: 100, unit: '' }).differs).toBe(false);
-    const far = judge('fig12', { item: 'x', ours: 116, paper: 100, unit: '' });
+    expect(judge('fig15', { item: 'x', ours: 115, paper: 100, unit: '' }).differs).toBe(false);
+    const far = judge('fig15', { item: 'x', ours: 116, paper: 100, unit: '' });
     expect(far).toMatchObject({ differs: true });
     expect(far.differs && far.sentence).toMatch(/^Unexplained\. \*\*\[slot for the lead/);
     const small = judge('fig13', { item: 'x', ours: 0, paper: 0.3, unit: '%', boundPct: 1 });
