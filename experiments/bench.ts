@@ -206,28 +206,27 @@ const BENCHES: Record<string, AsyncBench> = {
   growth,
 };
 
-async function main(argv: string[]): Promise<void> {
-  const json = argv.includes('--format') && argv[argv.indexOf('--format') + 1] === 'json';
-  const filter = argv.find((a, i) => !a.startsWith('--') && argv[i - 1] !== '--format');
+/** Bench names, for --help. */
+export const BENCH_NAMES = Object.keys(BENCHES);
+
+/** Run the benchmarks whose name contains `filter` (all when undefined) and print figures and ratios. */
+export async function runBench(opts: { filter?: string; json: boolean }, io: Io): Promise<void> {
+  const { filter, json } = opts;
   const ctx = loadContext();
   const figures: Figure[] = [];
   for (const [name, bench] of Object.entries(BENCHES)) {
     if (filter !== undefined && !name.includes(filter)) continue;
-    if (!json) process.stderr.write(`bench ${name}...\n`);
+    if (!json) io.err(`bench ${name}...\n`);
     figures.push(...(await bench(ctx)));
   }
   if (json) {
-    process.stdout.write(`${JSON.stringify(Object.fromEntries(figures.map((f) => [f.key, Number.isInteger(f.value) ? f.value : Number(f.value.toPrecision(4))])), null, 2)}\n`);
+    io.out(`${JSON.stringify(Object.fromEntries(figures.map((f) => [f.key, Number.isInteger(f.value) ? f.value : Number(f.value.toPrecision(4))])), null, 2)}\n`);
     return;
   }
   const rows = figures.map((f) => {
     const ratio = f.target ? (f.target.higherIsBetter ? f.value / f.target.value : f.target.value / f.value) : null;
     return [f.key, fmt(f.value, 1), f.unit, f.target ? fmt(f.target.value, 1) : '-', ratio === null ? '-' : `${fmt(ratio, 2)}x${ratio >= 1 ? '' : ' (MISSED)'}`, f.note];
   });
-  process.stdout.write(`${table(['figure', 'value', 'unit', 'target', 'vs target', 'how'], rows)}\n`);
+  io.out(`${table(['figure', 'value', 'unit', 'target', 'vs target', 'how'], rows)}\n`);
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = 1;
-});
