@@ -8,13 +8,20 @@
  * Targets (issue 5): |p50 error| <= 10 %, |p99 error| <= 20 % per model, violation % within 1
  * point (Vidur reports under 9 % for its simulator). Errors are signed, (sim - real) / real.
  *
- * Defaults suit a 2-core machine: three reduced-width models (`DEFAULT_PROFILE_MODELS`), a load of
- * 20 % of the machine's batch-32 capacity (on CPU batching buys no throughput, so the gpulet
- * scheduler finds no plan much above that), the `gpulet` scheduler (the interference-aware variant's
- * predictor is fitted to GPU data), 30 s of arrivals. `--quick` profiles with 3 reps and serves 8 s.
- * Real runs are not byte-reproducible, so there is no golden file: the CSV is a measurement.
+ * Loads. The workload offers every model the same share of its batch-32 capacity on the whole
+ * machine. The study finds the highest share (on a 0.05 grid) at which the `gpulet` scheduler's plan
+ * is feasible on the measured profile, and serves two loads: half of it (a comfortable load) and
+ * the maximum itself (the hardest regime the scheduler accepts, where violations appear). The
+ * top-level `real`, `sim` and error maps of the JSON are the maximum's; `runs` has both.
+ *
+ * Defaults suit a 2-core machine: three reduced-width models (`DEFAULT_PROFILE_MODELS`), the
+ * `gpulet` scheduler (the interference-aware variant's predictor is fitted to GPU data), 30 s of
+ * arrivals per load. `--quick` profiles with 3 reps and serves 8 s at the half load only. Real runs
+ * are not byte-reproducible, so there is no golden file: the CSV is a measurement. Run it on a quiet
+ * machine: the study waits for one, repeats a phase that other processes disturbed (up to 3 times)
+ * and reports the CPU they used.
  */
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { InputError } from '../engine/errors.ts';
 import { round } from '../engine/metrics.ts';
 import { gpusUsed, type Plan } from '../engine/plan.ts';
@@ -37,7 +44,8 @@ import type { Io } from './commands/common.ts';
 /** The study's settings; see the module comment for why these defaults. */
 export interface FidelitySettings {
   models: string;
-  load: number;
+  /** Serve these fractions of the plan-feasible maximum load. */
+  loadFractions: number[];
   scheduler: string;
   durationS: number;
   reps: number;
@@ -45,6 +53,8 @@ export interface FidelitySettings {
   colocationBatches: number[];
   /** Wait up to this long for other processes to leave the machine quiet before each phase, s. */
   quietWaitS: number;
+  /** Runs of a phase during which other processes used more than QUIET_FOREIGN_CORES are repeated, up to this many in all. */
+  attempts: number;
   /**
    * Nice value of the gpulets and the serving thread in both phases: on a shared machine other
    * processes then disturb the measurement less (it needs CAP_SYS_NICE; without it nothing changes
@@ -64,13 +74,14 @@ async function settle(io: Io, phase: string, waitS: number): Promise<void> {
 export function fidelitySettings(quick: boolean): FidelitySettings {
   return {
     models: DEFAULT_PROFILE_MODELS,
-    load: 0.2,
+    loadFractions: quick ? [0.5] : [0.5, 1],
     scheduler: 'gpulet',
     durationS: quick ? 8 : 30,
     reps: quick ? 3 : 5,
     batches: quick ? [1, 2, 4, 8, 16, 32] : [1, 2, 3, 4, 6, 8, 12, 16, 24, 32],
     colocationBatches: quick ? [8] : [1, 8, 32],
     quietWaitS: quick ? 10 : 120,
+    attempts: quick ? 1 : 3,
     nice: -10,
   };
 }
@@ -83,14 +94,14 @@ export function errorPct(sim: number | null, real: number | null): number | null
 
 const violationPct = (t: TaskSummary): number => (t.arrived === 0 ? 0 : (100 * t.slo_violations) / t.arrived);
 
-/** The co-location slowdown the profile measured, per model of the slowed batch. */
+/** The co-location slowdown the profile measured for each pair (slowed batch's model, sibling's model). */
 export function measuredColocation(s: ProfileSidecar): ColocationModel {
   const factor = new Map(Object.entries(s.models).map(([m, v]) => [m, v.colocation_slowdown]));
-  return { name: 'measured-cpu', slowdown: (self) => factor.get(self.model) ?? 1 };
+  return { name: 'measured-cpu', slowdown: (self, other) => factor.get(self.model)?.[other.model] ?? 1 };
 }
 
 export const FIDELITY_COLUMNS = [
-  'model', 'variant', 'slo_ms', 'arrived', 'real_p50_ms', 'sim_p50_ms', 'p50_error_pct', 'real_p99_ms', 'sim_p99_ms', 'p99_error_pct',
+  'load', 'model', 'variant', 'slo_ms', 'arrived', 'real_p50_ms', 'sim_p50_ms', 'p50_error_pct', 'real_p99_ms', 'sim_p99_ms', 'p99_error_pct',
   'real_throughput_rps', 'sim_throughput_rps', 'throughput_error_pct', 'real_violation_pct', 'sim_violation_pct', 'violation_diff_pts',
 ] as const;
 
@@ -126,6 +137,26 @@ export function compareRuns(real: RunSummary, sim: RunSummary, durationS: number
   return rows;
 }
 
+interface FidelityRun {
+  load: number;
+  fraction: number;
+  w: Workload;
+  plan: Plan;
+  real: Awaited<ReturnType<typeof servePlanForReal>>;
+  sim: ReturnType<typeof simulatePlan>;
+  rows: CsvRow[];
+}
+
+/** The highest load on the grid 0.05, 0.10, ..., 1 that `feasible` accepts, or null. */
+export function maxFeasibleLoad(feasible: (load: number) => boolean): number | null {
+  let best: number | null = null;
+  for (let k = 1; k <= 20; k++) {
+    const load = round(0.05 * k, 2);
+    if (feasible(load)) best = load;
+  }
+  return best;
+}
+
 /** Whether a row meets the targets. */
 export function meetsTargets(r: CsvRow): { p50: boolean; p99: boolean; violation: boolean } {
   const within = (v: unknown, bound: number) => typeof v === 'number' && Math.abs(v) <= bound;
@@ -136,68 +167,109 @@ async function run(opts: ExperimentOptions, io: Io) {
   if (opts.shard.count > 1) throw new InputError('experiment fidelity: --shard does not apply (one real run on one machine)');
   const st = fidelitySettings(opts.quick);
   const stem = join(opts.outDir, 'fidelity-profile');
-  await settle(io, 'profiling', st.quietWaitS);
-  io.err(`fidelity: profiling ${st.models} (${st.reps} reps)\n`);
-  const prof = await runProfile({
-    backend: 'onnx',
-    variants: parseModelList(st.models),
-    partitionsPct: coreSharePartitions(allowedCpus().length),
-    batches: st.batches,
-    reps: st.reps,
-    colocationBatches: st.colocationBatches,
-    affinity: true,
-    keepWarm: true,
-    nice: st.nice,
-    host: 'process',
-    stem,
-    load: st.load,
-  });
+  const quietEnough = (cores: number | null): boolean => cores === null || cores <= QUIET_FOREIGN_CORES;
+  let prof: Awaited<ReturnType<typeof runProfile>>;
+  for (let attempt = 1; ; attempt++) {
+    await settle(io, 'profiling', st.quietWaitS);
+    io.err(`fidelity: profiling ${st.models} (${st.reps} reps)\n`);
+    prof = await runProfile({
+      backend: 'onnx',
+      variants: parseModelList(st.models),
+      partitionsPct: coreSharePartitions(allowedCpus().length),
+      batches: st.batches,
+      reps: st.reps,
+      colocationBatches: st.colocationBatches,
+      affinity: true,
+      keepWarm: true,
+      nice: st.nice,
+      host: 'process',
+      stem,
+      load: 0.3, // STEM.workload.json is rewritten below at the load served last
+    });
+    if (quietEnough(prof.sidecar.foreign_cpu_cores) || attempt >= st.attempts) break;
+    io.err(`fidelity: other processes used ${fmt(prof.sidecar.foreign_cpu_cores ?? NaN)} cores while profiling; again (${attempt + 1}/${st.attempts})\n`);
+  }
   const sidecar = prof.sidecar;
   const ctx = prof.set.ctx;
-  const w: Workload = parseWorkload(JSON.stringify(workloadFor(sidecar, st.load, 'fidelity')), 'fidelity workload', resolveModel);
-  const plan: Plan = planWorkload(w, st.scheduler, ctx);
-  if (!plan.feasible) io.err(`fidelity: the ${st.scheduler} plan is infeasible (${plan.reason}); serving it anyway\n`);
-  await settle(io, 'serving', st.quietWaitS);
-  io.err(`fidelity: serving ${fmt(totalRate(w))} req/s for ${st.durationS} s for real\n`);
-  const real = await servePlanForReal(w, plan, { backend: 'onnx', seed: opts.seed, durationS: st.durationS, sidecar, nice: st.nice, io });
-  const sim = simulatePlan(w, plan, ctx, { seed: opts.seed, durationS: st.durationS, jitterCv: sidecar.jitter_cv, colocation: measuredColocation(sidecar) });
-
+  const workloadAt = (load: number): Workload =>
+    parseWorkload(JSON.stringify(workloadFor(sidecar, load, `fidelity-load${load}`)), 'fidelity workload', resolveModel);
+  const maxLoad = maxFeasibleLoad((load) => planWorkload(workloadAt(load), st.scheduler, ctx).feasible);
+  if (maxLoad === null) io.err(`fidelity: no load on the grid has a feasible ${st.scheduler} plan; serving 0.05 anyway\n`);
   const variants = Object.fromEntries(Object.entries(sidecar.models).map(([m, v]) => [m, v.variant]));
-  const rows = compareRuns(real.summary, sim, st.durationS, variants);
-  const perModel = rows.filter((r) => r.model !== 'all');
-  const byModel = (col: string) => Object.fromEntries(perModel.map((r) => [r.model as string, r[col]]));
-  const head = { workload: w.name, scheduler: plan.scheduler, rate_rps: totalRate(w), duration_s: st.durationS, seed: opts.seed, plan_feasible: plan.feasible, gpus_used: gpusUsed(plan) };
+
+  const runs: FidelityRun[] = [];
+  for (const fraction of st.loadFractions) {
+    const load = round(Math.max(0.05, (maxLoad ?? 0.05) * fraction), 3);
+    const w = workloadAt(load);
+    const plan: Plan = planWorkload(w, st.scheduler, ctx);
+    if (!plan.feasible) io.err(`fidelity: the ${st.scheduler} plan at load ${load} is infeasible (${plan.reason}); serving it anyway\n`);
+    let real: Awaited<ReturnType<typeof servePlanForReal>>;
+    for (let attempt = 1; ; attempt++) {
+      await settle(io, 'serving', st.quietWaitS);
+      io.err(`fidelity: serving ${fmt(totalRate(w))} req/s (load ${load}) for ${st.durationS} s for real\n`);
+      real = await servePlanForReal(w, plan, { backend: 'onnx', seed: opts.seed, durationS: st.durationS, sidecar, nice: st.nice, io });
+      if (quietEnough(real.cpu?.foreignCores ?? null) || attempt >= st.attempts) break;
+      io.err(`fidelity: other processes used ${fmt(real.cpu?.foreignCores ?? NaN)} cores while serving; again (${attempt + 1}/${st.attempts})\n`);
+    }
+    const sim = simulatePlan(w, plan, ctx, { seed: opts.seed, durationS: st.durationS, jitterCv: sidecar.jitter_cv, colocation: measuredColocation(sidecar) });
+    const rows = compareRuns(real.summary, sim, st.durationS, variants).map((r) => ({ load, ...r }));
+    runs.push({ load, fraction, w, plan, real, sim, rows });
+  }
+
+  // The workload served last, next to its profile, so `serve`/`simulate --profiles` can repeat it.
+  const last = runs[runs.length - 1];
+  writeText(dirname(stem), `${basename(stem)}.workload.json`, `${JSON.stringify(workloadFor(sidecar, last.load, `fidelity-load${last.load}`), null, 2)}\n`);
+
+  const runJson = (r: FidelityRun) => {
+    const perModel = r.rows.filter((x) => x.model !== 'all');
+    const byModel = (col: string) => Object.fromEntries(perModel.map((x) => [x.model as string, x[col]]));
+    const head = { workload: r.w.name, scheduler: r.plan.scheduler, rate_rps: totalRate(r.w), duration_s: st.durationS, seed: opts.seed, plan_feasible: r.plan.feasible, gpus_used: gpusUsed(r.plan) };
+    return {
+      load: r.load,
+      real: { ...head, backend: 'onnx', ...r.real.summary, restarts: r.real.restarts, gpulets: r.real.gpulets },
+      sim: { ...head, ...r.sim },
+      median_latency_error_pct: byModel('p50_error_pct'),
+      p99_latency_error_pct: byModel('p99_error_pct'),
+      throughput_error_pct: byModel('throughput_error_pct'),
+      violation_diff_pts: byModel('violation_diff_pts'),
+      meets_targets: Object.fromEntries(perModel.map((x) => [x.model as string, meetsTargets(x)])),
+      foreign_cpu_cores_serving: r.real.cpu === null ? null : round(r.real.cpu.foreignCores, 3),
+      plan: planJson(r.plan),
+    };
+  };
+  const foreign = [sidecar.foreign_cpu_cores, ...runs.map((r) => r.real.cpu?.foreignCores ?? null)];
+  const machineQuiet = foreign.every((c) => quietEnough(c));
+  const runsJson = runs.map(runJson);
+  const main = runsJson[runsJson.length - 1];
   const json = {
-    real: { ...head, backend: 'onnx', ...real.summary, restarts: real.restarts, gpulets: real.gpulets },
-    sim: { ...head, ...sim },
-    median_latency_error_pct: byModel('p50_error_pct'),
-    p99_latency_error_pct: byModel('p99_error_pct'),
-    throughput_error_pct: byModel('throughput_error_pct'),
-    violation_diff_pts: byModel('violation_diff_pts'),
+    ...main,
+    max_feasible_load: maxLoad,
+    runs: runsJson,
     targets: { median_latency_error_pct: 10, p99_latency_error_pct: 20, violation_diff_pts: 1 },
-    meets_targets: Object.fromEntries(perModel.map((r) => [r.model as string, meetsTargets(r)])),
-    foreign_cpu_cores: { profile: sidecar.foreign_cpu_cores, serve: real.cpu === null ? null : round(real.cpu.foreignCores, 3) },
-    machine_quiet: [sidecar.foreign_cpu_cores, real.cpu?.foreignCores ?? null].every((c) => c === null || c <= QUIET_FOREIGN_CORES),
-    plan: planJson(plan),
+    foreign_cpu_cores: { profile: sidecar.foreign_cpu_cores, serve: runsJson.map((r) => r.foreign_cpu_cores_serving) },
+    machine_quiet: machineQuiet,
     profile: { file: prof.files[0], cores: sidecar.cores, jitter_cv: sidecar.jitter_cv, models: sidecar.models },
     settings: st,
   };
+  const rows = runs.flatMap((r) => r.rows);
   const files = [
     ...prof.files,
     writeCsv(opts.outDir, 'fidelity.csv', rows, FIDELITY_COLUMNS),
     writeText(opts.outDir, 'fidelity.json', `${JSON.stringify(json, null, 2)}\n`),
   ];
   const text = [
-    `profile (${sidecar.gpu}, jitter CV ${fmt(sidecar.jitter_cv, 3)}):`,
+    `profile (${sidecar.gpu}, jitter CV ${fmt(sidecar.jitter_cv, 3)}); highest load with a feasible ${st.scheduler} plan: ${maxLoad ?? 'none'}`,
     profileTable(prof.set),
-    `plan (${plan.scheduler}${plan.feasible ? '' : ', INFEASIBLE'}): ${planJson(plan).gpus.flatMap((g) => g.gpulets.map((l) => `${l.partition}% [${l.models.map((m) => `${m.model} b${m.batch}`).join(', ')}] duty ${l.duty_cycle_ms} ms`)).join('; ')}`,
-    table(
-      ['model', 'SLO ms', 'p50 real', 'p50 sim', 'err %', 'p99 real', 'p99 sim', 'err %', 'thr real', 'thr sim', 'viol real %', 'viol sim %'],
-      rows.map((r) => [r.variant as string, r.slo_ms as number | null, r.real_p50_ms as number | null, r.sim_p50_ms as number | null, r.p50_error_pct as number | null, r.real_p99_ms as number | null, r.sim_p99_ms as number | null, r.p99_error_pct as number | null, r.real_throughput_rps as number, r.sim_throughput_rps as number, r.real_violation_pct as number, r.sim_violation_pct as number]),
-    ),
-    `real: ${real.summary.requests.arrived} arrived = ${real.summary.requests.completed} completed + ${real.summary.requests.dropped} dropped, restarts ${real.restarts}`,
-    `other processes used ${fmt(sidecar.foreign_cpu_cores ?? NaN)} cores while profiling and ${fmt(real.cpu?.foreignCores ?? NaN)} while serving` +
-      `${[sidecar.foreign_cpu_cores, real.cpu?.foreignCores ?? null].every((c) => c === null || c <= QUIET_FOREIGN_CORES) ? '' : ` (above ${QUIET_FOREIGN_CORES}: the machine was not quiet, the comparison is disturbed)`}`,
+    ...runs.flatMap((r) => [
+      `load ${r.load} (${fmt(totalRate(r.w))} req/s), plan${r.plan.feasible ? '' : ' INFEASIBLE'}: ${planJson(r.plan).gpus.flatMap((g) => g.gpulets.map((l) => `${l.partition}% [${l.models.map((m) => `${m.model} b${m.batch}`).join(', ')}] duty ${l.duty_cycle_ms} ms`)).join('; ')}`,
+      table(
+        ['model', 'SLO ms', 'p50 real', 'p50 sim', 'err %', 'p99 real', 'p99 sim', 'err %', 'thr real', 'thr sim', 'viol real %', 'viol sim %'],
+        r.rows.map((x) => [x.variant as string, x.slo_ms as number | null, x.real_p50_ms as number | null, x.sim_p50_ms as number | null, x.p50_error_pct as number | null, x.real_p99_ms as number | null, x.sim_p99_ms as number | null, x.p99_error_pct as number | null, x.real_throughput_rps as number, x.sim_throughput_rps as number, x.real_violation_pct as number, x.sim_violation_pct as number]),
+      ),
+      `real: ${r.real.summary.requests.arrived} arrived = ${r.real.summary.requests.completed} completed + ${r.real.summary.requests.dropped} dropped, restarts ${r.real.restarts}`,
+    ]),
+    `other processes used ${foreign.map((c) => fmt(c ?? NaN)).join(' / ')} cores while profiling / serving` +
+      `${machineQuiet ? '' : ` (above ${QUIET_FOREIGN_CORES}: the machine was not quiet, the comparison is disturbed)`}`,
   ].join('\n');
   return { json, text, files };
 }

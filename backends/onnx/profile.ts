@@ -7,9 +7,9 @@
  *
  * Besides the latency table it measures what the simulator needs to replay this machine:
  *  - the run-to-run jitter, as the coefficient of variation pooled over all cells;
- *  - the co-location slowdown per model: the latency on one half of the cores while the other half
- *    runs the same model at the same batch, over the solo latency (cores share caches and memory
- *    bandwidth, the CPU analogue of the paper's Figure 6).
+ *  - the co-location slowdown per pair of models: the latency of one on one half of the cores while
+ *    the other half runs the other at the same batch, over the solo latency (cores share caches and
+ *    memory bandwidth: the CPU analogue of the paper's interference profiling, Figure 6).
  */
 import { WallClock } from '../../engine/clock.ts';
 import type { BatchJob, Clock } from '../../engine/types.ts';
@@ -58,16 +58,20 @@ export interface ProfileCell {
 export interface ProfileResult {
   cells: ProfileCell[];
   /**
-   * Coefficient of variation of a batch's latency around its cell's median, from the median absolute
-   * log deviation (robust: a few runs disturbed by other work on the machine do not dominate it).
+   * Coefficient of variation of a batch's latency around its cell's median, from the standard
+   * deviation of the log deviations, slow outliers included: they are what makes the tail of real
+   * serving, so the simulator's jitter should carry them (on a quiet machine; see cpu).
    */
   jitterCv: number;
-  /** The same from the plain standard deviation of the log deviations (outliers included). */
-  jitterCvRaw: number;
+  /** The same from the median absolute log deviation: the typical spread, without the outliers. */
+  jitterCvRobust: number;
   /** The split the co-location slowdown was measured on (gpulet 0's partition), or null. */
   colocationPartitionPct: number | null;
-  /** Per model: median over `colocationBatches` of co-located / solo latency (1 when not measured). */
-  colocationSlowdown: Record<string, number>;
+  /**
+   * Per pair (self, other): median over `colocationBatches` of self's latency while other runs on
+   * the sibling gpulet, over self's solo latency (at least 1; 1 when not measured).
+   */
+  colocationSlowdown: Record<string, Record<string, number>>;
   /** intra-op threads per partition. */
   threadsByPartition: Record<string, number>;
   /** What the runners reported about pinning. */
@@ -107,7 +111,7 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
   const maxBatch = Math.max(...spec.batches);
   const setup = (gpulet: number, partitionPct: number): GpuletSetup => ({ gpu: 0, gpulet, partitionPct, models: models.map((model) => ({ model, maxBatch })) });
   const split = spec.colocationBatches.length > 0 ? colocationSplit(spec.partitionsPct) : null;
-  const total = spec.partitionsPct.length * spec.reps * models.length * spec.batches.length + (split === null ? 0 : models.length * spec.colocationBatches.length * spec.reps);
+  const total = spec.partitionsPct.length * spec.reps * models.length * spec.batches.length + (split === null ? 0 : models.length * models.length * spec.colocationBatches.length * spec.reps);
   let done = 0;
   const step = (): void => spec.onProgress?.(++done, total);
 
@@ -151,38 +155,41 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
   }
   const cv = (sigma: number): number => Math.sqrt(Math.exp(sigma * sigma) - 1);
   // 1.4826 x MAD estimates the standard deviation of a normal; the cell medians centre each cell.
-  const jitterCv = cv(1.4826 * median(logDev.map(Math.abs)));
-  const jitterCvRaw = cv(logDev.length > 1 ? Math.sqrt(logDev.reduce((a, d) => a + d * d, 0) / (logDev.length - 1)) : 0);
+  const jitterCvRobust = cv(1.4826 * median(logDev.map(Math.abs)));
+  const jitterCv = cv(logDev.length > 1 ? Math.sqrt(logDev.reduce((a, d) => a + d * d, 0) / (logDev.length - 1)) : 0);
 
-  const colocationSlowdown: Record<string, number> = Object.fromEntries(models.map((m) => [m, 1]));
+  // colocationSlowdown[self][other]: self timed on gpulet 0 while other runs on gpulet 1.
+  const colocationSlowdown: Record<string, Record<string, number>> = Object.fromEntries(models.map((m) => [m, Object.fromEntries(models.map((o) => [o, 1]))]));
   if (split !== null) {
     const clock = new WallClock();
     const ex = await OnnxExecutor.create({ clock, gpulets: [setup(0, split), setup(1, 100 - split)], files: spec.files, cpus: spec.cpus, affinity: spec.affinity, host: spec.host, keepWarm: spec.keepWarm, ...spec.executor });
     try {
       for (const model of models) {
-        const ratios: number[] = [];
-        for (const batch of spec.colocationBatches) {
-          // The sibling runs the same model and batch back to back while gpulet 0 is timed.
-          let stop = false;
-          const sibling = (async () => {
-            while (!stop) await timeBatch(ex, clock, { gpu: 0, gpulet: 1, partitionPct: 100 - split, model, batch });
-          })();
-          const xs: number[] = [];
-          await timeBatch(ex, clock, { gpu: 0, gpulet: 0, partitionPct: split, model, batch }); // let both settle
-          for (let r = 0; r < spec.reps; r++) {
-            xs.push(await timeBatch(ex, clock, { gpu: 0, gpulet: 0, partitionPct: split, model, batch }));
-            step();
+        for (const other of models) {
+          const ratios: number[] = [];
+          for (const batch of spec.colocationBatches) {
+            // The sibling runs `other` at the same batch back to back while gpulet 0 is timed.
+            let stop = false;
+            const sibling = (async () => {
+              while (!stop) await timeBatch(ex, clock, { gpu: 0, gpulet: 1, partitionPct: 100 - split, model: other, batch });
+            })();
+            const xs: number[] = [];
+            await timeBatch(ex, clock, { gpu: 0, gpulet: 0, partitionPct: split, model, batch }); // let both settle
+            for (let r = 0; r < spec.reps; r++) {
+              xs.push(await timeBatch(ex, clock, { gpu: 0, gpulet: 0, partitionPct: split, model, batch }));
+              step();
+            }
+            stop = true;
+            await sibling;
+            ratios.push(median(xs) / median(samples.get(cellKey(model, split, batch)) as number[]));
           }
-          stop = true;
-          await sibling;
-          ratios.push(median(xs) / median(samples.get(cellKey(model, split, batch)) as number[]));
+          colocationSlowdown[model][other] = Math.max(1, median(ratios));
         }
-        colocationSlowdown[model] = Math.max(1, median(ratios));
       }
     } finally {
       await ex.close();
     }
   }
   const cpu = cpuUse(before, cpuSnapshot());
-  return { cells, jitterCv, jitterCvRaw, colocationPartitionPct: split, colocationSlowdown, threadsByPartition, affinity, cpu };
+  return { cells, jitterCv, jitterCvRobust, colocationPartitionPct: split, colocationSlowdown, threadsByPartition, affinity, cpu };
 }

@@ -52,10 +52,10 @@ export interface ProfileSidecar {
   host: 'process' | 'thread';
   batches: number[];
   reps: number;
-  /** Robust (MAD-based) coefficient of variation of one batch's latency. */
+  /** Coefficient of variation of one batch's latency, slow outliers included (the simulator's jitter). */
   jitter_cv: number;
-  /** The same from the plain standard deviation, outliers included. */
-  jitter_cv_raw: number;
+  /** The same from the median absolute deviation: the typical spread without outliers. */
+  jitter_cv_robust: number;
   /** Cores other processes used while measuring (null: unknown); much above 0 spoils the profile. */
   foreign_cpu_cores: number | null;
   /** Whether the machine's cores were kept out of idle (see backends/onnx/cores.ts). */
@@ -63,7 +63,7 @@ export interface ProfileSidecar {
   colocation_partition_pct: number | null;
   models: Record<
     string,
-    { variant: string; width: number; bert_layers?: number; file: string; params: number; gflops_per_sample: number; slo_ms: number; capacity_rps: number; colocation_slowdown: number }
+    { variant: string; width: number; bert_layers?: number; file: string; params: number; gflops_per_sample: number; slo_ms: number; capacity_rps: number; colocation_slowdown: Record<string, number> }
   >;
   measured_at: string;
   node: string;
@@ -203,7 +203,7 @@ function buildSidecar(o: ProfileRunOptions, r: ProfileResult, files: Record<stri
       gflops_per_sample: round(f.gflopsPerSample, 4),
       slo_ms: sloMs,
       capacity_rps: capacityRps,
-      colocation_slowdown: round(r.colocationSlowdown[name] ?? 1, 4),
+      colocation_slowdown: Object.fromEntries(Object.entries(r.colocationSlowdown[name] ?? {}).map(([o, f]) => [o, round(f, 4)])),
     };
   }
   return {
@@ -218,7 +218,7 @@ function buildSidecar(o: ProfileRunOptions, r: ProfileResult, files: Record<stri
     batches: o.batches,
     reps: o.reps,
     jitter_cv: round(r.jitterCv, 4),
-    jitter_cv_raw: round(r.jitterCvRaw, 4),
+    jitter_cv_robust: round(r.jitterCvRobust, 4),
     foreign_cpu_cores: r.cpu === null ? null : round(r.cpu.foreignCores, 3),
     keep_warm: o.keepWarm,
     colocation_partition_pct: r.colocationPartitionPct,
@@ -252,16 +252,17 @@ export function parseIntList(flag: string, text: string, opts: { min?: number; m
   return [...new Set(out)].sort((a, b) => a - b);
 }
 
-/** The profile as a readable table: L at b = 1, 8, 32 per partition, SLO and co-location slowdown. */
+/** The profile as a readable table: L at b = 1, 8, 32 per partition, SLO, and the co-location slowdown next to each model. */
 export function profileTable(set: ProfileSet): string {
   const s = set.sidecar as ProfileSidecar;
   const l = set.ctx.latency;
-  const header = ['model', ...s.partitions_pct.flatMap((p) => [`L1@${p}`, `L8@${p}`, `L32@${p}`]), 'SLO ms', 'coloc x'];
+  const names = Object.keys(s.models);
+  const header = ['model', ...s.partitions_pct.flatMap((p) => [`L1@${p}`, `L8@${p}`, `L32@${p}`]), 'SLO ms', ...names.map((o) => `x next to ${o}`)];
   const rows = Object.entries(s.models).map(([m, info]) => [
     info.variant,
     ...s.partitions_pct.flatMap((p) => [l.latencyMs(m, 1, p), l.latencyMs(m, 8, p), l.latencyMs(m, 32, p)]),
     info.slo_ms,
-    info.colocation_slowdown,
+    ...names.map((o) => info.colocation_slowdown[o] ?? null),
   ]);
   return table(header, rows);
 }
@@ -304,7 +305,7 @@ export const profile: Command<ProfileArgs> = (io) => ({
       .option('host', { type: 'string', default: 'process', describe: 'Where gpulet runners live: process (killable) or thread' })
       .option('nice', { type: 'number', describe: 'Nice value for the gpulets and the measuring thread, e.g. -10 on a shared machine (negative needs CAP_SYS_NICE)' })
       .option('out', { type: 'string', default: 'results/cpu-profile', describe: 'Output stem: STEM.csv, STEM.json, STEM.workload.json' })
-      .option('load', { type: 'number', default: 0.5, describe: "Share of the machine's capacity the written workload offers" }) as unknown as Argv<ProfileArgs>,
+      .option('load', { type: 'number', default: 0.3, describe: "Share of the machine's capacity the written workload offers" }) as unknown as Argv<ProfileArgs>,
   handler: async (a: ArgumentsCamelCase<ProfileArgs>) => {
     const o = profileRunOptions(a);
     const { sidecar, files, set } = await runProfile(o);

@@ -1,7 +1,7 @@
 /** The fidelity study's comparison arithmetic (the real run itself is exercised by the CLI tests). */
 import { describe, expect, it } from 'vitest';
 import type { RunSummary, TaskSummary } from '../../engine/server/session.ts';
-import { compareRuns, errorPct, FIDELITY_COLUMNS, measuredColocation, meetsTargets } from '../../experiments/fidelity.ts';
+import { compareRuns, errorPct, FIDELITY_COLUMNS, maxFeasibleLoad, measuredColocation, meetsTargets } from '../../experiments/fidelity.ts';
 import type { ProfileSidecar } from '../../experiments/commands/profile.ts';
 
 const task = (t: Partial<TaskSummary>): TaskSummary => ({ arrived: 100, completed: 100, dropped: 0, slo_violations: 0, p50_ms: 10, p99_ms: 20, slo_ms: 50, ...t });
@@ -30,18 +30,28 @@ describe('fidelity comparison', () => {
     const sim = run({ a: task({ p50_ms: 10.5, p99_ms: 36, slo_violations: 2, completed: 99, dropped: 1 }), b: task({}) }, { p50_ms: 11, slo_violation_pct: 0.5 });
     const rows = compareRuns(real, sim, 10, { a: 'a@0.5' });
     expect(rows.map((r) => r.model)).toEqual(['a', 'b', 'all']);
-    for (const r of rows) expect(Object.keys(r).sort()).toEqual([...FIDELITY_COLUMNS].sort());
+    // Every CSV column but `load`, which the study adds per run.
+    for (const r of rows) expect(Object.keys(r).sort()).toEqual(FIDELITY_COLUMNS.filter((c) => c !== 'load').sort());
     expect(rows[0]).toMatchObject({ variant: 'a@0.5', p50_error_pct: 5, p99_error_pct: -10, real_throughput_rps: 9.8, sim_throughput_rps: 9.9, real_violation_pct: 3, sim_violation_pct: 2, violation_diff_pts: -1 });
     expect(rows[2]).toMatchObject({ model: 'all', p50_error_pct: 10, violation_diff_pts: -0.5 });
     expect(meetsTargets(rows[0])).toEqual({ p50: true, p99: true, violation: true });
     expect(meetsTargets({ ...rows[0], p50_error_pct: -10.5, p99_error_pct: null, violation_diff_pts: 1.2 })).toEqual({ p50: false, p99: false, violation: false });
   });
 
-  it('measuredColocation slows a batch by its own model’s measured factor', () => {
-    const sidecar = { models: { a: { colocation_slowdown: 1.08 }, b: { colocation_slowdown: 1 } } } as unknown as ProfileSidecar;
+  it('maxFeasibleLoad finds the highest grid load a plan accepts', () => {
+    expect(maxFeasibleLoad((load) => load <= 0.62)).toBe(0.6);
+    expect(maxFeasibleLoad(() => true)).toBe(1);
+    expect(maxFeasibleLoad(() => false)).toBeNull();
+  });
+
+  it('measuredColocation slows a batch by the factor measured for its model next to the sibling’s', () => {
+    const sidecar = { models: { a: { colocation_slowdown: { a: 1.05, b: 1.2 } }, b: { colocation_slowdown: { a: 1, b: 1.1 } } } } as unknown as ProfileSidecar;
     const c = measuredColocation(sidecar);
     const rng = () => 0.5;
-    expect(c.slowdown({ model: 'a', batch: 4, partitionPct: 50 }, { model: 'b', batch: 1, partitionPct: 50 }, rng)).toBe(1.08);
-    expect(c.slowdown({ model: 'z', batch: 4, partitionPct: 50 }, { model: 'a', batch: 1, partitionPct: 50 }, rng)).toBe(1);
+    const batch = (model: string) => ({ model, batch: 4, partitionPct: 50 });
+    expect(c.slowdown(batch('a'), batch('b'), rng)).toBe(1.2);
+    expect(c.slowdown(batch('a'), batch('a'), rng)).toBe(1.05);
+    expect(c.slowdown(batch('b'), batch('a'), rng)).toBe(1);
+    expect(c.slowdown(batch('z'), batch('a'), rng)).toBe(1);
   });
 });
