@@ -2,24 +2,27 @@
  * `gpulet experiment fidelity`: does the simulator predict real serving? On this machine: profile
  * the models (the serving path itself, `backends/onnx/profile.ts`), plan a workload with the
  * measured SLOs, serve it for real in real time, then simulate the same plan with the measured
- * profile, jitter and co-location slowdown under the identical seeded arrival trace, and compare
- * per model p50 and p99 latency, throughput and SLO violations.
+ * profile, jitter and co-location slowdowns under the identical seeded arrival trace, and compare
+ * per model p50 and p99 latency, throughput and SLO violations. Each load is profiled right before
+ * it is served: this VM's speed moves by 5-15 % within minutes (two profiles taken minutes apart
+ * differ by that much, cell by cell), which would otherwise pass for simulator error.
  *
  * Targets (issue 5): |p50 error| <= 10 %, |p99 error| <= 20 % per model, violation % within 1
  * point (Vidur reports under 9 % for its simulator). Errors are signed, (sim - real) / real.
  *
  * Loads. The workload offers every model the same share of its batch-32 capacity on the whole
- * machine. The study finds the highest share (on a 0.05 grid) at which the `gpulet` scheduler's plan
- * is feasible on the measured profile, and serves two loads: half of it (a comfortable load) and
- * the maximum itself (the hardest regime the scheduler accepts, where violations appear). The
- * top-level `real`, `sim` and error maps of the JSON are the maximum's; `runs` has both.
+ * machine. On each run's fresh profile the study finds the highest share (on a 0.05 grid) at which
+ * the `gpulet` scheduler's plan is feasible, and serves half of it in the first run (a comfortable
+ * load) and all of it in the second (the hardest regime the scheduler accepts, where violations
+ * appear). The top-level `real`, `sim` and error maps of the JSON are the second run's; `runs` has
+ * both.
  *
  * Defaults suit a 2-core machine: three reduced-width models (`DEFAULT_PROFILE_MODELS`), the
  * `gpulet` scheduler (the interference-aware variant's predictor is fitted to GPU data), 30 s of
  * arrivals per load. `--quick` profiles with 3 reps and serves 8 s at the half load only. Real runs
  * are not byte-reproducible, so there is no golden file: the CSV is a measurement. Run it on a quiet
- * machine: the study waits for one, repeats a phase that other processes disturbed (up to 3 times)
- * and reports the CPU they used.
+ * machine: the study waits for one, profiles and serves a load again when other processes disturbed
+ * it (up to 3 times in all), and reports the CPU they used.
  */
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../engine/errors.ts';
@@ -30,6 +33,7 @@ import { coreSharePartitions, allowedCpus } from '../backends/onnx/cores.ts';
 import { waitForQuiet } from '../backends/onnx/load.ts';
 import { parseModelList } from '../backends/onnx/models.ts';
 import type { ColocationModel } from '../sim/gpu.ts';
+import type { LatencyModel } from '../engine/types.ts';
 import { parseWorkload, totalRate, type Workload } from '../sim/workload.ts';
 import { resolveModel } from '../sim/profiles/catalog.ts';
 import { planWorkload, simulatePlan } from './context.ts';
@@ -138,7 +142,10 @@ export function compareRuns(real: RunSummary, sim: RunSummary, durationS: number
 }
 
 interface FidelityRun {
+  prof: Awaited<ReturnType<typeof runProfile>>;
   load: number;
+  /** The highest feasible load on this run's profile. */
+  maxLoad: number | null;
   fraction: number;
   w: Workload;
   plan: Plan;
@@ -157,6 +164,16 @@ export function maxFeasibleLoad(feasible: (load: number) => boolean): number | n
   return best;
 }
 
+/** How much the machine's speed moved between two profiles: ratios later / earlier over every measured cell. */
+export function profileDrift(earlier: LatencyModel, later: LatencyModel, models: readonly string[], partitionsPct: readonly number[], batches: readonly number[]) {
+  const ratios: number[] = [];
+  for (const m of models) for (const p of partitionsPct) for (const b of batches) ratios.push(later.latencyMs(m, b, p) / earlier.latencyMs(m, b, p));
+  ratios.sort((a, b) => a - b);
+  const mid = ratios.length >> 1;
+  const median = ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+  return { median_ratio: round(median, 4), min_ratio: round(ratios[0], 4), max_ratio: round(ratios[ratios.length - 1], 4) };
+}
+
 /** Whether a row meets the targets. */
 export function meetsTargets(r: CsvRow): { p50: boolean; p99: boolean; violation: boolean } {
   const within = (v: unknown, bound: number) => typeof v === 'number' && Math.abs(v) <= bound;
@@ -166,13 +183,11 @@ export function meetsTargets(r: CsvRow): { p50: boolean; p99: boolean; violation
 async function run(opts: ExperimentOptions, io: Io) {
   if (opts.shard.count > 1) throw new InputError('experiment fidelity: --shard does not apply (one real run on one machine)');
   const st = fidelitySettings(opts.quick);
-  const stem = join(opts.outDir, 'fidelity-profile');
   const quietEnough = (cores: number | null): boolean => cores === null || cores <= QUIET_FOREIGN_CORES;
-  let prof: Awaited<ReturnType<typeof runProfile>>;
-  for (let attempt = 1; ; attempt++) {
+  const profileNow = async (stem: string) => {
     await settle(io, 'profiling', st.quietWaitS);
-    io.err(`fidelity: profiling ${st.models} (${st.reps} reps)\n`);
-    prof = await runProfile({
+    io.err(`fidelity: profiling ${st.models} (${st.reps} reps) into ${stem}.csv\n`);
+    return runProfile({
       backend: 'onnx',
       variants: parseModelList(st.models),
       partitionsPct: coreSharePartitions(allowedCpus().length),
@@ -184,41 +199,50 @@ async function run(opts: ExperimentOptions, io: Io) {
       nice: st.nice,
       host: 'process',
       stem,
-      load: 0.3, // STEM.workload.json is rewritten below at the load served last
+      load: 0.3, // STEM.workload.json is rewritten with the load served
     });
-    if (quietEnough(prof.sidecar.foreign_cpu_cores) || attempt >= st.attempts) break;
-    io.err(`fidelity: other processes used ${fmt(prof.sidecar.foreign_cpu_cores ?? NaN)} cores while profiling; again (${attempt + 1}/${st.attempts})\n`);
-  }
-  const sidecar = prof.sidecar;
-  const ctx = prof.set.ctx;
-  const workloadAt = (load: number): Workload =>
+  };
+  const workloadAt = (sidecar: ProfileSidecar, load: number): Workload =>
     parseWorkload(JSON.stringify(workloadFor(sidecar, load, `fidelity-load${load}`)), 'fidelity workload', resolveModel);
-  const maxLoad = maxFeasibleLoad((load) => planWorkload(workloadAt(load), st.scheduler, ctx).feasible);
-  if (maxLoad === null) io.err(`fidelity: no load on the grid has a feasible ${st.scheduler} plan; serving 0.05 anyway\n`);
-  const variants = Object.fromEntries(Object.entries(sidecar.models).map(([m, v]) => [m, v.variant]));
 
   const runs: FidelityRun[] = [];
-  for (const fraction of st.loadFractions) {
-    const load = round(Math.max(0.05, (maxLoad ?? 0.05) * fraction), 3);
-    const w = workloadAt(load);
-    const plan: Plan = planWorkload(w, st.scheduler, ctx);
-    if (!plan.feasible) io.err(`fidelity: the ${st.scheduler} plan at load ${load} is infeasible (${plan.reason}); serving it anyway\n`);
+  const files: string[] = [];
+  for (const [i, fraction] of st.loadFractions.entries()) {
+    // Profile right before serving: this VM's speed drifts by 5-15 % within minutes (measured).
+    const stem = join(opts.outDir, `fidelity-profile-${i + 1}`);
+    let prof: Awaited<ReturnType<typeof runProfile>>;
     let real: Awaited<ReturnType<typeof servePlanForReal>>;
+    let maxLoad: number | null;
+    let load: number;
+    let w: Workload;
+    let plan: Plan;
     for (let attempt = 1; ; attempt++) {
+      prof = await profileNow(stem);
+      const sidecar = prof.sidecar;
+      // The maximum on this load's own profile, so the plan served is the one that profile accepts.
+      maxLoad = maxFeasibleLoad((l) => planWorkload(workloadAt(sidecar, l), st.scheduler, prof.set.ctx).feasible);
+      if (maxLoad === null) io.err(`fidelity: no load on the grid has a feasible ${st.scheduler} plan; serving 0.05 anyway\n`);
+      load = round(Math.max(0.05, (maxLoad ?? 0.05) * fraction), 3);
+      w = workloadAt(sidecar, load);
+      plan = planWorkload(w, st.scheduler, prof.set.ctx);
+      if (!plan.feasible) io.err(`fidelity: the ${st.scheduler} plan at load ${load} is infeasible (${plan.reason}); serving it anyway\n`);
       await settle(io, 'serving', st.quietWaitS);
       io.err(`fidelity: serving ${fmt(totalRate(w))} req/s (load ${load}) for ${st.durationS} s for real\n`);
       real = await servePlanForReal(w, plan, { backend: 'onnx', seed: opts.seed, durationS: st.durationS, sidecar, nice: st.nice, io });
-      if (quietEnough(real.cpu?.foreignCores ?? null) || attempt >= st.attempts) break;
-      io.err(`fidelity: other processes used ${fmt(real.cpu?.foreignCores ?? NaN)} cores while serving; again (${attempt + 1}/${st.attempts})\n`);
+      const disturbed = [sidecar.foreign_cpu_cores, real.cpu?.foreignCores ?? null].filter((c) => !quietEnough(c));
+      if (disturbed.length === 0 || attempt >= st.attempts) break;
+      io.err(`fidelity: other processes used ${disturbed.map((c) => fmt(c ?? NaN)).join(' / ')} cores; profiling and serving again (${attempt + 1}/${st.attempts})\n`);
     }
+    const sidecar = prof.sidecar;
+    const ctx = prof.set.ctx;
+    // The workload served, next to its profile, so `serve`/`simulate --profiles` can repeat it.
+    files.push(...prof.files);
+    writeText(dirname(stem), `${basename(stem)}.workload.json`, `${JSON.stringify(workloadFor(sidecar, load, `fidelity-load${load}`), null, 2)}\n`);
+    const variants = Object.fromEntries(Object.entries(sidecar.models).map(([m, v]) => [m, v.variant]));
     const sim = simulatePlan(w, plan, ctx, { seed: opts.seed, durationS: st.durationS, jitterCv: sidecar.jitter_cv, colocation: measuredColocation(sidecar) });
     const rows = compareRuns(real.summary, sim, st.durationS, variants).map((r) => ({ load, ...r }));
-    runs.push({ load, fraction, w, plan, real, sim, rows });
+    runs.push({ load, fraction, maxLoad, w, plan, real, sim, rows, prof });
   }
-
-  // The workload served last, next to its profile, so `serve`/`simulate --profiles` can repeat it.
-  const last = runs[runs.length - 1];
-  writeText(dirname(stem), `${basename(stem)}.workload.json`, `${JSON.stringify(workloadFor(sidecar, last.load, `fidelity-load${last.load}`), null, 2)}\n`);
 
   const runJson = (r: FidelityRun) => {
     const perModel = r.rows.filter((x) => x.model !== 'all');
@@ -226,6 +250,7 @@ async function run(opts: ExperimentOptions, io: Io) {
     const head = { workload: r.w.name, scheduler: r.plan.scheduler, rate_rps: totalRate(r.w), duration_s: st.durationS, seed: opts.seed, plan_feasible: r.plan.feasible, gpus_used: gpusUsed(r.plan) };
     return {
       load: r.load,
+      max_feasible_load: r.maxLoad,
       real: { ...head, backend: 'onnx', ...r.real.summary, restarts: r.real.restarts, gpulets: r.real.gpulets },
       sim: { ...head, ...r.sim },
       median_latency_error_pct: byModel('p50_error_pct'),
@@ -233,34 +258,31 @@ async function run(opts: ExperimentOptions, io: Io) {
       throughput_error_pct: byModel('throughput_error_pct'),
       violation_diff_pts: byModel('violation_diff_pts'),
       meets_targets: Object.fromEntries(perModel.map((x) => [x.model as string, meetsTargets(x)])),
-      foreign_cpu_cores_serving: r.real.cpu === null ? null : round(r.real.cpu.foreignCores, 3),
+      foreign_cpu_cores: { profiling: r.prof.sidecar.foreign_cpu_cores, serving: r.real.cpu === null ? null : round(r.real.cpu.foreignCores, 3) },
       plan: planJson(r.plan),
+      profile: { file: r.prof.files[0], jitter_cv: r.prof.sidecar.jitter_cv, models: r.prof.sidecar.models },
     };
   };
-  const foreign = [sidecar.foreign_cpu_cores, ...runs.map((r) => r.real.cpu?.foreignCores ?? null)];
+  const foreign = runs.flatMap((r) => [r.prof.sidecar.foreign_cpu_cores, r.real.cpu?.foreignCores ?? null]);
   const machineQuiet = foreign.every((c) => quietEnough(c));
   const runsJson = runs.map(runJson);
   const main = runsJson[runsJson.length - 1];
   const json = {
     ...main,
-    max_feasible_load: maxLoad,
     runs: runsJson,
     targets: { median_latency_error_pct: 10, p99_latency_error_pct: 20, violation_diff_pts: 1 },
-    foreign_cpu_cores: { profile: sidecar.foreign_cpu_cores, serve: runsJson.map((r) => r.foreign_cpu_cores_serving) },
     machine_quiet: machineQuiet,
-    profile: { file: prof.files[0], cores: sidecar.cores, jitter_cv: sidecar.jitter_cv, models: sidecar.models },
+    profile_drift: runs.length > 1 ? profileDrift(runs[0].prof.set.ctx.latency, runs[runs.length - 1].prof.set.ctx.latency, Object.keys(runs[0].prof.sidecar.models), runs[0].prof.sidecar.partitions_pct, st.batches) : null,
     settings: st,
   };
   const rows = runs.flatMap((r) => r.rows);
-  const files = [
-    ...prof.files,
-    writeCsv(opts.outDir, 'fidelity.csv', rows, FIDELITY_COLUMNS),
-    writeText(opts.outDir, 'fidelity.json', `${JSON.stringify(json, null, 2)}\n`),
-  ];
+  files.push(writeCsv(opts.outDir, 'fidelity.csv', rows, FIDELITY_COLUMNS), writeText(opts.outDir, 'fidelity.json', `${JSON.stringify(json, null, 2)}\n`));
   const text = [
-    `profile (${sidecar.gpu}, jitter CV ${fmt(sidecar.jitter_cv, 3)}); highest load with a feasible ${st.scheduler} plan: ${maxLoad ?? 'none'}`,
-    profileTable(prof.set),
+    `highest load with a feasible ${st.scheduler} plan: ${runs.map((r) => r.maxLoad ?? 'none').join(', then ')} (on each run's own profile)` +
+      (json.profile_drift === null ? '' : `; latency later / earlier profile: median ${fmt(json.profile_drift.median_ratio, 3)}, range ${fmt(json.profile_drift.min_ratio, 2)}-${fmt(json.profile_drift.max_ratio, 2)}`),
     ...runs.flatMap((r) => [
+      `profile ${r.prof.files[0]} (jitter CV ${fmt(r.prof.sidecar.jitter_cv, 3)}):`,
+      profileTable(r.prof.set),
       `load ${r.load} (${fmt(totalRate(r.w))} req/s), plan${r.plan.feasible ? '' : ' INFEASIBLE'}: ${planJson(r.plan).gpus.flatMap((g) => g.gpulets.map((l) => `${l.partition}% [${l.models.map((m) => `${m.model} b${m.batch}`).join(', ')}] duty ${l.duty_cycle_ms} ms`)).join('; ')}`,
       table(
         ['model', 'SLO ms', 'p50 real', 'p50 sim', 'err %', 'p99 real', 'p99 sim', 'err %', 'thr real', 'thr sim', 'viol real %', 'viol sim %'],
