@@ -9,6 +9,7 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { InputError, show } from '../../engine/errors.ts';
 import { round } from '../../engine/metrics.ts';
 import { allowedCpus } from '../../backends/onnx/cores.ts';
+import { cpuSnapshot, cpuUse } from '../../backends/onnx/load.ts';
 import { parseModelList, variantFiles, variantLabel, type ModelVariant } from '../../backends/onnx/models.ts';
 import { sessionOptions } from '../../backends/onnx/runner.ts';
 import { buildModel, MODEL_NAMES, type ModelName } from '../../backends/onnx/zoo.ts';
@@ -78,6 +79,7 @@ export const models: Command<ModelsArgs> = (io) => ({
     if (a.latency && a.action !== 'build') throw new InputError('--latency: only with `models build` (timing needs the weights)');
     const variants: Record<string, ModelVariant> = parseModelList(a.models, a.width, a.bertLayers === 12 ? undefined : a.bertLayers);
     const rows: ModelRow[] = [];
+    const before = cpuSnapshot();
     if (a.action === 'list') {
       for (const [name, v] of Object.entries(variants)) {
         const m = buildModel(name as ModelName, { widthMultiplier: v.width, weights: 'none', ...(v.bertLayers !== undefined ? { numLayers: v.bertLayers } : {}) });
@@ -95,17 +97,20 @@ export const models: Command<ModelsArgs> = (io) => ({
         rows.push(row);
       }
     }
-    print(io, a.format, { models: rows }, () => {
+    const use = a.latency ? cpuUse(before, cpuSnapshot()) : null;
+    const foreign = use === null ? null : round(use.foreignCores, 3);
+    print(io, a.format, { models: rows, ...(a.latency ? { foreign_cpu_cores: foreign } : {}) }, () => {
       const header = ['model', 'params', 'GFLOPs/sample', 'MB', ...(a.latency ? ['b=1 ms', 'b=32 ms'] : []), ...(a.action === 'build' ? ['file'] : [])];
       const body = rows.map((r) => [
         r.variant,
         r.params,
-        r.gflops_per_sample,
+        String(Number(r.gflops_per_sample.toPrecision(3))), // keeps LeNet's 0.0008 visible
         r.bytes === null ? null : Number((r.bytes / 1e6).toFixed(1)),
         ...(a.latency ? [r.latency_b1_ms ?? null, r.latency_b32_ms ?? null] : []),
         ...(a.action === 'build' ? [r.file] : []),
       ]);
-      return `${table(header, body)}${a.latency ? `\n(latency: one session, ${allowedCpus().length} intra-op threads, median of ${a.reps} after a warm-up)` : ''}`;
+      const note = `\n(latency: one session, ${allowedCpus().length} intra-op threads, median of ${a.reps} after a warm-up; other processes used ${foreign ?? 'an unknown share of'} cores meanwhile)`;
+      return `${table(header, body)}${a.latency ? note : ''}`;
     });
   },
 });

@@ -213,7 +213,8 @@ export const serve: Command<ServeArgs> = (io) => ({
           ` (${Object.entries(s.dropped_by_reason).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'})`,
         `SLO violations: ${fmt(s.slo_violation_pct, 3)} %, throughput ${fmt(s.throughput_rps)} req/s, goodput ${fmt(s.goodput_rps)} req/s; gpulet restarts: ${res.restarts}`,
         `other processes used ${res.cpu === null ? 'an unknown share' : `${fmt(res.cpu.foreignCores, 2)} cores`} of the machine meanwhile`,
-        ...res.gpulets.map((g) => `  gpulet ${g}`),
+        'executor:',
+        ...res.gpulets.map((g) => `  ${g}`),
       ].join('\n');
     });
   },
