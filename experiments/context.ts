@@ -47,7 +47,11 @@ export function loadContext(opts: { profiles?: string } = {}): Context {
   } catch (e) {
     throw new InputError(`${opts.profiles}: cannot read profile file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  return { latency: loadLatencyProfile(text, opts.profiles), profileSource: opts.profiles, models };
+  // The artifact's batching-cost tables belong to the RTX 2080 Ti servers they were measured on; a
+  // profile of other hardware (e.g. a CPU profile from `gpulet profile`) plans without them.
+  const bare = loadLatencyProfile(text, opts.profiles, null);
+  const latency = bare.gpuType === 'rtx2080ti' ? loadLatencyProfile(text, opts.profiles) : bare;
+  return { latency, profileSource: opts.profiles, models };
 }
 
 /** Resolve `--workload` and apply `--rate` and `--gpus` overrides. */

@@ -31,7 +31,6 @@ import { parseModelList, variantFiles, variantLabel, type ModelVariant, type Var
 import { measureProfile, type ProfileResult } from '../../backends/onnx/profile.ts';
 import { mpsExecutorOptions } from '../../backends/mps/executor.ts';
 import { mpsPreflight } from '../../backends/mps/preflight.ts';
-import { defaultOverheadTables, type OverheadTables } from '../../sim/profiles/batch-overhead.ts';
 import { catalog } from '../../sim/profiles/catalog.ts';
 import { loadLatencyProfile, MAX_BATCH } from '../../sim/profiles/latency.ts';
 import type { Context } from '../context.ts';
@@ -76,11 +75,6 @@ export interface ProfileSet {
   sidecar: ProfileSidecar | null;
 }
 
-/** The artifact's input-shape tables with every entry 0 (see the module comment). */
-export function zeroOverheadTables(): OverheadTables {
-  return new Map([...defaultOverheadTables().keys()].map((k) => [k, new Float64Array(MAX_BATCH + 1)]));
-}
-
 /** The paths of a profile set with stem `stem`. */
 export function profilePaths(stem: string) {
   return { csv: `${stem}.csv`, sidecar: `${stem}.json`, workload: `${stem}.workload.json` };
@@ -94,7 +88,7 @@ export function loadProfileSet(csvPath: string): ProfileSet {
   } catch (e) {
     throw new InputError(`${csvPath}: cannot read profile file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  const latency = loadLatencyProfile(text, csvPath, zeroOverheadTables());
+  const latency = loadLatencyProfile(text, csvPath, null);
   const sidecarPath = csvPath.replace(/\.csv$/, '') + '.json';
   let sidecar: ProfileSidecar | null = null;
   if (csvPath.endsWith('.csv') && existsSync(sidecarPath)) {

@@ -127,7 +127,12 @@ export class ProfileTable implements LatencyModel {
 }
 
 /** Validate a profile CSV and complete it into a {@link ProfileTable}. `fileName` appears in errors. */
-export function loadLatencyProfile(csvText: string, fileName: string, overheadTables: OverheadTables = defaultOverheadTables()): ProfileTable {
+/**
+ * @param overheadTables the batching-cost tables the scheduler's estimates add (the artifact's, for
+ * the RTX 2080 Ti servers they were measured on), or null for none at all: a profile measured on
+ * other hardware (a CPU profile from `gpulet profile`) has no such cost.
+ */
+export function loadLatencyProfile(csvText: string, fileName: string, overheadTables: OverheadTables | null = defaultOverheadTables()): ProfileTable {
   const rows = parseLatencyRows(csvText, fileName);
   const order = catalog().map((m) => m.name);
   const byModel = new Map<string, Map<number, { table: Float64Array; firstRow: CsvRow }>>();
@@ -160,7 +165,7 @@ export function loadLatencyProfile(csvText: string, fileName: string, overheadTa
     }
     const rule = overheadRuleFor(model);
     for (let b = 1; b <= MAX_BATCH; b++) {
-      overhead[m * BATCH_SLOTS + b] = rule === undefined ? 0 : batchOverheadMs(rule, overheadTables, b);
+      overhead[m * BATCH_SLOTS + b] = rule === undefined || overheadTables === null ? 0 : batchOverheadMs(rule, overheadTables, b);
     }
   });
   return new ProfileTable(rows[0].gpu, models, [...allPartitions].sort((a, b) => a - b), latency, overhead);
