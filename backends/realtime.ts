@@ -2,8 +2,8 @@
  * Serving a plan in real time: the engine's `ServingSession` (router, batching, drops, accounting)
  * on a wall clock with a real executor, fed by the same seeded arrival streams as a simulation.
  *
- * Arrivals are driven here rather than by `ServingSession.start()` for one reason: a real run can be
- * stopped (Ctrl-C), and then the pending arrival timers must be cancelled at once. Each request
+ * Arrivals come from `ServingSession` as in a simulation, counted from the moment serving starts;
+ * a real run can be stopped (Ctrl-C), which cancels the pending arrivals at once. Each request
  * arrives at its scheduled time (a late timer does not move its arrival), as in the simulator.
  *
  * After the arrival window the run drains: queued and running requests finish or are dropped by
@@ -15,7 +15,7 @@ import type { Plan } from '../engine/plan.ts';
 import type { BatchObserver } from '../engine/server/gpulet.ts';
 import { ServingSession, type ArrivalStream, type RunSummary, type TaskInfo } from '../engine/server/session.ts';
 import type { AppSpec, RequestTracker } from '../engine/server/tracker.ts';
-import type { Clock, Executor, TimerId } from '../engine/types.ts';
+import type { Clock, Executor } from '../engine/types.ts';
 
 export interface RealtimeOptions {
   clock: Clock;
@@ -60,48 +60,26 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** Serve `plan` in real time for `durationMs` of arrivals, drain, and summarise. */
 export async function serveRealtime(opts: RealtimeOptions): Promise<RealtimeResult> {
   const { clock, durationMs } = opts;
+  let windowEnded: () => void = () => {};
+  const windowDone = new Promise<void>((resolve) => {
+    windowEnded = resolve;
+  });
   const session = new ServingSession({
     clock,
     executor: opts.executor,
     plan: opts.plan,
     tasks: opts.tasks,
     app: opts.app,
-    streams: [],
+    streams: opts.streams,
     untilMs: durationMs,
+    // The window ends when every stream's next arrival lies past durationMs (late timers included).
+    onArrivalsEnd: () => windowEnded(),
     observer: opts.observer ?? null,
   });
-  session.start();
   const tracker = session.tracker;
   // Stream times are relative to the start of serving; the clock may be older (warm-up).
   const startMs = clock.now();
-
-  // One pending timer per stream; cancelling them all stops arrivals.
-  const timers = new Map<ArrivalStream, TimerId>();
-  let windowEnded: () => void = () => {};
-  const windowDone = new Promise<void>((resolve) => {
-    windowEnded = resolve;
-  });
-  const retire = (s: ArrivalStream): void => {
-    timers.delete(s);
-    if (timers.size === 0) windowEnded();
-  };
-  for (const stream of opts.streams) {
-    let atMs = stream.nextArrivalMs();
-    const arrive = (): void => {
-      // Timers fire no sooner than ~1 ms apart: admit every arrival already due, in order.
-      const nowRel = clock.now() - startMs;
-      do {
-        if (stream.task === null) tracker.arriveApp(startMs + atMs);
-        else tracker.arriveTask(stream.task, startMs + atMs);
-        atMs = stream.nextArrivalMs();
-      } while (atMs <= nowRel && atMs < durationMs);
-      if (atMs < durationMs) timers.set(stream, clock.at(startMs + atMs, arrive));
-      else retire(stream);
-    };
-    if (atMs < durationMs) timers.set(stream, clock.at(startMs + atMs, arrive));
-  }
-  // The window ends when every stream's next arrival lies past durationMs (late timers included).
-  if (timers.size === 0) windowEnded();
+  session.start(startMs);
 
   let stoppedEarly = false;
   let stoppedAtMs = startMs + durationMs;
@@ -109,9 +87,7 @@ export async function serveRealtime(opts: RealtimeOptions): Promise<RealtimeResu
     if (stoppedEarly) return;
     stoppedEarly = true;
     stoppedAtMs = Math.min(clock.now(), stoppedAtMs);
-    for (const id of timers.values()) clock.cancel(id);
-    timers.clear();
-    windowEnded();
+    session.stopArrivals();
   };
   if (opts.signal?.aborted) stop();
   opts.signal?.addEventListener('abort', stop, { once: true });
@@ -119,8 +95,6 @@ export async function serveRealtime(opts: RealtimeOptions): Promise<RealtimeResu
 
   try {
     await windowDone;
-    for (const id of timers.values()) clock.cancel(id);
-    timers.clear();
     const windowEndMs = stoppedEarly ? stoppedAtMs : startMs + durationMs;
     const drainTimeoutMs = opts.drainTimeoutMs ?? 60_000;
     let drainTimedOut = false;

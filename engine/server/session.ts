@@ -9,7 +9,7 @@ import { DROP_REASONS, type DropReason } from './request.ts';
 import { WindowCounts } from './windows.ts';
 import { round, type RequestCounts } from '../metrics.ts';
 import type { Plan } from '../plan.ts';
-import type { Clock, Executor } from '../types.ts';
+import type { Clock, Executor, TimerId } from '../types.ts';
 
 /** A source of arrival times, ms, non-decreasing; Infinity once exhausted. */
 export interface ArrivalStream {
@@ -32,8 +32,10 @@ export interface SessionOptions {
   /** The application DAG for app workloads, else null. */
   app: AppSpec | null;
   streams: readonly ArrivalStream[];
-  /** Arrivals stop at this time, ms; queued and running requests still finish. */
+  /** Arrivals stop at this time, ms after the start; queued and running requests still finish. */
   untilMs: number;
+  /** Called once every stream is past `untilMs` or arrivals were stopped. */
+  onArrivalsEnd?: () => void;
   observer?: BatchObserver | null;
   /** Also count arrivals and SLO violations per window of this many ms (see {@link WindowCounts}). */
   windowMs?: number;
@@ -62,6 +64,9 @@ export interface RunSummary {
   models: Record<string, TaskSummary>;
 }
 
+const FIRED = -2;
+const DONE = -1;
+
 export class ServingSession {
   readonly tracker: RequestTracker;
   readonly dispatcher: Dispatcher;
@@ -69,6 +74,11 @@ export class ServingSession {
   readonly windows: WindowCounts | null;
   private readonly opts: SessionOptions;
   private started = false;
+  /** The clock time arrival times count from, ms. */
+  private originMs = 0;
+  /** Each stream's pending arrival timer; FIRED while its arrivals are admitted, DONE after its last. */
+  private readonly timers: TimerId[] = [];
+  private numActiveStreams = 0;
 
   constructor(opts: SessionOptions) {
     this.opts = opts;
@@ -93,11 +103,24 @@ export class ServingSession {
     this.windows = windows;
   }
 
-  /** Schedule the first arrival of every stream. */
-  start(): void {
+  /**
+   * Schedule the first arrival of every stream. Stream times count from `originMs` (a real run
+   * starts its streams at the clock time serving begins; a simulation at 0).
+   */
+  start(originMs = 0): void {
     if (this.started) throw new Error('session already started');
     this.started = true;
-    for (const stream of this.opts.streams) this.follow(stream);
+    this.originMs = originMs;
+    this.numActiveStreams = this.opts.streams.length;
+    this.opts.streams.forEach((stream, i) => this.follow(stream, i));
+    if (this.numActiveStreams === 0) this.opts.onArrivalsEnd?.();
+  }
+
+  /** Stop all arrivals now (e.g. Ctrl-C in a real run); what arrived still finishes. */
+  stopArrivals(): void {
+    this.timers.forEach((id, i) => {
+      if (id !== DONE) this.endStream(i);
+    });
   }
 
   /** Check the accounting and summarise; call once the clock has no more events. */
@@ -106,18 +129,38 @@ export class ServingSession {
     return summarize(this.tracker, durationS);
   }
 
-  private follow(stream: ArrivalStream): void {
+  /**
+   * One pending timer per stream. A timer admits every arrival already due, in order: a wall
+   * clock's timers fire at most about once a millisecond, and a late timer must not move an
+   * arrival's time. On the virtual clock that is exactly the one arrival it was set for.
+   */
+  private follow(stream: ArrivalStream, i: number): void {
     const { clock, untilMs } = this.opts;
     const tracker = this.tracker;
+    const origin = this.originMs;
     const task = stream.task;
     let atMs = stream.nextArrivalMs();
     const arrive = (): void => {
-      if (task === null) tracker.arriveApp(atMs);
-      else tracker.arriveTask(task, atMs);
-      atMs = stream.nextArrivalMs();
-      if (atMs < untilMs) clock.at(atMs, arrive);
+      this.timers[i] = FIRED;
+      const nowMs = clock.now() - origin;
+      do {
+        if (task === null) tracker.arriveApp(origin + atMs);
+        else tracker.arriveTask(task, origin + atMs);
+        atMs = stream.nextArrivalMs();
+      } while (atMs <= nowMs && atMs < untilMs);
+      if (atMs < untilMs) this.timers[i] = clock.at(origin + atMs, arrive);
+      else this.endStream(i);
     };
-    if (atMs < untilMs) clock.at(atMs, arrive);
+    if (atMs < untilMs) this.timers[i] = clock.at(origin + atMs, arrive);
+    else this.endStream(i);
+  }
+
+  private endStream(i: number): void {
+    const id = this.timers[i];
+    if (id === DONE) return;
+    if (id !== undefined && id !== FIRED) this.opts.clock.cancel(id);
+    this.timers[i] = DONE;
+    if (--this.numActiveStreams === 0) this.opts.onArrivalsEnd?.();
   }
 }
 

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../engine/clock.ts';
+import { ServingSession } from '../../engine/server/session.ts';
+import { SimulatedGpu } from '../../sim/gpu.ts';
 import { fakeLatency, fixedArrivals, makeSim, planOf } from '../helpers.ts';
 
 // Latency depends only on the model here: A takes 3 ms, B 2 ms, X 5, Y 3, Z 4 (any batch).
@@ -134,5 +137,33 @@ describe('application DAGs', () => {
     expect(out.requests).toEqual({ arrived: 3, completed: 0, dropped: 3, slo_violations: 3 });
     expect(out.models.Y.arrived).toBe(0);
     expect(session.tracker.numAppsInFlight).toBe(0);
+  });
+});
+
+describe('ServingSession arrivals', () => {
+  it('start(origin) counts stream times from origin; stopArrivals() ends them at once and reports the end', () => {
+    const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1)] }]]);
+    const clock = new VirtualClock();
+    const gpu = new SimulatedGpu({ clock, latency, seed: 1, jitterCv: 0 });
+    let endedAt = -1;
+    const session = new ServingSession({
+      clock,
+      executor: gpu,
+      plan,
+      tasks: [task('A')],
+      app: null,
+      streams: [fixedArrivals('A', [0, 10, 20, 30])],
+      untilMs: 100,
+      onArrivalsEnd: () => (endedAt = clock.now()),
+    });
+    clock.run(50); // the clock is at 50 before serving starts
+    session.start(50);
+    clock.run(65); // arrivals at 50 and 60 (stream times 0 and 10)
+    session.stopArrivals();
+    expect(endedAt).toBe(65);
+    clock.run();
+    const out = session.finish(1);
+    expect(out.requests).toEqual({ arrived: 2, completed: 2, dropped: 0, slo_violations: 0 });
+    expect(out.models.A.p50_ms).toBe(3);
   });
 });
