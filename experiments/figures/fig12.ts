@@ -36,7 +36,7 @@ function searches(t: Inputs): string[] {
   return [PAPER_SEARCH, 'up', ...present].filter((s, i, all) => present.has(s) && all.indexOf(s) === i);
 }
 
-const SEARCH_TITLE: Record<string, string> = { up: "linear search upwards (the paper's)", down: "peak search downwards (the artifact's)" };
+const SEARCH_TITLE: Record<string, string> = { down: "peak search downwards (the artifact's)", up: "linear search upwards (the paper's text)" };
 
 export interface Headline {
   search: string;
