@@ -4,6 +4,8 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { InputError, show } from '../../engine/errors.ts';
 import { EXPERIMENTS } from '../registry.ts';
 import '../studies.ts';
+import { drawFigure } from '../figures/draw.ts';
+import { figureByName } from '../figures/index.ts';
 import { print, type Command, type Common } from './common.ts';
 
 interface ExperimentArgs extends Common {
@@ -40,7 +42,12 @@ export const experiment: Command<ExperimentArgs> = (io) => ({
     const study = EXPERIMENTS[a.name];
     if (study === undefined) throw new InputError(`experiment: expected one of ${Object.keys(EXPERIMENTS).join(', ')}, got ${show(a.name)}`);
     if (!Number.isInteger(a.jobs) || a.jobs < 1) throw new InputError(`--jobs: expected a whole number >= 1, got ${show(a.jobs)}`);
-    const res = await study.run({ quick: a.quick, seed: a.seed, outDir: a.out, jobs: a.jobs, shard: parseShard(a.shard) }, io);
-    print(io, a.format, res.json, () => `${res.text}\nwrote ${res.files.join(', ')}`);
+    const shard = parseShard(a.shard);
+    const res = await study.run({ quick: a.quick, seed: a.seed, outDir: a.out, jobs: a.jobs, shard }, io);
+    // Draw the study's figure from the CSV it just wrote (a shard holds only part of the rows).
+    const def = figureByName(a.name);
+    const drawn = def && shard.count === 1 ? await drawFigure(def, a.out, { quick: a.quick }) : null;
+    const files = [...res.files, ...(drawn?.status === 'drawn' ? drawn.files : [])];
+    print(io, a.format, res.json, () => `${res.text}\nwrote ${files.join(', ')}`);
   },
 });
