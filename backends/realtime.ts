@@ -11,19 +11,10 @@
  * `onDrainTimeout` is called (the caller closes its executor, failing what is left) and the run
  * ends once every request is accounted for.
  */
-import type { Plan } from '../engine/plan.ts';
-import type { BatchObserver } from '../engine/server/gpulet.ts';
-import { ServingSession, type ArrivalStream, type RunSummary, type TaskInfo } from '../engine/server/session.ts';
-import type { AppSpec, RequestTracker } from '../engine/server/tracker.ts';
-import type { Clock, Executor } from '../engine/types.ts';
+import { ServingSession, type RunSummary, type SessionOptions } from '../engine/server/session.ts';
+import type { RequestTracker } from '../engine/server/tracker.ts';
 
-export interface RealtimeOptions {
-  clock: Clock;
-  executor: Executor;
-  plan: Plan;
-  tasks: readonly TaskInfo[];
-  app: AppSpec | null;
-  streams: readonly ArrivalStream[];
+export interface RealtimeOptions extends Pick<SessionOptions, 'clock' | 'executor' | 'plan' | 'tasks' | 'app' | 'streams' | 'observer'> {
   /** Length of the arrival window, ms. */
   durationMs: number;
   /** Aborting stops arrivals now; the run then drains and returns. */
@@ -34,7 +25,6 @@ export interface RealtimeOptions {
   onDrainTimeout?: () => void | Promise<void>;
   /** Called about once a second with the seconds elapsed. */
   onProgress?: (elapsedS: number) => void;
-  observer?: BatchObserver | null;
 }
 
 export interface RealtimeResult {

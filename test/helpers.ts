@@ -1,5 +1,6 @@
 /** Shared fixtures (SimPy's conftest.py): a tiny in-memory latency model and a simulation rig. */
 import { VirtualClock } from '../engine/clock.ts';
+import { main } from '../experiments/main.ts';
 import type { Plan } from '../engine/plan.ts';
 import type { BatchObserver } from '../engine/server/gpulet.ts';
 import { ServingSession, type ArrivalStream, type TaskInfo } from '../engine/server/session.ts';
@@ -64,4 +65,12 @@ export function makeSim(opts: {
 /** A plan with one GPU per entry, each holding the given gpulets. */
 export function planOf(gpus: Plan['gpus'][number]['gpulets'][]): Plan {
   return { scheduler: 'test', feasible: true, shortfalls: [], gpus: gpus.map((gpulets, gpu) => ({ gpu, type: 'fake', gpulets })) };
+}
+
+/** Run the CLI in-process with captured output: exit code, stdout, stderr. */
+export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
 }

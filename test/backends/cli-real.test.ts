@@ -7,17 +7,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../experiments/main.ts';
+import { cli } from '../helpers.ts';
 import { mpsPreflight } from '../../backends/mps/preflight.ts';
 import { parseModelList } from '../../backends/onnx/models.ts';
 import { InputError } from '../../engine/errors.ts';
 
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'gpulet-real-'));
 const stem = join(dir, 'p');

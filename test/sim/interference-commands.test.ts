@@ -2,15 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../experiments/main.ts';
+import { cli } from '../helpers.ts';
 import { fittedRtx2080Ti } from '../../sim/interference-fit.ts';
 
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'gpulet-interference-'));
 const PCTS = ['p50', 'p75', 'p90', 'p95', 'p99', 'max'];
