@@ -8,7 +8,9 @@
  */
 import type { Demand, Plan, PlanInput, Scheduler, Shortfall } from '../plan.ts';
 import { SchedContext, poissonP99, type SchedulerConfig } from './batching.ts';
-import { allocateFit, allocateTimeShare, checkFit, mergeResidue, readjust, settle } from './placement.ts';
+import { settle } from './adjust.ts';
+import { allocateFit, checkFit, mergeResidue, readjust } from './placement.ts';
+import { allocateTimeShare } from './timeshare.ts';
 import { TRP_SLACK, freshState, hasTask, type Node, type SchedTask, type State } from './state.ts';
 import { toPlan } from './state.ts';
 

@@ -1,23 +1,21 @@
 /**
- * Placing one task's gpulet requests onto GPUs: best fit, the readjust fallback, residue merging,
- * temporal sharing, and the interference adjustments of neighbouring gpulets.
+ * Placing one task's gpulet requests onto GPUs: best fit, the readjust fallback and residue merging
+ * (temporal sharing is in timeshare.ts, interference adjustments in adjust.ts).
  *
  * Port of the gpulet artifact (casys-kaist/glet, scheduler_incremental.cpp and scheduler_base.cpp;
  * reference §4.3 "What the code actually does"). Decisions follow the artifact's loop orders and
  * tie-breaks; the deliberate deviations are marked DEVIATION with the reason.
  */
+import { adjustResNode, adjustSatNode } from './adjust.ts';
 import { copyOf, type SchedContext } from './batching.ts';
 import {
   NET_LIMIT_GBIT,
   TRP_SLACK,
   chargeMemory,
-  emptyNode,
   fitsMemory,
   gpuGbits,
-  hasTask,
   otherNode,
   releaseMemory,
-  sameNode,
   split,
   type Node,
   type SchedTask,
@@ -143,75 +141,6 @@ export function allocateFit(ctx: SchedContext, state: State, est: readonly Node[
   }
   if (task.rate + task.additionalRate > TRP_SLACK) return false;
   task.rate = 0;
-  return true;
-}
-
-/**
- * adjustSatNode: under predicted interference, lower a saturate gpulet's batch until 2 L <= SLO;
- * lost throughput is credited to `credit.additionalRate` (null: dropped, as the artifact's
- * two-argument form does).
- */
-export function adjustSatNode(ctx: SchedContext, state: State, node: Node, credit: SchedTask | null): boolean {
-  const t = node.tasks[0];
-  if (t === undefined || node.tasks.length !== 1) return true;
-  let l = ctx.estOn(t.model, t.batch, node, state);
-  const old = t.throughput;
-  if (2 * l < t.sloMs) {
-    // DEVIATION: the artifact lowers the throughput to b / L but keeps the old (shorter) duty
-    // cycle; we move the duty cycle with it so a gpulet's summed latency never exceeds its duty.
-    node.dutyMs = l;
-    t.throughput = (t.batch * 1000) / l;
-    if (credit) credit.additionalRate += Math.max(0, Math.trunc(old - t.throughput));
-    return true;
-  }
-  let b = t.batch;
-  let dc = node.dutyMs;
-  while (t.sloMs < 2 * l) {
-    b -= 1;
-    if (b === 0) return false;
-    l = ctx.estOn(t.model, b, node, state);
-    dc = l;
-  }
-  t.batch = b;
-  node.dutyMs = dc;
-  t.throughput = (b * 1000) / dc;
-  if (credit && old > t.throughput) credit.additionalRate += Math.trunc(old - t.throughput);
-  return true;
-}
-
-/**
- * adjustResNode: if the gpulet's summed latency plus duty cycle exceeds 1.05 x some SLO, lower each
- * task's batch (scaling the duty cycle down with it) until it fits, and take the smallest duty.
- */
-export function adjustResNode(ctx: SchedContext, state: State, node: Node): boolean {
-  let sum = 0;
-  for (const t of node.tasks) sum += ctx.estOn(t.model, t.batch, node, state);
-  if (node.tasks.every((t) => sum + node.dutyMs <= 1.05 * t.sloMs)) return true;
-  const dcs: number[] = [];
-  const bs: number[] = [];
-  for (const t of node.tasks) {
-    let b = t.batch;
-    let dc = node.dutyMs;
-    let l = ctx.estOn(t.model, b, node, state);
-    const others = sum - l;
-    while (t.sloMs < others + l + dc) {
-      b -= 1;
-      if (b === 0) return false;
-      l = ctx.estOn(t.model, b, node, state);
-      dc = dc * (b / t.batch); // compounding, as coded
-    }
-    dcs.push(dc);
-    bs.push(b);
-  }
-  const dmin = Math.min(...dcs);
-  sum = 0;
-  node.tasks.forEach((t, i) => {
-    t.batch = bs[i];
-    t.throughput = (1000 * t.batch) / dmin;
-    sum += ctx.estOn(t.model, t.batch, node, state);
-  });
-  node.dutyMs = dmin;
-  node.occupancy = sum / dmin;
   return true;
 }
 
@@ -400,126 +329,3 @@ export function mergeResidue(ctx: SchedContext, state: State, task: SchedTask): 
   return true;
 }
 
-/**
- * The batch a task already on a gpulet needs at the new, shorter duty cycle `d`.
- *
- * DEVIATION: the artifact uses trunc(d x stored rate / 1000), where the stored rate is the task's
- * whole remaining demand when it was placed (not its share here), truncated. At low rates that
- * silently halves a task's planned throughput (e.g. 68 req/s at d = 29 ms: trunc(1.97) = 1 batch,
- * 34.5 req/s) while the plan is still called feasible, and without interference nothing re-checks
- * it. We keep the task's planned throughput: ceil(d x throughput / 1000), clamped to [1, 32] (the
- * artifact also asserts on batches above 32 here); the gpulet-wide checks then decide.
- */
-function coResidentBatch(d: number, t: TaskCopy): number {
-  return Math.min(32, Math.max(1, Math.ceil((d * t.throughput) / 1000 - 1e-9)));
-}
-
-/**
- * allocateTimeShare (Nexus-style temporal sharing), the last resort: add the task to a gpulet with
- * spare occupancy and fewer than 3 tasks, at a duty cycle d <= the gpulet's, such that the new
- * task meets d + L < SLO and the gpulet's summed latency fits in d (and, unless the paper
- * baselines' "No Check" is in force, d + sum L <= SLO for every task on it).
- */
-export function allocateTimeShare(ctx: SchedContext, state: State, task: SchedTask, restrict: readonly Node[]): boolean {
-  const mem = ctx.memoryMb(task.model);
-  const cands: Node[] = [];
-  for (const gpu of state.gpus)
-    for (const node of gpu.nodes) {
-      if (!fitsMemory(gpu, mem, task.id, node)) continue;
-      if (restrict.length > 0) {
-        if (restrict.some((r) => sameNode(r, node))) cands.push(node);
-      } else if (node.occupancy < 1 && node.tasks.length < ctx.config.maxModels) cands.push(node);
-    }
-  cands.sort((a, b) => b.occupancy - a.occupancy);
-  while (task.rate + task.additionalRate > TRP_SLACK) {
-    let placed = false;
-    for (const node of cands) {
-      if (hasTask(node, task.id) || node.occupancy >= 1) continue;
-      let bmax = Math.trunc((node.dutyMs * task.rate) / 1000);
-      if (bmax === 0) continue;
-      bmax = Math.min(bmax, 32);
-      // DEVIATION: the artifact tries only the largest batch meeting the new task's own rules and
-      // gives up on this gpulet if the gpulet-wide checks then fail, although a smaller batch (a
-      // shorter duty cycle, smaller co-resident batches) often passes them; we go on down to 1,
-      // as squishy bin packing's search for a feasible duty cycle does.
-      let b = bmax;
-      let d = 0;
-      let ln = 0;
-      for (; b >= 1; b--) {
-        d = Math.trunc((b * 1000) / task.rate); // whole milliseconds, as coded
-        ln = ctx.estOn(task.model, b, node, state);
-        if (!(d + ln < task.sloMs && ln / d < 1 - node.occupancy) || d > node.dutyMs) continue;
-        let sum = ln;
-        const slos = [task.sloMs];
-        for (const t of node.tasks) {
-          sum += ctx.estOn(t.model, coResidentBatch(d, t), node, state);
-          slos.push(t.sloMs);
-        }
-        if (sum / d > 1) continue;
-        if (ctx.config.timeShareSloCheck && slos.some((slo) => sum + d > slo)) continue;
-        break;
-      }
-      if (b === 0) continue;
-      const thr = (b * 1000) / d;
-      node.tasks.push(copyOf(task, task.rate, b, thr));
-      task.rate = task.rate - thr > 0 ? Math.trunc(task.rate - thr) : 0;
-      chargeMemory(state.gpus[node.gpu], mem, task.id, node);
-      let occ = 0;
-      for (const t of node.tasks) {
-        if (t.id !== task.id) {
-          t.batch = coResidentBatch(d, t);
-          t.throughput = (t.batch * 1000) / d;
-        }
-        occ += ctx.estOn(t.model, t.batch, node, state) / d;
-      }
-      node.dutyMs = d;
-      node.occupancy = occ;
-      placed = true;
-      break;
-    }
-    if (!placed) return false;
-  }
-  return true;
-}
-
-/**
- * After all placements, re-check every gpulet under the interference predicted from its final
- * neighbours: a saturate gpulet keeps 2 L <= SLO (adjustSatNode); on any other gpulet the duty
- * cycle grows to at least the summed latency and batches shrink until duty + L <= SLO for each task.
- * Returns the first gpulet that cannot be fixed, or null.
- *
- * DEVIATION: the artifact adjusts the gpulets of a GPU when a model is placed by best fit or the
- * fallback, but not after temporal sharing or residue merging changes a neighbour, and it accepts
- * adjustments up to 1.05 x SLO; so its final plan can promise latencies that its own predictor says
- * break the SLO. With interference ignored nothing changes here.
- */
-export function settle(ctx: SchedContext, state: State): string | null {
-  if (!ctx.config.interference) return null;
-  for (const gpu of state.gpus)
-    for (const node of gpu.nodes) {
-      if (node.tasks.length === 0) continue;
-      if (node.tasks.length === 1 && node.occupancy >= 1) {
-        if (!adjustSatNode(ctx, state, node, null)) return `${node.tasks[0].task}: no batch meets 2 L <= SLO under the predicted interference on GPU ${gpu.index}`;
-        continue;
-      }
-      for (;;) {
-        const lat = node.tasks.map((t) => ctx.estOn(t.model, t.batch, node, state));
-        const sum = lat.reduce((a, b) => a + b, 0);
-        if (sum > node.dutyMs) {
-          node.dutyMs = sum;
-          for (const t of node.tasks) t.throughput = (1000 * t.batch) / sum;
-        }
-        node.occupancy = sum / node.dutyMs;
-        const late = node.tasks.findIndex((t, i) => node.dutyMs + lat[i] > t.sloMs);
-        if (late < 0) break;
-        const t = node.tasks[late];
-        if (t.batch === 1) return `${t.task}: duty cycle + latency exceed its SLO under the predicted interference on GPU ${gpu.index}`;
-        node.dutyMs *= (t.batch - 1) / t.batch;
-        t.batch -= 1;
-        for (const u of node.tasks) u.throughput = (1000 * u.batch) / node.dutyMs;
-      }
-    }
-  return null;
-}
-
-export { emptyNode };

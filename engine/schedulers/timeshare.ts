@@ -1,0 +1,89 @@
+/**
+ * Temporal sharing, the last resort of placement: a task joins a gpulet that other tasks already
+ * use, at a shorter common duty cycle (the artifact's allocateTimeShare, scheduler_incremental.cpp;
+ * Nexus's squishy bin packing; reference §4.3 step 5).
+ */
+import { copyOf, type SchedContext } from './batching.ts';
+import { TRP_SLACK, chargeMemory, fitsMemory, hasTask, sameNode, type Node, type SchedTask, type State, type TaskCopy } from './state.ts';
+
+/**
+ * The batch a task already on a gpulet needs at the new, shorter duty cycle `d`.
+ *
+ * DEVIATION: the artifact uses trunc(d x stored rate / 1000), where the stored rate is the task's
+ * whole remaining demand when it was placed (not its share here), truncated. At low rates that
+ * silently halves a task's planned throughput (e.g. 68 req/s at d = 29 ms: trunc(1.97) = 1 batch,
+ * 34.5 req/s) while the plan is still called feasible, and without interference nothing re-checks
+ * it. We keep the task's planned throughput: ceil(d x throughput / 1000), clamped to [1, 32] (the
+ * artifact also asserts on batches above 32 here); the gpulet-wide checks then decide.
+ */
+function coResidentBatch(d: number, t: TaskCopy): number {
+  return Math.min(32, Math.max(1, Math.ceil((d * t.throughput) / 1000 - 1e-9)));
+}
+
+/**
+ * allocateTimeShare (Nexus-style temporal sharing), the last resort: add the task to a gpulet with
+ * spare occupancy and fewer than 3 tasks, at a duty cycle d <= the gpulet's, such that the new
+ * task meets d + L < SLO and the gpulet's summed latency fits in d (and, unless the paper
+ * baselines' "No Check" is in force, d + sum L <= SLO for every task on it).
+ */
+export function allocateTimeShare(ctx: SchedContext, state: State, task: SchedTask, restrict: readonly Node[]): boolean {
+  const mem = ctx.memoryMb(task.model);
+  const cands: Node[] = [];
+  for (const gpu of state.gpus)
+    for (const node of gpu.nodes) {
+      if (!fitsMemory(gpu, mem, task.id, node)) continue;
+      if (restrict.length > 0) {
+        if (restrict.some((r) => sameNode(r, node))) cands.push(node);
+      } else if (node.occupancy < 1 && node.tasks.length < ctx.config.maxModels) cands.push(node);
+    }
+  cands.sort((a, b) => b.occupancy - a.occupancy);
+  while (task.rate + task.additionalRate > TRP_SLACK) {
+    let placed = false;
+    for (const node of cands) {
+      if (hasTask(node, task.id) || node.occupancy >= 1) continue;
+      let bmax = Math.trunc((node.dutyMs * task.rate) / 1000);
+      if (bmax === 0) continue;
+      bmax = Math.min(bmax, 32);
+      // DEVIATION: the artifact tries only the largest batch meeting the new task's own rules and
+      // gives up on this gpulet if the gpulet-wide checks then fail, although a smaller batch (a
+      // shorter duty cycle, smaller co-resident batches) often passes them; we go on down to 1,
+      // as squishy bin packing's search for a feasible duty cycle does.
+      let b = bmax;
+      let d = 0;
+      let ln = 0;
+      for (; b >= 1; b--) {
+        d = Math.trunc((b * 1000) / task.rate); // whole milliseconds, as coded
+        ln = ctx.estOn(task.model, b, node, state);
+        if (!(d + ln < task.sloMs && ln / d < 1 - node.occupancy) || d > node.dutyMs) continue;
+        let sum = ln;
+        const slos = [task.sloMs];
+        for (const t of node.tasks) {
+          sum += ctx.estOn(t.model, coResidentBatch(d, t), node, state);
+          slos.push(t.sloMs);
+        }
+        if (sum / d > 1) continue;
+        if (ctx.config.timeShareSloCheck && slos.some((slo) => sum + d > slo)) continue;
+        break;
+      }
+      if (b === 0) continue;
+      const thr = (b * 1000) / d;
+      node.tasks.push(copyOf(task, task.rate, b, thr));
+      task.rate = task.rate - thr > 0 ? Math.trunc(task.rate - thr) : 0;
+      chargeMemory(state.gpus[node.gpu], mem, task.id, node);
+      let occ = 0;
+      for (const t of node.tasks) {
+        if (t.id !== task.id) {
+          t.batch = coResidentBatch(d, t);
+          t.throughput = (t.batch * 1000) / d;
+        }
+        occ += ctx.estOn(t.model, t.batch, node, state) / d;
+      }
+      node.dutyMs = d;
+      node.occupancy = occ;
+      placed = true;
+      break;
+    }
+    if (!placed) return false;
+  }
+  return true;
+}
