@@ -52,6 +52,7 @@ export class SchedContext {
   /** Gpulet sizes in use, descending: the configured ones the latency profile covers. */
   readonly parts: readonly number[];
   private readonly satTables = new Map<string, SatEntry[]>();
+  private readonly estTables = new Map<string, Float64Array>();
 
   constructor(
     readonly config: SchedulerConfig,
@@ -71,8 +72,19 @@ export class SchedContext {
 
   /** L_est without interference at size p, ms. */
   est(model: string, batch: number, sizePct: number): number {
-    const pure = this.latency.latencyMs(model, batch, sizePct);
-    return (pure + this.latency.batchOverheadMs(model, batch)) * this.config.latencyRatio;
+    // Memoised per model: planning asks for the same few (batch, size) pairs thousands of times.
+    let table = this.estTables.get(model);
+    if (table === undefined) {
+      table = new Float64Array(101 * 33).fill(NaN);
+      this.estTables.set(model, table);
+    }
+    const key = sizePct * 33 + batch;
+    let v = table[key];
+    if (v !== v) {
+      v = (this.latency.latencyMs(model, batch, sizePct) + this.latency.batchOverheadMs(model, batch)) * this.config.latencyRatio;
+      table[key] = v;
+    }
+    return v;
   }
 
   /** L_est on `node` with the predicted slowdown from the other gpulet(s) of its GPU, ms. */

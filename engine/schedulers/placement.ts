@@ -33,27 +33,35 @@ const bySizeDesc = (a: Node, b: Node) => b.sizePct - a.sizePct;
  */
 export function findBestFit(ctx: SchedContext, state: State, req: Node, exclude: readonly Node[]): Node | null {
   const rt = req.tasks[0];
-  let minDiff = 200;
+  const memMb = ctx.memoryMb(rt.model);
+  const eligible = (gpuIndex: number, node: Node): boolean => {
+    if (!fitsMemory(state.gpus[gpuIndex], memMb, rt.id, node)) return false;
+    // DEVIATION: the artifact tests a whole GPU's candidacy at 100 % although it then splits
+    // it to the request's size; we test at the size the request will run at (it matters for
+    // greedy's saturate batches, which can miss their SLO at their own size).
+    const splits = node.sizePct === 100 && ctx.usePart && ctx.repartition;
+    const at = splits ? { ...node, sizePct: req.sizePct } : node;
+    if (ctx.estOn(rt.model, rt.batch, at, state) + req.dutyMs > rt.sloMs) return false;
+    return !neighbourWouldBreak(ctx, state, node);
+  };
+  // The artifact scans forward and lets later candidates win ties, so scanning backward and taking
+  // the first winner gives the same answer while checking eligibility (the costly part) only for
+  // candidates that could still win: a whole GPU or exact fit ends the search at once; otherwise
+  // only a strictly smaller slack can beat what is held.
   let best: Node | null = null;
-  for (const gpu of state.gpus) {
-    for (const node of gpu.nodes) {
+  let bestDiff = Infinity;
+  for (let g = state.gpus.length - 1; g >= 0; g--) {
+    const nodes = state.gpus[g].nodes;
+    for (let k = nodes.length - 1; k >= 0; k--) {
+      const node = nodes[k];
       if (node.sizePct < req.sizePct || node.tasks.length > 0 || exclude.includes(node)) continue;
-      if (!fitsMemory(gpu, ctx.memoryMb(rt.model), rt.id, node)) continue;
-      // DEVIATION: the artifact tests a whole GPU's candidacy at 100 % although it then splits
-      // it to the request's size; we test at the size the request will run at (it matters for
-      // greedy's saturate batches, which can miss their SLO at their own size).
-      const splits = node.sizePct === 100 && ctx.usePart && ctx.repartition;
-      const at = splits ? { ...node, sizePct: req.sizePct } : node;
-      if (ctx.estOn(rt.model, rt.batch, at, state) + req.dutyMs > rt.sloMs) continue;
-      if (neighbourWouldBreak(ctx, state, node)) continue;
-      if (node.sizePct === 100 && ctx.usePart) {
-        minDiff = 0;
-        best = node;
-      }
-      if (minDiff >= node.sizePct - req.sizePct) {
-        minDiff = node.sizePct - req.sizePct;
-        best = node;
-      }
+      const diff = node.sizePct - req.sizePct;
+      const top = (node.sizePct === 100 && ctx.usePart) || diff === 0;
+      if (!top && diff >= bestDiff) continue;
+      if (!eligible(g, node)) continue;
+      if (top) return node;
+      best = node;
+      bestDiff = diff;
     }
   }
   return best;
