@@ -17,7 +17,7 @@ import { SimulatedGpu } from '../sim/gpu.ts';
 import { DEFAULT_COLOCATION, colocationModel } from '../sim/colocation.ts';
 import { FLUX_STEP_MS, type Load } from '../sim/trace.ts';
 import type { Workload } from '../sim/workload.ts';
-import { checkCoverage, planInput, predictorFor, streamsFor, type Context, type SimulateOptions, type SimulateResult } from './context.ts';
+import { checkCoverage, planInput, predictorFor, runReportingProgress, streamsFor, type Context, type SimulateOptions, type SimulateResult } from './context.ts';
 
 /** Reorganisation time of a new gpulet, ms: the upper end of the paper's 10-15 s (§4.6). */
 export const DEFAULT_REORG_MS = 15_000;
@@ -121,13 +121,7 @@ export function simulateAutoscale(w: Workload, schedulerName: string, ctx: Conte
   });
   session.start();
   replanner.start();
-  if (opts.onProgress) {
-    for (let s = 1; s * 1000 < untilMs; s++) {
-      clock.run(s * 1000);
-      opts.onProgress(s);
-    }
-  }
-  clock.run();
+  runReportingProgress(clock, untilMs, opts.onProgress);
   const summary = session.finish(opts.durationS);
   const replans = { steady: 0, incremental: 0, repartition: 0, kept: 0 };
   for (const e of replanner.epochs) replans[e.action]++;
