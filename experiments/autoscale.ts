@@ -8,6 +8,7 @@ import { InputError, show } from '../engine/errors.ts';
 import type { Demand, Plan, Scheduler } from '../engine/plan.ts';
 import { ElasticScheduler } from '../engine/schedulers/elastic.ts';
 import { CONFIGS, type SchedulerName } from '../engine/schedulers/index.ts';
+import { ALL_FIXES, type Fixes } from '../engine/schedulers/fixes.ts';
 import { DelayLoader, Replanner, initialPlan, type EpochRecord } from '../engine/server/replanner.ts';
 import { EPOCH_MS } from '../engine/server/rate-monitor.ts';
 import { ServingSession } from '../engine/server/session.ts';
@@ -33,6 +34,8 @@ export interface AutoscaleOptions extends Omit<SimulateOptions, 'windowS'> {
   predictor?: string;
   /** Provision the Poisson p99 of each target (see {@link runtimeScheduler}). @default true */
   provisionP99?: boolean;
+  /** Scheduler fixes in force. @default all */
+  fixes?: Fixes;
 }
 
 export interface AutoscaleResult extends SimulateResult {
@@ -61,10 +64,12 @@ export interface AutoscaleResult extends SimulateResult {
  * and its 15 req/s slack), which eats most of the x 1.2 headroom: without the p99, fig14's trace
  * reaches 17 % violations in the 20 s windows of the steepest ramps (with it: under 1 %).
  */
-export function runtimeScheduler(name: string, provisionP99 = true): Scheduler {
+export function runtimeScheduler(name: string, provisionP99 = true, fixes: Fixes = ALL_FIXES): Scheduler {
   if (!Object.hasOwn(CONFIGS, name) || name === 'ideal')
     throw new InputError(`--scheduler: with --autoscale expected one of ${Object.keys(CONFIGS).filter((n) => n !== 'ideal').join(', ')}, got ${show(name)}`);
-  return new ElasticScheduler({ ...CONFIGS[name as SchedulerName], provisionP99 });
+  // The runtime always scans for the fewest GPUs (the artifact's from 1 GPU up, fix fewest-gpus
+  // from a lower bound), unlike the standalone scheduler.
+  return new ElasticScheduler({ ...CONFIGS[name as SchedulerName], provisionP99, fixes }, { autoscale: true });
 }
 
 /** Starting rate of each task: the load's first step (or first 20 s), else the workload's rate. */
@@ -86,7 +91,7 @@ export function startingRates(w: Workload, load: Load | null | undefined): Deman
 export function simulateAutoscale(w: Workload, schedulerName: string, ctx: Context, opts: AutoscaleOptions): AutoscaleResult {
   checkCoverage(w, ctx);
   if (!Number.isInteger(opts.maxGpus) || opts.maxGpus < 1) throw new InputError(`--max-gpus: expected a whole number >= 1, got ${show(opts.maxGpus)}`);
-  const scheduler = runtimeScheduler(schedulerName, opts.provisionP99 ?? true);
+  const scheduler = runtimeScheduler(schedulerName, opts.provisionP99 ?? true, opts.fixes);
   const base = planInput(w, ctx, predictorFor(schedulerName, opts.predictor));
   const inputFor = (demands: readonly Demand[], numGpus: number) => ({ ...base, demands, numGpus });
   const tasks = startingRates(w, opts.load);

@@ -12,6 +12,7 @@ import { windowRows, type WindowRow } from '../engine/server/windows.ts';
 import { loadStreams, type Load } from '../sim/trace.ts';
 import type { BatchObserver } from '../engine/server/gpulet.ts';
 import { CONFIGS, SCHEDULERS, type SchedulerName } from '../engine/schedulers/index.ts';
+import { ALL_FIXES, type Fixes } from '../engine/schedulers/fixes.ts';
 import type { InterferencePredictor, LatencyModel, ModelInfo } from '../engine/types.ts';
 import { catalog, resolveModel } from '../sim/profiles/catalog.ts';
 import { defaultProfile, loadLatencyProfile } from '../sim/profiles/latency.ts';
@@ -65,11 +66,12 @@ export function resolveWorkload(name: string | Workload, opts: { rate?: number; 
   return w;
 }
 
-export function schedulerFor(name: string): Scheduler {
+/** A fresh scheduler by name, with `fixes` in force (default: all). */
+export function schedulerFor(name: string, fixes: Fixes = ALL_FIXES): Scheduler {
   if (!Object.hasOwn(SCHEDULERS, name)) {
     throw new InputError(`--scheduler: expected one of ${Object.keys(SCHEDULERS).join(', ')}, got ${show(name)}`);
   }
-  return SCHEDULERS[name as SchedulerName]();
+  return SCHEDULERS[name as SchedulerName](fixes);
 }
 
 /** Check that the profile covers every model of the workload and the workload's GPU type. */
@@ -93,9 +95,9 @@ export function planInput(w: Workload, ctx: Context, predictor: InterferencePred
   };
 }
 
-export function planWorkload(w: Workload, schedulerName: string, ctx: Context, opts: { predictor?: string } = {}): Plan {
+export function planWorkload(w: Workload, schedulerName: string, ctx: Context, opts: { predictor?: string; fixes?: Fixes } = {}): Plan {
   checkCoverage(w, ctx);
-  const scheduler = schedulerFor(schedulerName);
+  const scheduler = schedulerFor(schedulerName, opts.fixes);
   return scheduler.plan(planInput(w, ctx, predictorFor(schedulerName, opts.predictor)));
 }
 

@@ -15,6 +15,7 @@ import { round } from '../engine/metrics.ts';
 import type { Workload } from '../sim/workload.ts';
 import { planWorkload, resolveWorkload, simulatePlan, type Context } from './context.ts';
 import type { ColocationModel } from '../sim/gpu.ts';
+import type { Fixes } from '../engine/schedulers/fixes.ts';
 
 export type Criterion = 'slo' | 'plan';
 /**
@@ -36,7 +37,7 @@ export interface MaxRateOptions {
   /** @default 'up' */
   search?: Search;
   gpus?: number;
-  /** Rate step, req/s. @default 10 */
+  /** Rate step, req/s. @default {@link defaultStepRps} */
   stepRps?: number;
   /** Give up above this rate. @default 20000 */
   maxRps?: number;
@@ -47,6 +48,8 @@ export interface MaxRateOptions {
   /** Violation bound, percent. @default 1 */
   boundPct?: number;
   predictor?: string;
+  /** Scheduler fixes in force. @default all */
+  fixes?: Fixes;
   /** Plan with this instead of the named scheduler (in-process studies, e.g. a fixed layout). */
   plan?: (w: Workload) => Plan;
   colocation?: () => ColocationModel;
@@ -90,6 +93,15 @@ function violations(w: Workload, plan: Plan, ctx: Context, opts: MaxRateOptions,
   return out;
 }
 
+/**
+ * The artifact's rate grid: its scenario generators raise every model's rate by 10 req/s per file
+ * (createMultiModelScenConfigs.py; the paper's Figure 12 maxima are all on this grid), so the total
+ * steps by 10 x the number of models; an application's rate steps by 10.
+ */
+export function defaultStepRps(w: Workload): number {
+  return w.app ? 10 : 10 * w.tasks.length;
+}
+
 /** The paper's maximum-rate search for one workload and scheduler. */
 export function maxRate(opts: MaxRateOptions, ctx: Context): MaxRateResult {
   return (opts.search ?? 'up') === 'up' ? searchUp(opts, ctx) : searchDown(opts, ctx);
@@ -103,7 +115,7 @@ interface Candidate {
 
 function candidate(opts: MaxRateOptions, ctx: Context, rate: number): Candidate {
   const w = resolveWorkload(opts.workload, { rate, gpus: opts.gpus });
-  const plan = opts.plan ? opts.plan(w) : planWorkload(w, opts.scheduler, ctx, { predictor: opts.predictor });
+  const plan = opts.plan ? opts.plan(w) : planWorkload(w, opts.scheduler, ctx, { predictor: opts.predictor, fixes: opts.fixes });
   return { rate, w, plan };
 }
 
@@ -130,8 +142,12 @@ function result(opts: MaxRateOptions, ctx: Context, best: Candidate | null, firs
   };
 }
 
+function stepOf(opts: MaxRateOptions): number {
+  return opts.stepRps ?? defaultStepRps(resolveWorkload(opts.workload));
+}
+
 function searchUp(opts: MaxRateOptions, ctx: Context): MaxRateResult {
-  const step = opts.stepRps ?? 10;
+  const step = stepOf(opts);
   const limit = opts.maxRps ?? 20_000;
   let last: Candidate | null = null;
   for (let rate = step; rate <= limit; rate += step) {
@@ -145,7 +161,7 @@ function searchUp(opts: MaxRateOptions, ctx: Context): MaxRateResult {
 }
 
 function searchDown(opts: MaxRateOptions, ctx: Context): MaxRateResult {
-  const step = opts.stepRps ?? 10;
+  const step = stepOf(opts);
   const limit = opts.maxRps ?? 20_000;
   const feasible: number[] = [];
   let gap = 0;

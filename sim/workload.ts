@@ -116,9 +116,11 @@ export function withTotalRate(w: Workload, rateRps: number): Workload {
   if (!(rateRps >= 0) || !Number.isFinite(rateRps)) throw new InputError(`--rate: expected a non-negative number, got ${show(rateRps)}`);
   if (w.app) return { ...w, appRateRps: rateRps, tasks: w.tasks.map((t) => ({ ...t, rateRps })) };
   const total = totalRate(w);
-  const scale = total > 0 ? rateRps / total : 0;
   const equal = total === 0 ? rateRps / w.tasks.length : 0;
-  return { ...w, tasks: w.tasks.map((t) => ({ ...t, rateRps: total > 0 ? t.rateRps * scale : equal })) };
+  // Shares as rate x (own / total), not own x (rate / total): equal shares then come out exactly
+  // rate / n (1380 over three equal tasks is 460, not 459.99999999999994, which the scheduler's
+  // integer rates would truncate to 459).
+  return { ...w, tasks: w.tasks.map((t) => ({ ...t, rateRps: total > 0 ? (rateRps * t.rateRps) / total : equal })) };
 }
 
 /** A built-in name, or else a JSON workload file. */

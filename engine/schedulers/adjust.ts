@@ -4,7 +4,7 @@
  * scheduler_base.cpp; reference §4.3), and the final re-check of every gpulet (settle).
  */
 import type { SchedContext } from './batching.ts';
-import type { Node, SchedTask, State } from './state.ts';
+import { f32, type Node, type SchedTask, type State } from './state.ts';
 
 /**
  * adjustSatNode: under predicted interference, lower a saturate gpulet's batch until 2 L <= SLO;
@@ -17,11 +17,11 @@ export function adjustSatNode(ctx: SchedContext, state: State, node: Node, credi
   let l = ctx.estOn(t.model, t.batch, node, state);
   const old = t.throughput;
   if (2 * l < t.sloMs) {
-    // DEVIATION: the artifact lowers the throughput to b / L but keeps the old (shorter) duty
-    // cycle; we move the duty cycle with it so a gpulet's summed latency never exceeds its duty.
-    node.dutyMs = l;
-    t.throughput = (t.batch * 1000) / l;
-    if (credit) credit.additionalRate += Math.max(0, Math.trunc(old - t.throughput));
+    // Fix sat-duty: the artifact lowers the throughput to b / L but keeps the old (shorter) duty
+    // cycle; the fix moves the duty cycle with it so a gpulet's summed latency never exceeds it.
+    if (ctx.fix('sat-duty')) node.dutyMs = l;
+    t.throughput = f32((t.batch * 1000) / l);
+    if (credit) credit.additionalRate += Math.max(0, Math.trunc(f32(old - t.throughput)));
     return true;
   }
   let b = t.batch;
@@ -34,8 +34,8 @@ export function adjustSatNode(ctx: SchedContext, state: State, node: Node, credi
   }
   t.batch = b;
   node.dutyMs = dc;
-  t.throughput = (b * 1000) / dc;
-  if (credit && old > t.throughput) credit.additionalRate += Math.trunc(old - t.throughput);
+  t.throughput = f32(b * (1000 / dc));
+  if (credit && old > t.throughput) credit.additionalRate += Math.trunc(f32(old - t.throughput));
   return true;
 }
 
@@ -45,20 +45,20 @@ export function adjustSatNode(ctx: SchedContext, state: State, node: Node, credi
  */
 export function adjustResNode(ctx: SchedContext, state: State, node: Node): boolean {
   let sum = 0;
-  for (const t of node.tasks) sum += ctx.estOn(t.model, t.batch, node, state);
-  if (node.tasks.every((t) => sum + node.dutyMs <= 1.05 * t.sloMs)) return true;
+  for (const t of node.tasks) sum = f32(sum + ctx.estOn(t.model, t.batch, node, state));
+  if (node.tasks.every((t) => f32(sum + node.dutyMs) <= t.sloMs * 1.05)) return true;
   const dcs: number[] = [];
   const bs: number[] = [];
   for (const t of node.tasks) {
     let b = t.batch;
     let dc = node.dutyMs;
     let l = ctx.estOn(t.model, b, node, state);
-    const others = sum - l;
-    while (t.sloMs < others + l + dc) {
+    const others = f32(sum - l);
+    while (t.sloMs < f32(f32(others + l) + dc)) {
       b -= 1;
       if (b === 0) return false;
       l = ctx.estOn(t.model, b, node, state);
-      dc = dc * (b / t.batch); // compounding, as coded
+      dc = f32(dc * f32(b / t.batch)); // compounding, as coded
     }
     dcs.push(dc);
     bs.push(b);
@@ -67,11 +67,11 @@ export function adjustResNode(ctx: SchedContext, state: State, node: Node): bool
   sum = 0;
   node.tasks.forEach((t, i) => {
     t.batch = bs[i];
-    t.throughput = (1000 * t.batch) / dmin;
-    sum += ctx.estOn(t.model, t.batch, node, state);
+    t.throughput = f32((1000 * t.batch) / dmin);
+    sum = f32(sum + ctx.estOn(t.model, t.batch, node, state));
   });
   node.dutyMs = dmin;
-  node.occupancy = sum / dmin;
+  node.occupancy = f32(sum / dmin);
   return true;
 }
 
@@ -81,13 +81,13 @@ export function adjustResNode(ctx: SchedContext, state: State, node: Node): bool
  * cycle grows to at least the summed latency and batches shrink until duty + L <= SLO for each task.
  * Returns the first gpulet that cannot be fixed, or null.
  *
- * DEVIATION: the artifact adjusts the gpulets of a GPU when a model is placed by best fit or the
+ * Fix settle: the artifact adjusts the gpulets of a GPU when a model is placed by best fit or the
  * fallback, but not after temporal sharing or residue merging changes a neighbour, and it accepts
  * adjustments up to 1.05 x SLO; so its final plan can promise latencies that its own predictor says
  * break the SLO. With interference ignored nothing changes here.
  */
 export function settle(ctx: SchedContext, state: State): string | null {
-  if (!ctx.config.interference) return null;
+  if (!ctx.config.interference || !ctx.fix('settle')) return null;
   for (const gpu of state.gpus)
     for (const node of gpu.nodes) {
       if (node.tasks.length === 0) continue;

@@ -11,7 +11,8 @@
  */
 import { InputError } from '../errors.ts';
 import type { InterferencePredictor, LatencyModel } from '../types.ts';
-import { MAX_BATCH, TRP_SLACK, emptyNode, sameNode, type Node, type SchedTask, type State } from './state.ts';
+import type { FixName, Fixes } from './fixes.ts';
+import { MAX_BATCH, TRP_SLACK, emptyNode, f32, sameNode, type Node, type SchedTask, type State } from './state.ts';
 
 /** How a scheduler variant behaves. */
 export interface SchedulerConfig {
@@ -37,7 +38,12 @@ export interface SchedulerConfig {
   readonly provisionP99: boolean;
   /** Enforce the 3 Gbit/s per-GPU input-bandwidth limit. */
   readonly networkLimit: boolean;
+  /** Departures from the artifact in force (fixes.ts); none: the artifact's rules exactly. */
+  readonly fixes: Fixes;
 }
+
+/** getMaxReturnPart's MIN_THRESHOLD: a size pair must gain at least 5 % (a C++ float). */
+const KNEE_MIN_GAIN = f32(1.05);
 
 export interface SatEntry {
   sizePct: number;
@@ -66,6 +72,11 @@ export class SchedContext {
     if (this.parts.length === 0) throw new InputError(`profile ${latency.gpuType} covers none of the partitions ${config.partsPct.join(', ')}`);
   }
 
+  /** Whether fix `name` is in force. */
+  fix(name: FixName): boolean {
+    return this.config.fixes.has(name);
+  }
+
   get usePart(): boolean {
     return this.parts.length > 1 || this.parts[0] !== 100;
   }
@@ -81,20 +92,23 @@ export class SchedContext {
     const key = sizePct * 33 + batch;
     let v = table[key];
     if (v !== v) {
-      v = (this.latency.latencyMs(model, batch, sizePct) + this.latency.batchOverheadMs(model, batch)) * this.config.latencyRatio;
+      v = f32(f32(f32(this.latency.latencyMs(model, batch, sizePct)) + f32(this.latency.batchOverheadMs(model, batch))) * this.ratio);
       table[key] = v;
     }
     return v;
   }
 
+  /** The safety factor as the artifact holds it (a float). */
+  private get ratio(): number {
+    return f32(this.config.latencyRatio);
+  }
+
   /** L_est on `node` with the predicted slowdown from the other gpulet(s) of its GPU, ms. */
   estOn(model: string, batch: number, node: Node, state: State | null): number {
-    const pure = this.latency.latencyMs(model, batch, node.sizePct);
-    let extra = 0;
-    if (this.config.interference && state !== null && state.gpus[node.gpu] !== undefined) {
-      extra = pure * (this.alpha(model, batch, node, state) - 1);
-    }
-    return (pure + this.latency.batchOverheadMs(model, batch) + extra) * this.config.latencyRatio;
+    if (!this.config.interference || state === null || state.gpus[node.gpu] === undefined) return this.est(model, batch, node.sizePct);
+    const pure = f32(this.latency.latencyMs(model, batch, node.sizePct));
+    const extra = f32(pure * (this.alpha(model, batch, node, state) - 1));
+    return f32(f32(f32(pure + f32(this.latency.batchOverheadMs(model, batch))) + extra) * this.ratio);
   }
 
   /** Max predicted slowdown (>= 1) of (model, batch) on `node` over the tasks of its sibling gpulets. */
@@ -105,7 +119,7 @@ export class SchedContext {
     for (const other of state.gpus[node.gpu].nodes) {
       if (sameNode(other, node)) continue;
       for (const t of other.tasks) {
-        a = Math.max(a, this.predictor.factor(self, { model: t.model, batch: t.batch, partitionPct: other.sizePct }));
+        a = Math.max(a, f32(this.predictor.factor(self, { model: t.model, batch: t.batch, partitionPct: other.sizePct })));
       }
     }
     return a;
@@ -126,12 +140,12 @@ export class SchedContext {
     interference: boolean,
   ): { batch: number; rate: number } {
     const lat = (b: number) => (interference ? this.estOn(task.model, b, node, state) : this.est(task.model, b, node.sizePct));
-    const ok = (b: number) => (residue ? lat(b) + (1000 * b) / rate <= task.sloMs : 2 * lat(b) <= task.sloMs);
+    const ok = (b: number) => (residue ? f32(lat(b) + f32((1000 * b) / rate)) <= task.sloMs : 2 * lat(b) <= task.sloMs);
     const batch = probeSearch(ok);
     if (batch > 0 || !residue) return { batch, rate };
     const l1 = this.estOn(task.model, 1, node, state);
     if (l1 < 1000 / rate && l1 < task.sloMs) {
-      return { batch: 1, rate: Math.trunc((1000 / (task.sloMs - l1)) * this.config.latencyRatio) };
+      return { batch: 1, rate: Math.trunc(f32(f32(1000 / f32(task.sloMs - l1)) * this.ratio)) };
     }
     return { batch: 0, rate };
   }
@@ -144,7 +158,7 @@ export class SchedContext {
       table = this.parts.map((sizePct) => {
         const node = emptyNode(-1, sizePct);
         const batch = Math.max(1, this.maxBatch(task, node, null, 1, false, false).batch);
-        return { sizePct, batch, throughput: (batch * 1000) / this.est(task.model, batch, sizePct) };
+        return { sizePct, batch, throughput: f32((batch * 1000) / this.est(task.model, batch, sizePct)) };
       });
       this.satTables.set(key, table);
     }
@@ -173,8 +187,8 @@ export class SchedContext {
       const hi = parts[i - 1];
       const tLo = this.sat(task, lo).throughput;
       const tHi = this.sat(task, hi).throughput;
-      if (tHi / tLo < 1.05) continue;
-      const gain = (tHi - tLo) / (hi - lo);
+      if (f32(tHi / tLo) < KNEE_MIN_GAIN) continue;
+      const gain = f32(f32(tHi - tLo) / (hi - lo));
       if (gain > bestGain) {
         bestGain = gain;
         best = hi;
@@ -197,12 +211,12 @@ export class SchedContext {
     for (const p of parts) {
       if (p > cap) continue;
       const l = this.est(task.model, r.batch, p);
-      const d = (r.batch * 1000) / r.rate;
+      const d = f32((r.batch * 1000) / r.rate);
       if (d < l) {
         if (p === parts[0]) best = p;
         break;
       }
-      if (task.sloMs < l + d) break;
+      if (task.sloMs < f32(l + d)) break;
       best = p;
     }
     return { sizePct: best, batch: r.batch, rate: r.rate };
@@ -226,7 +240,7 @@ export class SchedContext {
         n.occupancy = 1;
         n.dutyMs = this.est(task.model, s.batch, pe);
         out.push(n);
-        r = Math.trunc(r - s.throughput);
+        r = Math.trunc(f32(r - s.throughput));
         continue;
       }
       const m = this.minPart(task, pe, r);
@@ -235,9 +249,9 @@ export class SchedContext {
       if (m.batch === 0) return out;
       n.sizePct = m.sizePct;
       const l = this.est(task.model, m.batch, m.sizePct);
-      n.dutyMs = Math.max((m.batch * 1000) / m.rate, l);
-      n.tasks = [copyOf(task, m.rate, m.batch, (m.batch * 1000) / n.dutyMs)];
-      n.occupancy = l / n.dutyMs;
+      n.dutyMs = Math.max(f32(m.batch * f32(1000 / m.rate)), l);
+      n.tasks = [copyOf(task, m.rate, m.batch, f32((m.batch * 1000) / n.dutyMs))];
+      n.occupancy = f32(l / n.dutyMs);
       out.push(n);
       break;
     }
@@ -263,13 +277,18 @@ export class SchedContext {
       }
       if (t === 0) throw new Error(`greedy: zero saturate throughput for ${task.model}`);
       const n = emptyNode(out.length, chosen);
-      // DEVIATION: the artifact sets duty = b / r (below the batch latency when r > T) and claims
-      // throughput T for every chunk, also the last, smaller one; we floor the duty cycle at the
-      // latency and claim what the gpulet serves at that duty cycle.
       const l = this.est(task.model, batch, chosen);
-      n.dutyMs = Math.max((batch * 1000) / r, l);
-      n.tasks = [copyOf(task, r, batch, (batch * 1000) / n.dutyMs)];
-      n.occupancy = l / n.dutyMs;
+      if (this.fix('greedy-duty')) {
+        // The artifact sets duty = b / r (below the batch latency when r > T) and claims throughput
+        // T for every chunk, also the last, smaller one; the fix floors the duty cycle at the
+        // latency and claims what the gpulet serves at that duty cycle.
+        n.dutyMs = Math.max(f32(batch * (1000 / r)), l);
+        n.tasks = [copyOf(task, r, batch, f32((batch * 1000) / n.dutyMs))];
+      } else {
+        n.dutyMs = f32(batch * (1000 / r));
+        n.tasks = [copyOf(task, r, batch, t)];
+      }
+      n.occupancy = f32(l / n.dutyMs);
       out.push(n);
       r -= t;
     }

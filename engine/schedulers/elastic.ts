@@ -11,7 +11,7 @@ import { SchedContext, poissonP99, type SchedulerConfig } from './batching.ts';
 import { settle } from './adjust.ts';
 import { allocateFit, checkFit, mergeResidue, readjust } from './placement.ts';
 import { allocateTimeShare } from './timeshare.ts';
-import { TRP_SLACK, freshState, hasTask, type Node, type SchedTask, type State } from './state.ts';
+import { TRP_SLACK, f32, freshState, hasTask, type Node, type SchedTask, type State } from './state.ts';
 import { toPlan } from './state.ts';
 
 /** The artifact's model ids (scheduler_utils), used only to break ties in the processing order. */
@@ -61,8 +61,8 @@ function addTask(ctx: SchedContext, state: State, task: SchedTask): string | nul
         previous.push(node);
       }
       let sum = 0;
-      for (const t of node.tasks) sum += ctx.estOn(t.model, t.batch, node, state);
-      node.occupancy = node.dutyMs > 0 ? sum / node.dutyMs : 0;
+      for (const t of node.tasks) sum = f32(sum + ctx.estOn(t.model, t.batch, node, state));
+      node.occupancy = node.dutyMs > 0 ? f32(sum / node.dutyMs) : 0;
       if (node.tasks.length === 0) target.push(node);
     }
   readjust(ctx, state, task, target.sort(bySizeDesc));
@@ -90,11 +90,11 @@ function schedule(ctx: SchedContext, state: State, tasks: SchedTask[]): string |
     if (unsettled !== null) return unsettled;
     if (!ctx.config.interference) return null;
     const got = new Map<number, number>();
-    for (const gpu of state.gpus) for (const n of gpu.nodes) for (const t of n.tasks) got.set(t.id, (got.get(t.id) ?? 0) + t.throughput);
+    for (const gpu of state.gpus) for (const n of gpu.nodes) for (const t of n.tasks) got.set(t.id, f32((got.get(t.id) ?? 0) + t.throughput));
     const next: SchedTask[] = [];
     for (const t of session) {
       const want = orgRate.get(t.id) as number;
-      if ((got.get(t.id) ?? 0) < want * ctx.config.recheckThreshold) {
+      if ((got.get(t.id) ?? 0) < f32(want * f32(ctx.config.recheckThreshold))) {
         if (retried.has(t.id)) return `${t.task}: planned throughput below ${ctx.config.recheckThreshold} x its rate twice (interference re-check)`;
         retried.add(t.id);
         next.push({ ...t, rate: want, additionalRate: 0 });
@@ -112,9 +112,9 @@ function schedTasks(demands: readonly Demand[], config: SchedulerConfig): SchedT
     .map((d, i) => {
       const id = ARTIFACT_IDS.indexOf(d.task);
       let rate = config.provisionP99 ? poissonP99(d.rateRps) : Math.trunc(d.rateRps);
-      // DEVIATION: the artifact silently never places a task whose rate is 15 req/s or less
-      // (TRP_SLACK); a task that has demand gets at least one gpulet here.
-      if (rate <= TRP_SLACK) rate = TRP_SLACK + 1;
+      // Fix place-small: the artifact silently never places a task whose rate is 15 req/s or less
+      // (TRP_SLACK); with the fix a task that has demand gets at least one gpulet.
+      if (rate <= TRP_SLACK && config.fixes.has('place-small')) rate = TRP_SLACK + 1;
       return { task: d.task, model: d.model, sloMs: d.sloMs, id: id >= 0 ? id : ARTIFACT_IDS.length + i, rate, additionalRate: 0 };
     });
 }
@@ -141,7 +141,11 @@ export function* layoutsFor(numGpus: number): Generator<number[][]> {
 }
 
 export interface ElasticOptions {
-  /** Try 1, 2, ... GPUs up to the limit and keep the first that schedules (Algorithm 2). @default true */
+  /**
+   * Try 1, 2, ... GPUs up to the limit and keep the first that schedules (Algorithm 2; the scan
+   * starts at a lower bound with fix fewest-gpus). @default whether fix fewest-gpus is in force
+   * (without it, the artifact's standalone scheduler: all GPUs at once)
+   */
   autoscale?: boolean;
   /** Search fixed per-GPU layouts (the paper's "ideal"). @default false */
   fullSearch?: boolean;
@@ -175,7 +179,11 @@ export class ElasticScheduler implements Scheduler {
         if (result.ok) break;
       }
     } else {
-      const first = this.opts.autoscale === false ? input.numGpus : Math.min(input.numGpus, Math.max(1, workBoundGpus(ctx, schedTasks(input.demands, this.config))));
+      // Fix fewest-gpus: scan for the fewest GPUs from a lower bound on the work they need. The
+      // artifact's standalone scheduler plans on all of them; its runtime scans from 1 GPU up.
+      const fewest = this.config.fixes.has('fewest-gpus');
+      const bound = fewest ? workBoundGpus(ctx, schedTasks(input.demands, this.config)) : 1;
+      const first = (this.opts.autoscale ?? fewest) ? Math.min(input.numGpus, Math.max(1, bound)) : input.numGpus;
       for (let n = first; n <= input.numGpus; n++) {
         result = runOnce(ctx, input, n);
         if (result.ok) break;

@@ -5,6 +5,7 @@
 import type { Scheduler } from '../plan.ts';
 import type { SchedulerConfig } from './batching.ts';
 import { ElasticScheduler } from './elastic.ts';
+import { ALL_FIXES, type Fixes } from './fixes.ts';
 
 /** The artifact's partition set {50, 60, 80, 100} with complements, descending (reference §3). */
 export const GPULET_PARTS = [100, 80, 60, 50, 40, 20] as const;
@@ -19,6 +20,7 @@ const base: Omit<SchedulerConfig, 'name'> = {
   recheckThreshold: 0.85,
   provisionP99: true,
   networkLimit: true,
+  fixes: ALL_FIXES,
 };
 
 /** Scheduler configurations by name. */
@@ -46,12 +48,12 @@ export const CONFIGS = {
 export type SchedulerName = keyof typeof CONFIGS;
 export const SCHEDULER_NAMES = Object.keys(CONFIGS) as SchedulerName[];
 
-/** Fresh scheduler instances by name. */
-export const SCHEDULERS: Record<SchedulerName, () => Scheduler> = {
-  temporal: () => new ElasticScheduler(CONFIGS.temporal),
-  'temporal-nocheck': () => new ElasticScheduler(CONFIGS['temporal-nocheck']),
-  greedy: () => new ElasticScheduler(CONFIGS.greedy),
-  gpulet: () => new ElasticScheduler(CONFIGS.gpulet),
-  'gpulet-int': () => new ElasticScheduler(CONFIGS['gpulet-int']),
-  ideal: () => new ElasticScheduler(CONFIGS.ideal, { fullSearch: true }),
+/** Fresh scheduler instances by name, with the given fixes in force (default: all). */
+export const SCHEDULERS: Record<SchedulerName, (fixes?: Fixes) => Scheduler> = {
+  temporal: (fixes = ALL_FIXES) => new ElasticScheduler({ ...CONFIGS.temporal, fixes }),
+  'temporal-nocheck': (fixes = ALL_FIXES) => new ElasticScheduler({ ...CONFIGS['temporal-nocheck'], fixes }),
+  greedy: (fixes = ALL_FIXES) => new ElasticScheduler({ ...CONFIGS.greedy, fixes }),
+  gpulet: (fixes = ALL_FIXES) => new ElasticScheduler({ ...CONFIGS.gpulet, fixes }),
+  'gpulet-int': (fixes = ALL_FIXES) => new ElasticScheduler({ ...CONFIGS['gpulet-int'], fixes }),
+  ideal: (fixes = ALL_FIXES) => new ElasticScheduler({ ...CONFIGS.ideal, fixes }, { fullSearch: true }),
 };

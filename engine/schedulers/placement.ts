@@ -12,6 +12,7 @@ import {
   NET_LIMIT_GBIT,
   TRP_SLACK,
   chargeMemory,
+  f32,
   fitsMemory,
   gpuGbits,
   otherNode,
@@ -36,12 +37,12 @@ export function findBestFit(ctx: SchedContext, state: State, req: Node, exclude:
   const memMb = ctx.memoryMb(rt.model);
   const eligible = (gpuIndex: number, node: Node): boolean => {
     if (!fitsMemory(state.gpus[gpuIndex], memMb, rt.id, node)) return false;
-    // DEVIATION: the artifact tests a whole GPU's candidacy at 100 % although it then splits
-    // it to the request's size; we test at the size the request will run at (it matters for
+    // Fix fit-at-size: the artifact tests a whole GPU's candidacy at 100 % although it then splits
+    // it to the request's size; the fix tests at the size the request will run at (it matters for
     // greedy's saturate batches, which can miss their SLO at their own size).
-    const splits = node.sizePct === 100 && ctx.usePart && ctx.repartition;
+    const splits = ctx.fix('fit-at-size') && node.sizePct === 100 && ctx.usePart && ctx.repartition;
     const at = splits ? { ...node, sizePct: req.sizePct } : node;
-    if (ctx.estOn(rt.model, rt.batch, at, state) + req.dutyMs > rt.sloMs) return false;
+    if (f32(ctx.estOn(rt.model, rt.batch, at, state) + req.dutyMs) > rt.sloMs) return false;
     return !neighbourWouldBreak(ctx, state, node);
   };
   // The artifact scans forward and lets later candidates win ties, so scanning backward and taking
@@ -77,7 +78,7 @@ function neighbourWouldBreak(ctx: SchedContext, state: State, cand: Node): boole
   if (cand.sizePct === 100) return false;
   const nb = otherNode(state, cand);
   if (nb === null) return false;
-  return nb.tasks.some((t) => ctx.latency.batchOverheadMs(t.model, t.batch) + 2 * nb.dutyMs > t.sloMs);
+  return nb.tasks.some((t) => f32(f32(ctx.latency.batchOverheadMs(t.model, t.batch) + nb.dutyMs) + nb.dutyMs) > t.sloMs);
 }
 
 /** checkFit: a dry run of placing every request; a whole GPU counts as splittable once. */
@@ -116,20 +117,23 @@ export function allocateFit(ctx: SchedContext, state: State, est: readonly Node[
     const rp = req.sizePct;
     if (bp !== 100 && bp > rp) {
       // Landing in a larger, already split gpulet: batch and duty cycle for its size.
-      // DEVIATION: the artifact evaluates interference here on GPU number "estimate index" (the
-      // request's position in the estimate) instead of the target GPU; we use the target GPU.
+      // Fix fit-target-gpu: the artifact evaluates interference here on GPU number "estimate
+      // index" (the request's position in the estimate, which emptyNode gave it as its GPU) with
+      // dedup 0, instead of on the target GPU.
       req.sizePct = bp;
-      req.gpu = bf.gpu;
-      req.dedup = bf.dedup;
+      if (ctx.fix('fit-target-gpu')) {
+        req.gpu = bf.gpu;
+        req.dedup = bf.dedup;
+      }
       const rt = req.tasks[0];
       const r = ctx.maxBatch(rt, req, state, rt.rate, isResidue, true);
       rt.rate = r.rate;
       rt.batch = r.batch;
       if (rt.batch === 0) return false;
       const l = ctx.estOn(rt.model, rt.batch, req, state);
-      req.dutyMs = isResidue ? Math.max((rt.batch * 1000) / rt.rate, l) : l;
-      rt.throughput = (rt.batch * 1000) / req.dutyMs;
-      req.occupancy = l / req.dutyMs;
+      req.dutyMs = isResidue ? Math.max(f32((rt.batch * 1000) / rt.rate), l) : l;
+      rt.throughput = f32((rt.batch * 1000) / req.dutyMs);
+      req.occupancy = f32(l / req.dutyMs);
     }
     if (bp === 100 && rp < 100 && ctx.repartition) split(state, bf, rp);
     bf.occupancy = req.occupancy;
@@ -145,7 +149,7 @@ export function allocateFit(ctx: SchedContext, state: State, est: readonly Node[
         } else adjustResNode(ctx, state, n);
       }
     }
-    task.rate = Math.trunc(task.rate - bf.tasks[0].throughput);
+    task.rate = Math.trunc(f32(task.rate - bf.tasks[0].throughput));
   }
   if (task.rate + task.additionalRate > TRP_SLACK) return false;
   task.rate = 0;
@@ -163,7 +167,7 @@ function fitBandwidth(ctx: SchedContext, state: State, rt: TaskCopy, gpuIndex: n
   for (let i = b0; i >= 1; i--) {
     if (((i / b0) * t0 * bytes * 8) / 1024 ** 3 <= rem) {
       rt.batch = i;
-      rt.throughput = (i / b0) * t0;
+      rt.throughput = f32(f32(i / b0) * t0);
       return true;
     }
   }
@@ -231,7 +235,7 @@ export function readjust(ctx: SchedContext, state: State, task: SchedTask, given
     let b = splitForEstimate(ctx, state, nd, task, given);
     if (b === null) b = Math.max(1, ctx.maxBatch(task, nd, state, task.rate, false, true).batch);
     const l = ctx.estOn(task.model, b, nd, state);
-    const full = (b * 1000) / l;
+    const full = f32(b * (1000 / l));
     if (full > task.rate) {
       proceedResidue = true;
       break;
@@ -245,7 +249,7 @@ export function readjust(ctx: SchedContext, state: State, task: SchedTask, given
       nd.dutyMs = ctx.estOn(task.model, b, nd, state);
       if (needsRevert(ctx, state, nd, task)) revertNode(nd);
       else {
-        task.rate = Math.trunc(task.rate - rt.throughput);
+        task.rate = Math.trunc(f32(task.rate - rt.throughput));
         chargeMemory(gpu, mem, task.id, nd);
       }
     }
@@ -258,19 +262,20 @@ export function readjust(ctx: SchedContext, state: State, task: SchedTask, given
       const r = ctx.maxBatch(task, nd, state, task.rate, true, true);
       task.rate = r.rate;
       if (r.batch === 0) return false;
-      // DEVIATION: the artifact sets duty = b / r with no floor at the batch latency, so such a
-      // gpulet can claim more throughput than it can run (occupancy > 1). We floor the duty cycle
-      // at the latency, as its own estimateTrp does; the unserved rest goes to the next gpulet.
-      nd.dutyMs = Math.max((r.batch * 1000) / task.rate, ctx.estOn(task.model, r.batch, nd, state));
-      const rt = copyOf(task, task.rate, r.batch, (1000 * r.batch) / nd.dutyMs);
+      // Fix duty-floor: the artifact sets duty = b / r with no floor at the batch latency, so such
+      // a gpulet can claim more throughput than it can run (occupancy > 1). The fix floors the duty
+      // cycle at the latency, as its own estimateTrp does; the unserved rest goes to the next gpulet.
+      nd.dutyMs = f32(r.batch * (1000 / task.rate));
+      if (ctx.fix('duty-floor')) nd.dutyMs = Math.max(nd.dutyMs, ctx.estOn(task.model, r.batch, nd, state));
+      const rt = copyOf(task, task.rate, r.batch, f32((1000 * r.batch) / nd.dutyMs));
       if (!fitBandwidth(ctx, state, rt, nd.gpu)) return false;
-      nd.occupancy = ctx.estOn(task.model, rt.batch, nd, state) / nd.dutyMs;
+      nd.occupancy = f32(ctx.estOn(task.model, rt.batch, nd, state) / nd.dutyMs);
       const gpu = state.gpus[nd.gpu];
       if (fitsMemory(gpu, mem, task.id, nd)) {
         nd.tasks.push(rt);
         if (needsRevert(ctx, state, nd, task)) revertNode(nd);
         else {
-          task.rate = task.rate >= rt.throughput ? Math.trunc(task.rate - rt.throughput) : 0;
+          task.rate = task.rate >= rt.throughput ? Math.trunc(f32(task.rate - rt.throughput)) : 0;
           chargeMemory(gpu, mem, task.id, nd);
         }
       }
@@ -295,7 +300,7 @@ export function mergeResidue(ctx: SchedContext, state: State, task: SchedTask): 
   for (const gpu of state.gpus)
     for (const node of gpu.nodes) {
       if (!isOwnResidue(node, task)) continue;
-      r = Math.trunc(r + node.tasks[0].throughput);
+      r = Math.trunc(f32(r + node.tasks[0].throughput));
       count++;
       const t = ctx.sat(task, node.sizePct).throughput;
       if (t < minT) {
@@ -318,11 +323,12 @@ export function mergeResidue(ctx: SchedContext, state: State, task: SchedTask): 
       const m = ctx.maxBatch(task, node, state, r, true, true);
       r = m.rate;
       if (m.batch === 0) continue;
-      node.dutyMs = Math.max((m.batch * 1000) / r, ctx.estOn(task.model, m.batch, node, state)); // DEVIATION: floored, as in readjust
-      node.occupancy = ctx.estOn(task.model, m.batch, node, state) / node.dutyMs;
-      const throughput = (m.batch * 1000) / node.dutyMs;
+      node.dutyMs = f32((m.batch * 1000) / r);
+      if (ctx.fix('duty-floor')) node.dutyMs = Math.max(node.dutyMs, ctx.estOn(task.model, m.batch, node, state));
+      node.occupancy = f32(ctx.estOn(task.model, m.batch, node, state) / node.dutyMs);
+      const throughput = f32((m.batch * 1000) / node.dutyMs);
       node.tasks.push(copyOf(task, Math.trunc(throughput), m.batch, throughput));
-      task.rate = r > throughput ? Math.trunc(r - throughput) : 0;
+      task.rate = r > throughput ? Math.trunc(f32(r - throughput)) : 0;
       break outer;
     }
   if (task.rate > TRP_SLACK) return false;

@@ -16,6 +16,16 @@ export const NET_LIMIT_GBIT = 3.0; // per-GPU input bandwidth, with Giga = 1024^
 export const TRP_SLACK = 15; // remaining rates at or below this are ignored, req/s
 export const MAX_BATCH = 32;
 
+/**
+ * Round to IEEE single precision. The artifact keeps latencies, duty cycles, occupancies and
+ * throughputs in C++ `float` (and rates in `int`); storing through f32 wherever it stores a float
+ * reproduces its decisions at the boundaries (e.g. 5 / (5 / 114 req/s) is 114 in float, 113.99... in
+ * double, and the artifact truncates it to an int rate).
+ */
+export const f32 = Math.fround;
+/** The artifact's usable share of device memory, a C++ float. */
+const MEM_ROOM_F32 = f32(MEM_ROOM);
+
 /** A task as the scheduler works on it: `rate` is the remaining (provisioned) rate, an integer. */
 export interface SchedTask {
   readonly task: string;
@@ -115,7 +125,7 @@ const isModelLoaded = (gpu: Gpu, node: Node, id: number) =>
 export function fitsMemory(gpu: Gpu, memMb: number, id: number, node: Node): boolean {
   if (isModelLoaded(gpu, node, id)) return true;
   const extra = isPartLoaded(gpu, node) ? 0 : CONTEXT_MB;
-  return gpu.totalMemMb * MEM_ROOM - gpu.usedMemMb > memMb + extra;
+  return f32(f32(gpu.totalMemMb * MEM_ROOM_F32) - gpu.usedMemMb) > memMb + extra;
 }
 
 /**

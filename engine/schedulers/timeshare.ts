@@ -4,20 +4,21 @@
  * Nexus's squishy bin packing; reference §4.3 step 5).
  */
 import { copyOf, type SchedContext } from './batching.ts';
-import { TRP_SLACK, chargeMemory, fitsMemory, hasTask, sameNode, type Node, type SchedTask, type State, type TaskCopy } from './state.ts';
+import { TRP_SLACK, chargeMemory, f32, fitsMemory, hasTask, sameNode, type Node, type SchedTask, type State, type TaskCopy } from './state.ts';
 
 /**
  * The batch a task already on a gpulet needs at the new, shorter duty cycle `d`.
  *
- * DEVIATION: the artifact uses trunc(d x stored rate / 1000), where the stored rate is the task's
- * whole remaining demand when it was placed (not its share here), truncated. At low rates that
- * silently halves a task's planned throughput (e.g. 68 req/s at d = 29 ms: trunc(1.97) = 1 batch,
- * 34.5 req/s) while the plan is still called feasible, and without interference nothing re-checks
- * it. We keep the task's planned throughput: ceil(d x throughput / 1000), clamped to [1, 32] (the
- * artifact also asserts on batches above 32 here); the gpulet-wide checks then decide.
+ * The artifact uses trunc(d x stored rate / 1000), where the stored rate is the task's whole
+ * remaining demand when it was placed (not its share here), truncated, at least 1. At low rates
+ * that silently halves a task's planned throughput (e.g. 68 req/s at d = 29 ms: trunc(1.97) = 1
+ * batch, 34.5 req/s) while the plan is still called feasible. Fix timeshare-rate keeps the task's
+ * planned throughput: ceil(d x throughput / 1000). Both are clamped to 32 (the artifact clamps
+ * when committing; in its check a batch above 32 would make its latency lookup loop forever).
  */
-function coResidentBatch(d: number, t: TaskCopy): number {
-  return Math.min(32, Math.max(1, Math.ceil((d * t.throughput) / 1000 - 1e-9)));
+function coResidentBatch(ctx: SchedContext, d: number, t: TaskCopy): number {
+  const b = ctx.fix('timeshare-rate') ? Math.ceil((d * t.throughput) / 1000 - 1e-9) : Math.trunc(d / (1000 / t.rate));
+  return Math.min(32, Math.max(1, b));
 }
 
 /**
@@ -41,42 +42,56 @@ export function allocateTimeShare(ctx: SchedContext, state: State, task: SchedTa
     let placed = false;
     for (const node of cands) {
       if (hasTask(node, task.id) || node.occupancy >= 1) continue;
-      let bmax = Math.trunc((node.dutyMs * task.rate) / 1000);
+      let bmax = Math.trunc(node.dutyMs * (task.rate / 1000));
       if (bmax === 0) continue;
       bmax = Math.min(bmax, 32);
-      // DEVIATION: the artifact tries only the largest batch meeting the new task's own rules and
-      // gives up on this gpulet if the gpulet-wide checks then fail, although a smaller batch (a
-      // shorter duty cycle, smaller co-resident batches) often passes them; we go on down to 1,
-      // as squishy bin packing's search for a feasible duty cycle does.
-      let b = bmax;
-      let d = 0;
-      let ln = 0;
-      for (; b >= 1; b--) {
-        d = Math.trunc((b * 1000) / task.rate); // whole milliseconds, as coded
-        ln = ctx.estOn(task.model, b, node, state);
-        if (!(d + ln < task.sloMs && ln / d < 1 - node.occupancy) || d > node.dutyMs) continue;
+      const shared = (d: number, ln: number): boolean => {
         let sum = ln;
         const slos = [task.sloMs];
         for (const t of node.tasks) {
-          sum += ctx.estOn(t.model, coResidentBatch(d, t), node, state);
+          sum = f32(sum + ctx.estOn(t.model, coResidentBatch(ctx, d, t), node, state));
           slos.push(t.sloMs);
         }
-        if (sum / d > 1) continue;
-        if (ctx.config.timeShareSloCheck && slos.some((slo) => sum + d > slo)) continue;
-        break;
+        if (f32(sum / d) > 1) return false;
+        const withDuty = f32(sum + d);
+        return !(ctx.config.timeShareSloCheck && slos.some((slo) => withDuty > slo));
+      };
+      let b = bmax;
+      let d = 0;
+      if (ctx.fix('timeshare-search')) {
+        // The artifact tries only the largest batch meeting the new task's own rules and gives up
+        // on this gpulet if the gpulet-wide checks then fail, although a smaller batch (a shorter
+        // duty cycle, smaller co-resident batches) often passes them; the fix goes on down to 1,
+        // as squishy bin packing's search for a feasible duty cycle does.
+        for (; b >= 1; b--) {
+          d = Math.trunc((b * 1000) / task.rate); // whole milliseconds, as coded
+          const ln = ctx.estOn(task.model, b, node, state);
+          if (!(f32(d + ln) < task.sloMs && f32(ln / d) < 1 - node.occupancy) || d > node.dutyMs) continue;
+          if (shared(d, ln)) break;
+        }
+        if (b === 0) continue;
+      } else {
+        let ln = 0;
+        for (; b >= 1; b--) {
+          d = Math.trunc((b * 1000) / task.rate);
+          ln = ctx.estOn(task.model, b, node, state);
+          if (f32(d + ln) < task.sloMs && f32(ln / d) < 1 - node.occupancy) break;
+        }
+        if (d > node.dutyMs || b === 0) continue;
+        if (!shared(d, ln)) continue;
       }
-      if (b === 0) continue;
-      const thr = (b * 1000) / d;
+      const thr = f32(b * (1000 / d));
       node.tasks.push(copyOf(task, task.rate, b, thr));
-      task.rate = task.rate - thr > 0 ? Math.trunc(task.rate - thr) : 0;
+      const left = f32(task.rate - thr);
+      task.rate = left > 0 ? Math.trunc(left) : 0;
       chargeMemory(state.gpus[node.gpu], mem, task.id, node);
       let occ = 0;
       for (const t of node.tasks) {
         if (t.id !== task.id) {
-          t.batch = coResidentBatch(d, t);
-          t.throughput = (t.batch * 1000) / d;
+          t.batch = coResidentBatch(ctx, d, t);
+          t.throughput = f32((t.batch * 1000) / d);
         }
-        occ += ctx.estOn(t.model, t.batch, node, state) / d;
+        occ = f32(occ + f32(ctx.estOn(t.model, t.batch, node, state) / d));
       }
       node.dutyMs = d;
       node.occupancy = occ;

@@ -7,6 +7,7 @@ import { InputError, show } from '../../engine/errors.ts';
 import { SCHEDULER_NAMES } from '../../engine/schedulers/index.ts';
 import { BUILTIN_WORKLOADS } from '../../sim/workload.ts';
 import { DEFAULT_PREDICTOR, PREDICTORS } from '../../sim/predictors.ts';
+import { FIX_NAMES } from '../../engine/schedulers/fixes.ts';
 
 /** Where a command writes: stdout for results, stderr for progress and logs. */
 export interface Io {
@@ -29,6 +30,8 @@ export interface WorkloadArgs extends Common {
   gpus?: number;
   profiles?: string;
   predictor: string;
+  /** all, none or a comma list (parseFixes). */
+  fixes: string;
 }
 
 const WORKLOAD_HELP = `Built-in name (${Object.keys(BUILTIN_WORKLOADS).join(', ')}) or a JSON file {"models": [{"model", "rate", "slo_ms"?}], "gpus"?, "gpu"?, "arrival"?}`;
@@ -41,7 +44,12 @@ export function workloadOptions<T>(y: Argv<T>) {
     .option('rate', { alias: 'r', type: 'number', describe: "Total rate, req/s (application requests/s for game and traffic); default: the workload's own" })
     .option('gpus', { alias: 'g', type: 'number', describe: "GPUs available (default: the workload's, 4 for built-ins)" })
     .option('profiles', { type: 'string', describe: 'Latency profile CSV (model,gpu,partition,batch,latency_ms); default: the embedded RTX 2080 Ti set' })
-    .option('predictor', { type: 'string', default: DEFAULT_PREDICTOR, describe: `Interference predictor gpulet-int and ideal plan with: ${Object.keys(PREDICTORS).join(', ')}` });
+    .option('predictor', { type: 'string', default: DEFAULT_PREDICTOR, describe: `Interference predictor gpulet-int and ideal plan with: ${Object.keys(PREDICTORS).join(', ')}` })
+    .option('fixes', {
+      type: 'string',
+      default: 'all',
+      describe: `Departures from the authors' artifact in force: all, none (the artifact's rules exactly, bugs included) or a comma list of ${FIX_NAMES.join(', ')} (\`gpulet fixes\` says what each does)`,
+    });
 }
 
 /** Print a JSON document or a text rendering. */

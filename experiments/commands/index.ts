@@ -14,9 +14,10 @@ import { models } from './models.ts';
 import { profile } from './profile.ts';
 import { serve } from './serve.ts';
 import { bench } from './bench.ts';
+import { fixes } from './fixes.ts';
 
 export type { Io } from './common.ts';
 
 export function commands(io: Io): CommandModule<Common, any>[] {
-  return [schedule, simulate, maxrate, experiment, interference, figures, serve, profile, models, bench].map((c) => c(io));
+  return [schedule, simulate, maxrate, fixes, experiment, interference, figures, serve, profile, models, bench].map((c) => c(io));
 }

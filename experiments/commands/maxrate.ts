@@ -1,4 +1,5 @@
 /** `gpulet maxrate`: the paper's maximum SLO-preserving rate for one workload and scheduler. */
+import { parseFixes } from '../../engine/schedulers/fixes.ts';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { InputError } from '../../engine/errors.ts';
 import { loadContext } from '../context.ts';
@@ -11,7 +12,7 @@ import { checkPositive, print, workloadOptions, type Command, type WorkloadArgs 
 interface MaxRateArgs extends WorkloadArgs {
   criterion: Criterion;
   search: Search;
-  step: number;
+  step?: number;
   duration: number;
   interference: string;
 }
@@ -23,12 +24,12 @@ export const maxrate: Command<MaxRateArgs> = (io) => ({
     workloadOptions(y)
       .option('criterion', { choices: ['slo', 'plan'] as const, default: 'slo' as const, describe: 'plan: the scheduler calls it feasible; slo: and 20 s of Poisson load keeps violations <= 1 % (median of 3 seeds)' })
       .option('search', { choices: ['up', 'down'] as const, default: 'up' as const, describe: "up: raise the rate until the first failure (the paper's text); down: highest plan-feasible rates first (the artifact's peak-search scripts)" })
-      .option('step', { type: 'number', default: 10, describe: 'Rate step, req/s' })
+      .option('step', { type: 'number', describe: "Rate step, req/s (default: 10 per model, the artifact's grid: 30 for scen3's three models, 10 for an application)" })
       .option('duration', { alias: 'd', type: 'number', default: 20, describe: 'Seconds of load per simulation' })
       .option('interference', { type: 'string', default: DEFAULT_COLOCATION, describe: `Co-location slowdown in the simulations: ${Object.keys(COLOCATION_MODELS).join(', ')}` }) as unknown as Argv<MaxRateArgs>,
   handler: (a: ArgumentsCamelCase<MaxRateArgs>) => {
     if (a.rate !== undefined) throw new InputError('--rate: maxrate searches the rate itself; leave --rate out');
-    checkPositive('--step', a.step);
+    if (a.step !== undefined) checkPositive('--step', a.step);
     checkPositive('--duration', a.duration);
     colocationModel(a.interference); // validate before a long search
     const ctx = loadContext({ profiles: a.profiles });
@@ -43,6 +44,7 @@ export const maxrate: Command<MaxRateArgs> = (io) => ({
         stepRps: a.step,
         durationS: a.duration,
         predictor: a.predictor,
+        fixes: parseFixes(a.fixes),
         colocation: () => colocationModel(a.interference),
         onRate: (r) => {
           bar ??= progress(`${a.workload}/${a.scheduler}: trying`, 5000, { unit: 'req/s' });

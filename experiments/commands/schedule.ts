@@ -1,4 +1,5 @@
 /** `gpulet schedule`: plan gpulets for a workload and print the plan. */
+import { parseFixes } from '../../engine/schedulers/fixes.ts';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { gpusUsed, type Plan } from '../../engine/plan.ts';
 import { loadContext, planWorkload, resolveWorkload } from '../context.ts';
@@ -50,7 +51,7 @@ export const schedule: Command<WorkloadArgs> = (io) => ({
   handler: (a: ArgumentsCamelCase<WorkloadArgs>) => {
     const ctx = loadContext({ profiles: a.profiles });
     const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus });
-    const plan = planWorkload(w, a.scheduler, ctx, { predictor: a.predictor });
+    const plan = planWorkload(w, a.scheduler, ctx, { predictor: a.predictor, fixes: parseFixes(a.fixes) });
     print(io, a.format, { workload: w.name, rate_rps: totalRate(w), ...planJson(plan) }, () => planTable(plan));
   },
 });

@@ -9,6 +9,7 @@
  * STEM.json says which zoo variant of each model to load) and refuses a plan that spans several
  * GPUs. The mps backend serves real GPUs (a process per gpulet under MPS).
  */
+import { parseFixes } from '../../engine/schedulers/fixes.ts';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { WallClock } from '../../engine/clock.ts';
 import { InputError, show } from '../../engine/errors.ts';
@@ -155,7 +156,7 @@ export const serve: Command<ServeArgs> = (io) => ({
     if (a.profiles !== undefined) ({ ctx, sidecar } = loadProfileSet(a.profiles));
     else ctx = loadContext({});
     const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus });
-    const plan = planWorkload(w, a.scheduler, ctx, { predictor: a.predictor });
+    const plan = planWorkload(w, a.scheduler, ctx, { predictor: a.predictor, fixes: parseFixes(a.fixes) });
 
     const stop = new AbortController();
     const hardStop = new AbortController();

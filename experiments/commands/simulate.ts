@@ -3,6 +3,7 @@
  * `--trace` arrivals follow a trace; with `--autoscale` the plan is re-made every 20 s from the
  * measured rates on up to `--max-gpus` GPUs, and the JSON gains one `windows` entry per 20 s.
  */
+import { parseFixes } from '../../engine/schedulers/fixes.ts';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { gpusUsed, type Plan } from '../../engine/plan.ts';
 import { loadContext, planWorkload, resolveWorkload, simulatePlan, type SimulateResult } from '../context.ts';
@@ -73,12 +74,12 @@ export const simulate: Command<SimArgs> = (io) => ({
     let scaled: AutoscaleResult | null = null;
     let plan: Plan;
     if (a.autoscale) {
-      scaled = simulateAutoscale(w, a.scheduler, ctx, { ...common, maxGpus: a.maxGpus ?? w.numGpus, reorgMs: a.reorgS * 1000, predictor: a.predictor, provisionP99: a.p99 });
+      scaled = simulateAutoscale(w, a.scheduler, ctx, { ...common, maxGpus: a.maxGpus ?? w.numGpus, reorgMs: a.reorgS * 1000, predictor: a.predictor, provisionP99: a.p99, fixes: parseFixes(a.fixes) });
       res = scaled;
       plan = scaled.initial_plan;
     } else {
       // A static plan under a trace is made for the trace's busiest step.
-      plan = planWorkload(load ? atPeak(w, load) : w, a.scheduler, ctx, { predictor: a.predictor });
+      plan = planWorkload(load ? atPeak(w, load) : w, a.scheduler, ctx, { predictor: a.predictor, fixes: parseFixes(a.fixes) });
       res = simulatePlan(w, plan, ctx, { ...common, windowS: load ? 20 : undefined });
     }
     bar.stop();

@@ -81,10 +81,11 @@ export function overheadRuleFor(model: string): OverheadRule | undefined {
 
 /** Batching cost, ms, that the artifact's scheduler adds for `batch` requests of a model with `rule`. */
 export function batchOverheadMs(rule: OverheadRule, tables: OverheadTables, batch: number): number {
-  if (rule.kind === 'constant') return rule.ms;
+  if (rule.kind === 'constant') return Math.fround(rule.ms);
   const table = tables.get(rule.input);
   if (table === undefined) throw new RangeError(`no batching-cost table for input ${rule.input}`);
-  return rule.multiplier * table[batch];
+  // The artifact reads the tables into C++ floats and stores the product in one.
+  return Math.fround(rule.multiplier * Math.fround(table[batch]));
 }
 
 /** Models whose scheduler rule is a constant but whose input has a measured table. */

@@ -10,6 +10,8 @@ import { predictorByName } from '../../sim/predictors.ts';
  */
 function violations(plan: Plan, input: PlanInput): string[] {
   const out: string[] = [];
+  // The schedulers compute in single precision as the artifact does: allow its rounding, 1e-6 relative.
+  const EPS = 1e-6;
   const demand = new Map(input.demands.map((d) => [d.task, d]));
   const planned = new Map<string, number>();
   const sizes = new Set<number>(GPULET_PARTS);
@@ -30,15 +32,15 @@ function violations(plan: Plan, input: PlanInput): string[] {
         }
         // The estimate can only be larger than the profiled latency plus batching cost (x1.1).
         const floor = 1.1 * (input.latency.latencyMs(a.model, a.batch, l.partitionPct) + input.latency.batchOverheadMs(a.model, a.batch));
-        if (a.latencyMs < floor - 1e-9) out.push(`${where}: ${a.task} latency ${a.latencyMs} below the profile's ${floor}`);
-        if (l.dutyCycleMs + a.latencyMs > d.sloMs + 1e-9) out.push(`${where}: ${a.task} duty ${l.dutyCycleMs} + latency ${a.latencyMs} > SLO ${d.sloMs}`);
+        if (a.latencyMs < floor * (1 - EPS)) out.push(`${where}: ${a.task} latency ${a.latencyMs} below the profile's ${floor}`);
+        if (l.dutyCycleMs + a.latencyMs > d.sloMs * (1 + EPS)) out.push(`${where}: ${a.task} duty ${l.dutyCycleMs} + latency ${a.latencyMs} > SLO ${d.sloMs}`);
         if (a.batch < 1 || a.batch > 32 || !Number.isInteger(a.batch)) out.push(`${where}: ${a.task} batch ${a.batch}`);
-        if (Math.abs(a.rateRps - (1000 * a.batch) / l.dutyCycleMs) > 1e-6 * a.rateRps && a.rateRps > (1000 * a.batch) / l.dutyCycleMs)
+        if (a.rateRps > ((1000 * a.batch) / l.dutyCycleMs) * (1 + EPS))
           out.push(`${where}: ${a.task} rate ${a.rateRps} above batch / duty`);
         latencySum += a.latencyMs;
         planned.set(a.task, (planned.get(a.task) ?? 0) + a.rateRps);
       }
-      if (latencySum > l.dutyCycleMs * (1 + 1e-9)) out.push(`${where}: summed latency ${latencySum} > duty ${l.dutyCycleMs}`);
+      if (latencySum > l.dutyCycleMs * (1 + EPS)) out.push(`${where}: summed latency ${latencySum} > duty ${l.dutyCycleMs}`);
     }
   }
   for (const d of input.demands) {

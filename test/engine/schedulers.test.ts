@@ -19,6 +19,7 @@ const input = (rates: { A: number; B: number }, numGpus = 2): PlanInput => ({
   models: { A: info('A', 40), B: info('B', 60) },
 });
 
+// Planned numbers are single precision, as the artifact's C++ floats: compared to 4 significant places.
 describe('temporal scheduler (Nexus squishy bin packing as the artifact codes it)', () => {
   it('without the co-resident SLO check (the older artifact\'s "No Check") plans the hand-worked case on 2 GPUs', () => {
     // Provisioned rates: A 1000 -> 1100 (x1.1 above 550), B 100 -> 125 (Poisson p99 + 1).
@@ -36,16 +37,16 @@ describe('temporal scheduler (Nexus squishy bin packing as the artifact codes it
     const [g0, g1] = plan.gpus;
     expect(g0.gpulets).toHaveLength(1);
     expect(g0.gpulets[0].partitionPct).toBe(100);
-    expect(g0.gpulets[0].dutyCycleMs).toBeCloseTo(19.8, 9);
+    expect(g0.gpulets[0].dutyCycleMs).toBeCloseTo(19.8, 4);
     expect(g0.gpulets[0].models.map((a) => [a.task, a.batch])).toEqual([['A', 16]]);
-    expect(g0.gpulets[0].models[0].rateRps).toBeCloseTo(16000 / 19.8, 9);
+    expect(g0.gpulets[0].models[0].rateRps).toBeCloseTo(16000 / 19.8, 3);
     expect(g1.gpulets[0].dutyCycleMs).toBe(27);
     expect(g1.gpulets[0].models.map((a) => [a.task, a.batch])).toEqual([
       ['B', 4],
       ['A', 8],
     ]);
-    expect(g1.gpulets[0].models[0].rateRps).toBeCloseTo(4000 / 27, 9);
-    expect(g1.gpulets[0].models[1].rateRps).toBeCloseTo(8000 / 27, 9);
+    expect(g1.gpulets[0].models[0].rateRps).toBeCloseTo(4000 / 27, 4);
+    expect(g1.gpulets[0].models[1].rateRps).toBeCloseTo(8000 / 27, 4);
     expect(plan.shortfalls).toEqual([]);
   });
 
@@ -62,7 +63,7 @@ describe('temporal scheduler (Nexus squishy bin packing as the artifact codes it
       ['B', 3],
       ['A', 7],
     ]);
-    expect(shared.models[1].rateRps).toBeCloseTo(7000 / 24, 9);
+    expect(shared.models[1].rateRps).toBeCloseTo(7000 / 24, 4);
   });
 
   it('reports an infeasible plan with the task and the rule that failed', () => {

@@ -1,0 +1,92 @@
+/**
+ * Named fixes: every place where the schedulers depart from the authors' artifact
+ * (casys-kaist/glet, scheduler_incremental.cpp and scheduler_base.cpp) is one switch here. With no
+ * fix on (`--fixes none`) every scheduler follows the artifact's rules exactly, bugs included, and
+ * its plans equal the authors' standalone scheduler's on the same latency table (the parity test
+ * in test/engine/artifact-parity.test.ts). The default is every fix on (`--fixes all`).
+ */
+import { InputError, show } from '../errors.ts';
+
+/** One fix: what the artifact does, and what the fix does instead (one line each). */
+export interface FixInfo {
+  readonly artifact: string;
+  readonly fixed: string;
+}
+
+/** Every fix, in the order a reader meets them in a scheduling run. */
+export const FIXES = {
+  'place-small': {
+    artifact: 'never places a task whose provisioned rate is 15 req/s or less (TRP_SLACK)',
+    fixed: 'every task with demand gets a gpulet',
+  },
+  'fewest-gpus': {
+    artifact: 'the standalone scheduler plans on every GPU it is given (its runtime autoscaler scans from 1 GPU up)',
+    fixed: 'plans on the fewest GPUs, scanning up from a lower bound on the work',
+  },
+  'greedy-duty': {
+    artifact: 'greedy sets duty = b / r (below the batch latency) and claims the saturate throughput for every chunk',
+    fixed: 'duty at least the batch latency, and the throughput that duty serves',
+  },
+  'fit-at-size': {
+    artifact: "best fit tests a whole GPU's SLO at 100 % though it then splits it to the request's size",
+    fixed: 'tests at the size the request will run at',
+  },
+  'fit-target-gpu': {
+    artifact: 'when a request lands in a larger gpulet, re-batches with interference from GPU number "estimate index"',
+    fixed: 'with interference from the GPU it lands on',
+  },
+  'sat-duty': {
+    artifact: 'adjustSatNode lowers a saturate gpulet\'s throughput to b / L but keeps the shorter duty cycle',
+    fixed: 'moves the duty cycle with the throughput',
+  },
+  'duty-floor': {
+    artifact: 'readjust and mergeResidue set duty = b / r below the batch latency (occupancy above 1)',
+    fixed: 'duty at least the batch latency, as its own estimateTrp does',
+  },
+  'timeshare-rate': {
+    artifact: "co-residents' batches from their whole remaining demand when placed, truncated (halves throughput at low rates)",
+    fixed: "keeps each co-resident's planned throughput (rounded up)",
+  },
+  'timeshare-search': {
+    artifact: 'tries one batch per gpulet when time sharing and gives the gpulet up if the shared checks fail',
+    fixed: 'tries smaller batches down to 1',
+  },
+  settle: {
+    artifact: 'final plans can promise latencies its own predictor says break the SLO (no re-check after time sharing)',
+    fixed: 'every gpulet re-checked against its final neighbours',
+  },
+  'burst-duty': {
+    artifact: 'a batch sized for the mean (or per-second p99) rate; Poisson bursts within one duty cycle queue',
+    fixed: "the Poisson 99th percentile of arrivals in one duty cycle must fit the batch (or the gpulet's slack)",
+  },
+} as const satisfies Record<string, FixInfo>;
+
+export type FixName = keyof typeof FIXES;
+export const FIX_NAMES = Object.keys(FIXES) as FixName[];
+
+/** A set of fixes in force. */
+export type Fixes = ReadonlySet<FixName>;
+
+export const ALL_FIXES: Fixes = new Set(FIX_NAMES);
+export const NO_FIXES: Fixes = new Set();
+
+/** Parse `all`, `none` or a comma list of fix names; an unknown name is an InputError naming the valid ones. */
+export function parseFixes(spec: string, flag = '--fixes'): Fixes {
+  const s = spec.trim();
+  if (s === 'all') return ALL_FIXES;
+  if (s === 'none' || s === '') return NO_FIXES;
+  const out = new Set<FixName>();
+  for (const raw of s.split(',')) {
+    const name = raw.trim();
+    if (!Object.hasOwn(FIXES, name)) throw new InputError(`${flag}: unknown fix ${show(name)}: expected all, none or a comma list of ${FIX_NAMES.join(', ')}`);
+    out.add(name as FixName);
+  }
+  return out;
+}
+
+/** The canonical spelling of a set: `all`, `none`, or the names in FIXES order. */
+export function fixesLabel(fixes: Fixes): string {
+  if (fixes.size === 0) return 'none';
+  if (FIX_NAMES.every((f) => fixes.has(f))) return 'all';
+  return FIX_NAMES.filter((f) => fixes.has(f)).join(',');
+}
