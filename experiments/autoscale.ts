@@ -34,8 +34,6 @@ export interface AutoscaleOptions extends Omit<SimulateOptions, 'windowS'> {
   predictor?: string;
   /** Provision the Poisson p99 of each target (see {@link runtimeScheduler}). @default true */
   provisionP99?: boolean;
-  /** Scheduler fixes in force. @default all */
-  fixes?: Fixes;
 }
 
 export interface AutoscaleResult extends SimulateResult {
@@ -112,6 +110,8 @@ export function simulateAutoscale(w: Workload, schedulerName: string, ctx: Conte
     untilMs,
     observer: opts.observer ?? null,
     windowMs: epochMs,
+    routing: opts.routing,
+    fixes: opts.fixes,
   });
   const replanner = new Replanner({
     clock,

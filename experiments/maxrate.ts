@@ -16,6 +16,7 @@ import type { Workload } from '../sim/workload.ts';
 import { planWorkload, resolveWorkload, simulatePlan, type Context } from './context.ts';
 import type { ColocationModel } from '../sim/gpu.ts';
 import type { Fixes } from '../engine/schedulers/fixes.ts';
+import type { Routing } from '../engine/server/dispatcher.ts';
 
 export type Criterion = 'slo' | 'plan';
 /**
@@ -50,6 +51,8 @@ export interface MaxRateOptions {
   predictor?: string;
   /** Scheduler fixes in force. @default all */
   fixes?: Fixes;
+  /** How the simulations route requests. @default 'pull' */
+  routing?: Routing;
   /** Plan with this instead of the named scheduler (in-process studies, e.g. a fixed layout). */
   plan?: (w: Workload) => Plan;
   colocation?: () => ColocationModel;
@@ -82,7 +85,7 @@ function violations(w: Workload, plan: Plan, ctx: Context, opts: MaxRateOptions,
   const bound = opts.boundPct ?? 1;
   const out: number[] = [];
   for (const seed of seeds) {
-    const pct = simulatePlan(w, plan, ctx, { seed, durationS: opts.durationS ?? 20, colocation: opts.colocation?.() }).slo_violation_pct;
+    const pct = simulatePlan(w, plan, ctx, { seed, durationS: opts.durationS ?? 20, colocation: opts.colocation?.(), routing: opts.routing, fixes: opts.fixes }).slo_violation_pct;
     out.push(pct);
     if (all || out.length < 2) continue;
     const over = out.filter((p) => p > bound).length;

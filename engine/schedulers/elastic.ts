@@ -9,6 +9,7 @@
 import type { Demand, Plan, PlanInput, Scheduler, Shortfall } from '../plan.ts';
 import { SchedContext, poissonP99, type SchedulerConfig } from './batching.ts';
 import { settle } from './adjust.ts';
+import { burstFailures } from './burst.ts';
 import { allocateFit, checkFit, mergeResidue, readjust } from './placement.ts';
 import { allocateTimeShare } from './timeshare.ts';
 import { TRP_SLACK, f32, freshState, hasTask, type Node, type SchedTask, type State } from './state.ts';
@@ -37,6 +38,7 @@ function addTask(ctx: SchedContext, state: State, task: SchedTask): string | nul
   const scheduled = state.gpus.some((g) => g.nodes.some((n) => hasTask(n, task.id)));
   if (!scheduled) {
     const est = ctx.estimate(task, task.rate).sort(bySizeDesc);
+    if (ctx.fix('share-residue') && !ctx.config.greedy && shareResidue(ctx, state, task, est)) return null;
     let fallback = true;
     if (checkFit(ctx, state, est)) fallback = !allocateFit(ctx, state, est, task);
     if (!fallback) return null;
@@ -72,6 +74,28 @@ function addTask(ctx: SchedContext, state: State, task: SchedTask): string | nul
   return `${task.task}: ${task.rate} req/s left when re-placed after the interference re-check`;
 }
 
+/**
+ * Fix share-residue. The artifact gives a task's residue (what its saturate gpulets leave) an empty
+ * gpulet of its own whenever one fits, and time-shares only when nothing else works: a residue of
+ * 30 req/s can hold 80 % of a GPU while a later task finds no room. Algorithm 1 of the paper
+ * merges a new gpulet into earlier ones when temporal sharing allows; so with the fix the
+ * saturate gpulets are placed by best fit and the residue first tries to time-share an existing
+ * gpulet. If either step fails, the state is restored and the artifact's path runs.
+ */
+function shareResidue(ctx: SchedContext, state: State, task: SchedTask, est: Node[]): boolean {
+  const sats = est.filter((n) => n.occupancy === 1);
+  if (sats.length === est.length) return false;
+  if (!state.gpus.some((g) => g.nodes.some((n) => n.tasks.length > 0 && n.occupancy < 1 && n.tasks.length < ctx.config.maxModels))) return false;
+  const saved = structuredClone(state.gpus);
+  const rate = task.rate;
+  const additional = task.additionalRate;
+  if ((sats.length === 0 || (checkFit(ctx, state, sats) && allocateFit(ctx, state, sats, task, false))) && allocateTimeShare(ctx, state, task, [])) return true;
+  state.gpus = saved;
+  task.rate = rate;
+  task.additionalRate = additional;
+  return false;
+}
+
 /** Ascending rate x SLO; equal keys: larger artifact id first (cmp_task_dsc). */
 const processingOrder = (a: SchedTask, b: SchedTask) => a.rate * a.sloMs - b.rate * b.sloMs || b.id - a.id;
 
@@ -105,26 +129,53 @@ function schedule(ctx: SchedContext, state: State, tasks: SchedTask[]): string |
   }
 }
 
-/** The scheduler's tasks: provisioned integer rates, artifact ids for tie-breaks; zero-rate tasks skipped. */
-function schedTasks(demands: readonly Demand[], config: SchedulerConfig): SchedTask[] {
+/**
+ * The scheduler's tasks: provisioned integer rates, artifact ids for tie-breaks; zero-rate tasks
+ * skipped. `scale` raises the rate planned for some tasks (the burst check's retries).
+ */
+function schedTasks(demands: readonly Demand[], config: SchedulerConfig, scale?: ReadonlyMap<string, number>): SchedTask[] {
   return demands
     .filter((d) => d.rateRps > 0)
     .map((d, i) => {
       const id = ARTIFACT_IDS.indexOf(d.task);
-      let rate = config.provisionP99 ? poissonP99(d.rateRps) : Math.trunc(d.rateRps);
+      const planned = d.rateRps * (scale?.get(d.task) ?? 1);
+      let rate = config.provisionP99 ? poissonP99(planned) : Math.trunc(planned);
       // Fix place-small: the artifact silently never places a task whose rate is 15 req/s or less
       // (TRP_SLACK); with the fix a task that has demand gets at least one gpulet.
       if (rate <= TRP_SLACK && config.fixes.has('place-small')) rate = TRP_SLACK + 1;
-      return { task: d.task, model: d.model, sloMs: d.sloMs, id: id >= 0 ? id : ARTIFACT_IDS.length + i, rate, additionalRate: 0 };
+      return { task: d.task, model: d.model, sloMs: d.sloMs, id: id >= 0 ? id : ARTIFACT_IDS.length + i, rate, additionalRate: 0, meanRps: d.rateRps };
     });
 }
 
-/** One run on `numGpus` GPUs, optionally with a fixed layout per GPU (full search). */
+/** Demand factors fix fill-holes tries, in order, when a rate does not plan. */
+const HOLE_FACTORS = [1.02, 1.04, 1.06, 1.08, 1.1, 1.15, 1.2];
+
+/** Re-plans with raised rates after a failed burst check, before the plan is called infeasible. */
+const BURST_RETRIES = 4;
+
+/**
+ * One run on `numGpus` GPUs, optionally with a fixed layout per GPU (full search). With fix
+ * burst-duty the plan is then served gpulet by gpulet under Poisson arrivals (burst.ts); a task
+ * late too often somewhere is planned again for a higher rate, up to BURST_RETRIES times.
+ */
 function runOnce(ctx: SchedContext, input: PlanInput, numGpus: number, layouts?: number[][]): RunResult {
   ctx.repartition = layouts === undefined;
-  const state = freshState(numGpus, input.gpuMemoryMb, layouts);
-  const reason = schedule(ctx, state, schedTasks(input.demands, ctx.config));
-  return reason === null ? { ok: true, state } : { ok: false, state, reason };
+  const scale = new Map<string, number>();
+  for (let attempt = 0; ; attempt++) {
+    const state = freshState(numGpus, input.gpuMemoryMb, layouts);
+    const tasks = schedTasks(input.demands, ctx.config, scale);
+    const means = new Map(tasks.map((t) => [t.id, t.meanRps] as const));
+    const reason = schedule(ctx, state, tasks);
+    if (reason !== null) return { ok: false, state, reason: attempt === 0 ? reason : `${reason} (planning for more after the burst check)` };
+    if (!ctx.fix('burst-duty')) return { ok: true, state };
+    const failures = burstFailures(ctx, state, means);
+    if (failures.length === 0) return { ok: true, state };
+    if (attempt === BURST_RETRIES) {
+      const f = failures[0];
+      return { ok: false, state, reason: `${f.task}: ${(100 * f.lateShare).toFixed(1)} % of its requests on GPU ${f.gpu} would end after its SLO under Poisson arrivals (burst check)` };
+    }
+    for (const f of failures) scale.set(f.task, (scale.get(f.task) ?? 1) * f.factor);
+  }
 }
 
 /** Every per-GPU layout of {50/50, 60/40, 80/20, 100}, the last GPU varying slowest (as the artifact). */
@@ -187,6 +238,17 @@ export class ElasticScheduler implements Scheduler {
       for (let n = first; n <= input.numGpus; n++) {
         result = runOnce(ctx, input, n);
         if (result.ok) break;
+      }
+    }
+    if (result !== null && !result.ok && !this.opts.fullSearch && this.config.fixes.has('fill-holes')) {
+      // Fix fill-holes: feasibility is not monotone in the rate (a rate can fail between two that
+      // plan); a plan made for a little more demand also serves this demand.
+      for (const f of HOLE_FACTORS) {
+        const more = runOnce(ctx, { ...input, demands: input.demands.map((d) => ({ ...d, rateRps: d.rateRps * f })) }, input.numGpus);
+        if (more.ok) {
+          result = more;
+          break;
+        }
       }
     }
     if (result === null) return { scheduler: this.name, feasible: false, gpus: [], shortfalls: [], reason: 'no GPUs' };

@@ -1,6 +1,7 @@
 /**
- * Named fixes: every place where the schedulers depart from the authors' artifact
- * (casys-kaist/glet, scheduler_incremental.cpp and scheduler_base.cpp) is one switch here. With no
+ * Named fixes: every place where the schedulers, or the serving path, depart from the authors'
+ * artifact (casys-kaist/glet, scheduler_incremental.cpp and scheduler_base.cpp; proxy_thread.cpp for
+ * serving) is one switch here. With no
  * fix on (`--fixes none`) every scheduler follows the artifact's rules exactly, bugs included, and
  * its plans equal the authors' standalone scheduler's on the same latency table (the parity test
  * in test/engine/artifact-parity.test.ts). The default is every fix on (`--fixes all`).
@@ -22,6 +23,14 @@ export const FIXES = {
   'fewest-gpus': {
     artifact: 'the standalone scheduler plans on every GPU it is given (its runtime autoscaler scans from 1 GPU up)',
     fixed: 'plans on the fewest GPUs, scanning up from a lower bound on the work',
+  },
+  'fit-whole-rate': {
+    artifact: 'a rate just above one gpulet\'s saturate throughput becomes that gpulet plus a residue gpulet (40 % + 20 % for 23 req/s more)',
+    fixed: 'one gpulet of the smallest size that carries the whole rate, when it is smaller than the two together',
+  },
+  'share-residue': {
+    artifact: 'a residue takes an empty gpulet of its own whenever one fits; time sharing only as the last resort',
+    fixed: 'a residue first tries to time-share an existing gpulet (Algorithm 1 merges new gpulets into earlier ones)',
   },
   'greedy-duty': {
     artifact: 'greedy sets duty = b / r (below the batch latency) and claims the saturate throughput for every chunk',
@@ -54,6 +63,14 @@ export const FIXES = {
   settle: {
     artifact: 'final plans can promise latencies its own predictor says break the SLO (no re-check after time sharing)',
     fixed: 'every gpulet re-checked against its final neighbours',
+  },
+  'fill-holes': {
+    artifact: 'feasibility is not monotone in the rate: some rates fail between rates that plan',
+    fixed: 'a rate that does not plan is planned for up to 20 % more demand (a plan for more also serves less)',
+  },
+  'concurrent-windows': {
+    artifact: "serving: one batching thread per gpulet collects its tasks' batches one after another, each for up to a duty cycle",
+    fixed: "every task of a gpulet collects at once, its batch frozen a duty cycle after its oldest request arrived (the scheduler's model)",
   },
   'burst-duty': {
     artifact: 'a batch sized for the mean (or per-second p99) rate; Poisson bursts within one duty cycle queue',

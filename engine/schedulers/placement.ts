@@ -107,8 +107,9 @@ export function checkFit(ctx: SchedContext, state: State, est: readonly Node[]):
 /**
  * allocateFit: place each request on its best fit, splitting a whole GPU, re-batching for a larger
  * split gpulet, and (with interference) adjusting every gpulet of that GPU. Decrements task.rate.
+ * Fails if a request finds no fit, or (unless `placesAll` is false) if more than 15 req/s remain.
  */
-export function allocateFit(ctx: SchedContext, state: State, est: readonly Node[], task: SchedTask): boolean {
+export function allocateFit(ctx: SchedContext, state: State, est: readonly Node[], task: SchedTask, placesAll = true): boolean {
   for (const req of est) {
     const isResidue = req.occupancy !== 1;
     const bf = findBestFit(ctx, state, req, []);
@@ -151,6 +152,7 @@ export function allocateFit(ctx: SchedContext, state: State, est: readonly Node[
     }
     task.rate = Math.trunc(f32(task.rate - bf.tasks[0].throughput));
   }
+  if (!placesAll) return true;
   if (task.rate + task.additionalRate > TRP_SLACK) return false;
   task.rate = 0;
   return true;

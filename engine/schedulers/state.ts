@@ -36,6 +36,8 @@ export interface SchedTask {
   rate: number;
   /** Throughput lost to interference adjustments, to be served again. */
   additionalRate: number;
+  /** The task's mean demand, req/s (the burst check routes this). */
+  readonly meanRps: number;
 }
 
 /** One task on one gpulet. `rate` is the task's remaining rate when the copy was made. */

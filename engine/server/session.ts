@@ -2,7 +2,8 @@
  * A serving session: arrivals in, a plan served, accounting out. The same code runs on the virtual
  * clock with the simulated GPU and on the wall clock with a real executor.
  */
-import { Dispatcher } from './dispatcher.ts';
+import { Dispatcher, type Routing } from './dispatcher.ts';
+import { ALL_FIXES, type Fixes } from '../schedulers/fixes.ts';
 import type { BatchObserver } from './gpulet.ts';
 import { RequestTracker, type AppSpec } from './tracker.ts';
 import { DROP_REASONS, type DropReason } from './request.ts';
@@ -39,6 +40,10 @@ export interface SessionOptions {
   observer?: BatchObserver | null;
   /** Also count arrivals and SLO violations per window of this many ms (see {@link WindowCounts}). */
   windowMs?: number;
+  /** Shared queues pulled by gpulets (the artifact's), or requests pushed to one gpulet at arrival. @default 'pull' */
+  routing?: Routing;
+  /** Fixes in force; serving reads concurrent-windows (pull routing). @default all */
+  fixes?: Fixes;
 }
 
 /** Per-task results in the `simulate` JSON shape. */
@@ -98,7 +103,8 @@ export class ServingSession {
           },
     );
     if (opts.windowMs !== undefined) windows = new WindowCounts(opts.windowMs, slo, this.tracker);
-    dispatcher = new Dispatcher(opts.plan, slo, opts.clock, opts.executor, windows ?? this.tracker, opts.observer ?? null);
+    const sequential = !(opts.fixes ?? ALL_FIXES).has('concurrent-windows');
+    dispatcher = new Dispatcher(opts.plan, slo, opts.clock, opts.executor, windows ?? this.tracker, opts.observer ?? null, opts.routing ?? 'pull', sequential);
     this.dispatcher = dispatcher;
     this.windows = windows;
   }

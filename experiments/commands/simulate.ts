@@ -69,17 +69,18 @@ export const simulate: Command<SimArgs> = (io) => ({
     checkNonNegative('--jitter', a.jitter);
     const bar = progress('simulating', Math.ceil(durationS), { unit: 's', quiet: durationS < 5 });
     const timeline = a.timeline === undefined ? null : new ChromeTimeline();
-    const common = { seed: a.seed, durationS, jitterCv: a.jitter, colocation: colocationModel(a.interference), observer: timeline, onProgress: (s: number) => bar.update(s), load };
+    const fixes = parseFixes(a.fixes);
+    const common = { seed: a.seed, durationS, jitterCv: a.jitter, colocation: colocationModel(a.interference), observer: timeline, onProgress: (s: number) => bar.update(s), load, routing: a.routing, fixes };
     let res: SimulateResult;
     let scaled: AutoscaleResult | null = null;
     let plan: Plan;
     if (a.autoscale) {
-      scaled = simulateAutoscale(w, a.scheduler, ctx, { ...common, maxGpus: a.maxGpus ?? w.numGpus, reorgMs: a.reorgS * 1000, predictor: a.predictor, provisionP99: a.p99, fixes: parseFixes(a.fixes) });
+      scaled = simulateAutoscale(w, a.scheduler, ctx, { ...common, maxGpus: a.maxGpus ?? w.numGpus, reorgMs: a.reorgS * 1000, predictor: a.predictor, provisionP99: a.p99 });
       res = scaled;
       plan = scaled.initial_plan;
     } else {
       // A static plan under a trace is made for the trace's busiest step.
-      plan = planWorkload(load ? atPeak(w, load) : w, a.scheduler, ctx, { predictor: a.predictor, fixes: parseFixes(a.fixes) });
+      plan = planWorkload(load ? atPeak(w, load) : w, a.scheduler, ctx, { predictor: a.predictor, fixes });
       res = simulatePlan(w, plan, ctx, { ...common, windowS: load ? 20 : undefined });
     }
     bar.stop();

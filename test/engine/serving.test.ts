@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../engine/clock.ts';
 import { ServingSession } from '../../engine/server/session.ts';
 import { SimulatedGpu } from '../../sim/gpu.ts';
+import { NO_FIXES } from '../../engine/schedulers/fixes.ts';
 import { fakeLatency, fixedArrivals, makeSim, planOf } from '../helpers.ts';
 
 // Latency depends only on the model here: A takes 3 ms, B 2 ms, X 5, Y 3, Z 4 (any batch).
@@ -10,11 +11,12 @@ const latency = fakeLatency((m) => FIXED[m]);
 const task = (name: string, sloMs = 100) => ({ task: name, model: name, sloMs });
 const assign = (name: string, batch: number, rateRps = 100) => ({ task: name, model: name, batch, rateRps, latencyMs: FIXED[name] });
 
-describe('gpulet batching and time sharing', () => {
+describe('push routing: private queues, batches take what waits when the gpulet is free', () => {
   it('runs two time-sharing models one batch at a time, closing batches at size or duty cycle', () => {
     // One gpulet, duty cycle 10 ms: A batches of 2, B batches of 1.
     const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 10, models: [assign('A', 2), assign('B', 1)] }]]);
     const { clock, session, batches } = makeSim({
+      routing: 'push',
       plan,
       tasks: [task('A'), task('B')],
       latency,
@@ -43,6 +45,7 @@ describe('gpulet batching and time sharing', () => {
     // L takes 10 ms; A's SLO is 4 ms. A arrives at 1 while L runs 0..10: at 10 it has queued 9 > 4.
     const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 0, models: [assign('L', 1), assign('A', 1)] }]]);
     const { clock, session, batches } = makeSim({
+      routing: 'push',
       plan,
       tasks: [task('L'), task('A', 4)],
       latency,
@@ -62,7 +65,7 @@ describe('gpulet batching and time sharing', () => {
 
   it('counts a request completed after its SLO as a violation but not a drop', () => {
     const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1)] }]]);
-    const { clock, session } = makeSim({ plan, tasks: [task('A', 2.5)], latency, streams: [fixedArrivals('A', [0])] });
+    const { clock, session } = makeSim({ routing: 'push', plan, tasks: [task('A', 2.5)], latency, streams: [fixedArrivals('A', [0])] });
     session.start();
     clock.run();
     expect(session.finish(1).requests).toEqual({ arrived: 1, completed: 1, dropped: 0, slo_violations: 1 });
@@ -71,6 +74,7 @@ describe('gpulet batching and time sharing', () => {
   it('drops requests for a task the plan does not place, as not_placed', () => {
     const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1)] }]]);
     const { clock, session } = makeSim({
+      routing: 'push',
       plan,
       tasks: [task('A'), task('B')],
       latency,
@@ -89,10 +93,140 @@ describe('gpulet batching and time sharing', () => {
       [{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1, 200)] }],
       [{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1, 100)] }],
     ]);
-    const { clock, session, batches } = makeSim({ plan, tasks: [task('A')], latency, streams: [fixedArrivals('A', [0, 10, 20, 30, 40, 50])] });
+    const { clock, session, batches } = makeSim({ routing: 'push', plan, tasks: [task('A')], latency, streams: [fixedArrivals('A', [0, 10, 20, 30, 40, 50])] });
     session.start();
     clock.run();
     expect(batches.map((b) => b[0])).toEqual(['0.0', '0.0', '1.0', '0.0', '0.0', '1.0']);
+  });
+});
+
+describe('pull routing (the default, the artifact\'s): shared queues, batches frozen when their window closes', () => {
+  it("the artifact's one batching thread (--fixes none): a task waits while the gpulet batches another", () => {
+    // One gpulet, duty cycle 10 ms: A batches of 2 (3 ms), B batches of 1 (2 ms).
+    const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 10, models: [assign('A', 2), assign('B', 1)] }]]);
+    const { clock, session, batches } = makeSim({
+      fixes: NO_FIXES,
+      plan,
+      tasks: [task('A'), task('B')],
+      latency,
+      streams: [fixedArrivals('A', [0, 1, 20]), fixedArrivals('B', [0.5])],
+    });
+    session.start();
+    clock.run();
+    const out = session.finish(1);
+    // Hand-worked timeline:
+    //  t=0    A arrives: the batcher opens A's window (closes at 10 or when 2 are in).
+    //  t=0.5  B arrives and waits in its queue: the batcher is busy with A's window.
+    //  t=1    A's second request fills the batch: A runs 1..4. The batcher opens B's window at
+    //         once, takes B's request (batch of 1, full) and hands it on: B runs 4..6.
+    //  t=20   A arrives: its window closes at 30 with one request: A runs 30..33.
+    expect(batches).toEqual([
+      ['0.0', 'A', 2, 1, 4],
+      ['0.0', 'B', 1, 4, 6],
+      ['0.0', 'A', 1, 30, 33],
+    ]);
+    expect(out.models.B).toMatchObject({ arrived: 1, completed: 1, p50_ms: 5.5 });
+    expect(out.requests).toEqual({ arrived: 4, completed: 4, dropped: 0, slo_violations: 0 });
+  });
+
+  it('freezes a batch when its window closes; later arrivals wait for the next window', () => {
+    // A alone: batches of 3, duty cycle 2 ms, 3 ms each.
+    const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 2, models: [assign('A', 3)] }]]);
+    const run = (routing: 'pull' | 'push') => {
+      const { clock, session, batches } = makeSim({ routing, plan, tasks: [task('A')], latency, streams: [fixedArrivals('A', [0, 0.5, 1, 1.5, 2, 3.8, 5])] });
+      session.start();
+      clock.run();
+      return batches.map((b) => [b[2], b[3], b[4]]);
+    };
+    // Pull: 0, 0.5, 1 fill a batch (1..4). A window opens at 1.5, takes 1.5 and 2, and freezes at
+    // 3.5 with two; it waits for the first batch (4..7). The batcher, held until 4, opens the next
+    // window at 4 with 3.8, takes 5, freezes at 6 and runs after the second (7..10).
+    expect(run('pull')).toEqual([
+      [3, 1, 4],
+      [2, 4, 7],
+      [2, 7, 10],
+    ]);
+    // Push: the second batch keeps absorbing until the gpulet is free at 4 (1.5, 2 and 3.8).
+    expect(run('push')).toEqual([
+      [3, 1, 4],
+      [3, 4, 7],
+      [1, 7, 10],
+    ]);
+  });
+
+  it("the artifact's one batching thread drops a request that queued longer than its SLO in the shared queue", () => {
+    // L (10 ms, batch 2) keeps the batcher in its 10 ms window from 0; A (SLO 4 ms) arrives at 1.
+    const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 10, models: [assign('L', 2), assign('A', 1)] }]]);
+    const { clock, session, batches } = makeSim({
+      fixes: NO_FIXES,
+      plan,
+      tasks: [task('L'), task('A', 4)],
+      latency,
+      streams: [fixedArrivals('L', [0]), fixedArrivals('A', [1, 30])],
+    });
+    session.start();
+    clock.run();
+    const out = session.finish(1);
+    // At 10 L's window closes (L runs 10..20); A's request has queued 9 ms > 4: dropped. The one at
+    // 30 is pulled at once and runs 30..33.
+    expect(batches).toEqual([
+      ['0.0', 'L', 1, 10, 20],
+      ['0.0', 'A', 1, 30, 33],
+    ]);
+    expect(out.models.A).toMatchObject({ arrived: 2, completed: 1, dropped: 1, slo_violations: 1 });
+    expect(out.dropped_by_reason.queue_timeout).toBe(1);
+  });
+
+  it('with fix concurrent-windows (the default) every task collects at once', () => {
+    // The first case again: B's request starts its own window at 0.5 and runs at once (0.5..2.5);
+    // A's batch fills at 1 and runs after it (2.5..5.5).
+    const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 10, models: [assign('A', 2), assign('B', 1)] }]]);
+    const { clock, session, batches } = makeSim({
+      plan,
+      tasks: [task('A'), task('B')],
+      latency,
+      streams: [fixedArrivals('A', [0, 1, 20]), fixedArrivals('B', [0.5])],
+    });
+    session.start();
+    clock.run();
+    expect(batches).toEqual([
+      ['0.0', 'B', 1, 0.5, 2.5],
+      ['0.0', 'A', 2, 2.5, 5.5],
+      ['0.0', 'A', 1, 30, 33],
+    ]);
+  });
+
+  it('holds a second frozen batch of a task until its first has run, and drops what waits past the SLO', () => {
+    // A alone, batches of 1, duty 0, 3 ms each, SLO 4 ms. Arrivals 0, 0.5, 1, 1.2:
+    //  0    runs 0..3.
+    //  0.5  freezes at once, waits for the first (its task has a batch with the executor).
+    //  1, 1.2 wait in the shared queue (A's next batch is held).
+    //  3    0.5 runs 3..6; 1 is pulled (waited 2 ms) and held.
+    //  6    1 runs 6..9 (8 ms: late, not dropped); 1.2 has waited 4.8 ms > 4: dropped.
+    const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1)] }]]);
+    const { clock, session, batches } = makeSim({ plan, tasks: [task('A', 4)], latency, streams: [fixedArrivals('A', [0, 0.5, 1, 1.2])] });
+    session.start();
+    clock.run();
+    expect(batches.map((b) => [b[3], b[4]])).toEqual([
+      [0, 3],
+      [3, 6],
+      [6, 9],
+    ]);
+    expect(session.finish(1).models.A).toMatchObject({ arrived: 4, completed: 3, dropped: 1, slo_violations: 3 });
+  });
+
+  it('shares a task among its gpulets by WRR credit: the one with the least credit pulls', () => {
+    // A on two GPUs, planned 200 and 100 req/s (credit steps 0.005 and 0.01 per request); both idle
+    // at every arrival. Credits before each arrival: (0, 0) -> GPU 0; (0.005, 0) -> GPU 1;
+    // (0.005, 0.01) -> GPU 0; (0.01, 0.01) tie -> GPU 0; (0.015, 0.01) -> GPU 1; (0.015, 0.02) -> GPU 0.
+    const plan = planOf([
+      [{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1, 200)] }],
+      [{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1, 100)] }],
+    ]);
+    const { clock, session, batches } = makeSim({ plan, tasks: [task('A')], latency, streams: [fixedArrivals('A', [0, 10, 20, 30, 40, 50])] });
+    session.start();
+    clock.run();
+    expect(batches.map((b) => b[0])).toEqual(['0.0', '1.0', '0.0', '0.0', '1.0', '0.0']);
   });
 });
 

@@ -1,0 +1,153 @@
+/**
+ * Fix burst-duty: a plan must hold its SLO under Poisson arrivals, not only carry the mean (or the
+ * per-second 99th percentile) rate. The artifact sizes batches and duty cycles for a steady stream:
+ * a batch-1 gpulet that is busy 86 % of the time, or a task planned at its mean rate after the 0.85
+ * re-check accepted a shortfall, meets that model and still queues under Poisson bursts.
+ *
+ * The check serves each planned gpulet, alone, a Poisson stream per task at the task's mean rate
+ * times its share of the task's planned throughput (what weighted round robin routes there), for
+ * {@link ARRIVALS} arrivals, with the serving rules of the default path: a task's batch collects
+ * from its oldest waiting request until it is full or a duty cycle has passed, frozen batches run
+ * one at a time in the order they froze, at most one batch per task with the executor. A batch
+ * takes the scheduler's latency estimate without its safety factor (the 1.1 of every estimate;
+ * predicted interference and batching cost included). The plan holds if at most
+ * {@link LATE_SHARE} of every task's requests on every gpulet finish later than its SLO.
+ *
+ * Deterministic: the same exponential draws (one fixed seed) for every check, scaled by the rate,
+ * so a lower rate never checks worse for lack of luck.
+ */
+import type { SchedContext } from './batching.ts';
+import type { Node, State } from './state.ts';
+
+/** Arrivals simulated per gpulet. */
+export const ARRIVALS = 4000;
+/** Largest share of a task's requests on one gpulet that may end after its SLO. */
+export const LATE_SHARE = 0.01;
+
+/** Unit-mean exponential draws, shared by all checks (a fixed LCG seed). */
+const DRAWS: Float64Array = (() => {
+  const out = new Float64Array(ARRIVALS);
+  let s = 0x9e3779b9;
+  for (let i = 0; i < ARRIVALS; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = -Math.log((s + 0.5) / 4294967296);
+  }
+  return out;
+})();
+
+/** One task's load on a gpulet. */
+export interface BurstLoad {
+  /** Mean arrival rate routed here, req/s. */
+  rateRps: number;
+  batch: number;
+  sloMs: number;
+  /** Batch latency for a batch of n, ms. */
+  serviceMs: (n: number) => number;
+}
+
+/**
+ * Serve the loads on one gpulet with duty cycle `dutyMs`; the late share per load (requests that
+ * finish more than their SLO after arriving). Arrivals of the loads are split in proportion to
+ * their rates, `ARRIVALS` in all.
+ */
+export function lateShares(loads: readonly BurstLoad[], dutyMs: number): number[] {
+  const total = loads.reduce((s, l) => s + l.rateRps, 0);
+  if (total <= 0) return loads.map(() => 0);
+  // Each task's batches: windows open at the oldest waiting arrival, freeze at full or a duty cycle later.
+  const batches: Array<{ at: number; load: number; first: number; n: number }> = [];
+  const arrivals: Float64Array[] = [];
+  let offset = 0;
+  loads.forEach((l, j) => {
+    const count = Math.max(1, Math.round((ARRIVALS * l.rateRps) / total));
+    const a = new Float64Array(count);
+    let t = 0;
+    for (let i = 0; i < count; i++) {
+      t += (DRAWS[(offset + i) % ARRIVALS] / l.rateRps) * 1000;
+      a[i] = t;
+    }
+    offset += count;
+    arrivals.push(a);
+    let i = 0;
+    while (i < count) {
+      const first = i;
+      const closeBy = a[i] + dutyMs;
+      while (i < count && i - first < l.batch && a[i] <= closeBy) i++;
+      const n = i - first;
+      batches.push({ at: n >= l.batch ? a[i - 1] : closeBy, load: j, first, n });
+    }
+  });
+  batches.sort((x, y) => x.at - y.at || x.load - y.load);
+  const late = loads.map(() => 0);
+  const taskFree = loads.map(() => 0);
+  let free = 0;
+  for (const b of batches) {
+    const start = Math.max(b.at, free, taskFree[b.load]);
+    const end = start + loads[b.load].serviceMs(b.n);
+    free = end;
+    taskFree[b.load] = end;
+    const a = arrivals[b.load];
+    const slo = loads[b.load].sloMs;
+    for (let i = b.first; i < b.first + b.n; i++) if (end - a[i] > slo) late[b.load]++;
+  }
+  return late.map((n, j) => n / arrivals[j].length);
+}
+
+/** A task whose requests on some gpulet would be late too often, and by how much its rate must fall there. */
+export interface BurstFailure {
+  taskId: number;
+  task: string;
+  gpu: number;
+  lateShare: number;
+  /** Factor (> 1) by which the rate routed to that gpulet must shrink for its late share to pass. */
+  factor: number;
+}
+
+/**
+ * Check every gpulet of a finished plan. `meanRps` gives each task's mean rate by task id;
+ * returns the failures, worst first per task (at most one per task).
+ */
+export function burstFailures(ctx: SchedContext, state: State, meanRps: ReadonlyMap<number, number>): BurstFailure[] {
+  const planned = new Map<number, number>();
+  for (const g of state.gpus) for (const n of g.nodes) for (const t of n.tasks) planned.set(t.id, (planned.get(t.id) ?? 0) + t.throughput);
+  const ratio = ctx.config.latencyRatio;
+  const worst = new Map<number, BurstFailure>();
+  for (const g of state.gpus)
+    for (const node of g.nodes) {
+      if (node.tasks.length === 0) continue;
+      const loads = node.tasks.map((t) => loadOf(ctx, state, node, t, (meanRps.get(t.id) ?? 0) * (t.throughput / (planned.get(t.id) ?? t.throughput)), ratio));
+      const shares = lateShares(loads, node.dutyMs);
+      node.tasks.forEach((t, j) => {
+        if (!(shares[j] > LATE_SHARE)) return;
+        const factor = shrinkFactor(loads, node.dutyMs, j);
+        const prev = worst.get(t.id);
+        if (prev === undefined || factor > prev.factor) worst.set(t.id, { taskId: t.id, task: t.task, gpu: g.index, lateShare: shares[j], factor });
+      });
+    }
+  return [...worst.values()];
+}
+
+function loadOf(ctx: SchedContext, state: State, node: Node, t: Node['tasks'][number], rateRps: number, ratio: number): BurstLoad {
+  const cache = new Map<number, number>();
+  return {
+    rateRps,
+    batch: t.batch,
+    sloMs: t.sloMs,
+    serviceMs: (n) => {
+      let v = cache.get(n);
+      if (v === undefined) {
+        v = ctx.estOn(t.model, Math.max(1, Math.min(t.batch, n)), node, state) / ratio;
+        cache.set(n, v);
+      }
+      return v;
+    },
+  };
+}
+
+/** The smallest factor in 1.05 .. 4 (by 5 % steps) by which load j's rate must shrink to pass. */
+function shrinkFactor(loads: readonly BurstLoad[], dutyMs: number, j: number): number {
+  for (let f = 1.05; f < 4; f *= 1.05) {
+    const scaled = loads.map((l, k) => (k === j ? { ...l, rateRps: l.rateRps / f } : l));
+    if (lateShares(scaled, dutyMs)[j] <= LATE_SHARE) return f;
+  }
+  return 4;
+}
