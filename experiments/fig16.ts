@@ -18,7 +18,7 @@ export const fig16: Experiment = {
   async run(opts) {
     const workloads = WORKLOADS.filter((_, i) => i % opts.shard.count === opts.shard.index);
     const jobs: MaxRateJob[] = workloads.flatMap((w) =>
-      (['gpulet-int', 'ideal'] as const).map((s) => ({ workload: w, scheduler: s, criterion: 'plan' as const, search: 'down' as const, stepRps: opts.quick ? 50 : 10 })),
+      (['gpulet-int', 'ideal'] as const).map((s) => ({ workload: w, scheduler: s, criterion: 'plan' as const, search: 'down' as const, ...(opts.quick ? { stepRps: 50 } : {}) })),
     );
     const bar = progress('fig16', jobs.length, { unit: 'searches' });
     const res = await mapJobs('maxrate', jobs, opts.jobs, (n) => bar.update(n));

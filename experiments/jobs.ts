@@ -4,9 +4,10 @@
  */
 import { loadContext, planWorkload, resolveWorkload, simulatePlan, type Context } from './context.ts';
 import type { ViolationJob, ViolationResult } from './fig13.ts';
-import { maxRate, type MaxRateOptions, type MaxRateResult } from './maxrate.ts';
+import { maxRate, servedMax, type MaxRateOptions, type MaxRateResult, type ServedMaxResult } from './maxrate.ts';
 import { colocationModel } from '../sim/colocation.ts';
 import { schedulable } from './fig15.ts';
+import { parseFixes } from '../engine/schedulers/fixes.ts';
 
 const contexts = new Map<string, Context>();
 function context(profiles: string | undefined): Context {
@@ -25,14 +26,23 @@ export type MaxRateJob = Omit<MaxRateOptions, 'colocation' | 'onRate'> & { inter
 export const JOBS = {
   violations: (a: ViolationJob): ViolationResult => {
     const ctx = context(a.profiles);
+    if (a.rate <= 0) return { feasible: false, violationPct: [] };
     const w = resolveWorkload(a.workload, { rate: a.rate });
-    const plan = planWorkload(w, a.scheduler, ctx);
-    if (!plan.feasible || a.rate <= 0) return { feasible: false, violationPct: [] };
+    const fixes = parseFixes(a.fixes ?? 'all');
+    const plan = planWorkload(w, a.scheduler, ctx, { fixes });
+    if (!plan.feasible) return { feasible: false, violationPct: [] };
     const colocation = a.interference === undefined ? undefined : colocationModel(a.interference);
-    return { feasible: true, violationPct: a.seeds.map((seed) => simulatePlan(w, plan, ctx, { seed, durationS: a.durationS, colocation }).slo_violation_pct) };
+    return {
+      feasible: true,
+      violationPct: a.seeds.map((seed) => simulatePlan(w, plan, ctx, { seed, durationS: a.durationS, colocation, fixes, routing: a.routing }).slo_violation_pct),
+    };
   },
   schedulable: (a: { ks: number[]; schedulers: string[]; predictor?: string; profiles?: string }): number[][] =>
     schedulable(context(a.profiles), a.ks, a.schedulers, a.predictor),
+  servedMax: (a: MaxRateJob & { planRateRps: number }): ServedMaxResult => {
+    const { interference, profiles, criterion: _c, search: _s, ...opts } = a;
+    return servedMax({ ...opts, colocation: interference === undefined ? undefined : () => colocationModel(interference) }, context(profiles));
+  },
   maxrate: (a: MaxRateJob): MaxRateResult => {
     const { interference, profiles, ...opts } = a;
     return maxRate({ ...opts, colocation: interference === undefined ? undefined : () => colocationModel(interference) }, context(profiles));

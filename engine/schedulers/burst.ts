@@ -51,43 +51,69 @@ export interface BurstLoad {
  * their rates, `ARRIVALS` in all.
  */
 export function lateShares(loads: readonly BurstLoad[], dutyMs: number): number[] {
+  const k = loads.length;
   const total = loads.reduce((s, l) => s + l.rateRps, 0);
   if (total <= 0) return loads.map(() => 0);
-  // Each task's batches: windows open at the oldest waiting arrival, freeze at full or a duty cycle later.
-  const batches: Array<{ at: number; load: number; first: number; n: number }> = [];
+  // Per load: arrival times, and its batches (windows open at the oldest waiting arrival and
+  // freeze when full or a duty cycle later) as (freeze time, first index, size).
   const arrivals: Float64Array[] = [];
+  const batchAt: Float64Array[] = [];
+  const batchFirst: Int32Array[] = [];
+  const batchCount: number[] = [];
+  const service: Float64Array[] = [];
   let offset = 0;
-  loads.forEach((l, j) => {
+  for (let j = 0; j < k; j++) {
+    const l = loads[j];
     const count = Math.max(1, Math.round((ARRIVALS * l.rateRps) / total));
     const a = new Float64Array(count);
+    const scale = 1000 / l.rateRps;
     let t = 0;
     for (let i = 0; i < count; i++) {
-      t += (DRAWS[(offset + i) % ARRIVALS] / l.rateRps) * 1000;
+      t += DRAWS[(offset + i) % ARRIVALS] * scale;
       a[i] = t;
     }
     offset += count;
     arrivals.push(a);
-    let i = 0;
-    while (i < count) {
-      const first = i;
+    const at = new Float64Array(count);
+    const first = new Int32Array(count);
+    let nb = 0;
+    for (let i = 0; i < count; ) {
+      const f = i;
       const closeBy = a[i] + dutyMs;
-      while (i < count && i - first < l.batch && a[i] <= closeBy) i++;
-      const n = i - first;
-      batches.push({ at: n >= l.batch ? a[i - 1] : closeBy, load: j, first, n });
+      while (i < count && i - f < l.batch && a[i] <= closeBy) i++;
+      at[nb] = i - f >= l.batch ? a[i - 1] : closeBy;
+      first[nb++] = f;
     }
-  });
-  batches.sort((x, y) => x.at - y.at || x.load - y.load);
-  const late = loads.map(() => 0);
-  const taskFree = loads.map(() => 0);
+    batchAt.push(at);
+    batchFirst.push(first);
+    batchCount.push(nb);
+    const sv = new Float64Array(l.batch + 1);
+    for (let n = 1; n <= l.batch; n++) sv[n] = l.serviceMs(n);
+    service.push(sv);
+  }
+  // Run the batches through one executor in freeze order (ties: load order), one per load at a time.
+  const late = new Array<number>(k).fill(0);
+  const taskFree = new Float64Array(k);
+  const next = new Int32Array(k);
   let free = 0;
-  for (const b of batches) {
-    const start = Math.max(b.at, free, taskFree[b.load]);
-    const end = start + loads[b.load].serviceMs(b.n);
+  for (;;) {
+    let j = -1;
+    let best = Infinity;
+    for (let q = 0; q < k; q++) if (next[q] < batchCount[q] && batchAt[q][next[q]] < best) {
+      best = batchAt[q][next[q]];
+      j = q;
+    }
+    if (j < 0) break;
+    const b = next[j]++;
+    const a = arrivals[j];
+    const from = batchFirst[j][b];
+    const to = b + 1 < batchCount[j] ? batchFirst[j][b + 1] : a.length;
+    const start = Math.max(best, free, taskFree[j]);
+    const end = start + service[j][to - from];
     free = end;
-    taskFree[b.load] = end;
-    const a = arrivals[b.load];
-    const slo = loads[b.load].sloMs;
-    for (let i = b.first; i < b.first + b.n; i++) if (end - a[i] > slo) late[b.load]++;
+    taskFree[j] = end;
+    const limit = end - loads[j].sloMs;
+    for (let i = from; i < to && a[i] < limit; i++) late[j]++;
   }
   return late.map((n, j) => n / arrivals[j].length);
 }

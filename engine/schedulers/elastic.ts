@@ -191,6 +191,32 @@ export function* layoutsFor(numGpus: number): Generator<number[][]> {
   }
 }
 
+const LAYOUT_CHOICES = [[50, 50], [60, 40], [80, 20], [100]];
+
+/**
+ * The per-GPU layouts that differ from `state`'s in one GPU, then in two, each list in the
+ * artifact's full-search order (fix layout-fallback).
+ */
+export function nearbyLayouts(state: State, numGpus: number): number[][][] {
+  const base = Array.from({ length: numGpus }, (_, i) => {
+    const sizes = (state.gpus[i]?.nodes ?? []).map((n) => n.sizePct).sort((a, b) => b - a);
+    const k = LAYOUT_CHOICES.findIndex((c) => c[0] === sizes[0]);
+    return k < 0 ? 3 : k;
+  });
+  const out: number[][][] = [];
+  const at = (digits: number[]) => digits.map((d) => LAYOUT_CHOICES[d]);
+  for (let i = 0; i < numGpus; i++)
+    for (let c = 0; c < LAYOUT_CHOICES.length; c++) if (c !== base[i]) out.push(at(base.map((d, k) => (k === i ? c : d))));
+  for (let i = 0; i < numGpus; i++)
+    for (let j = i + 1; j < numGpus; j++)
+      for (let ci = 0; ci < LAYOUT_CHOICES.length; ci++)
+        for (let cj = 0; cj < LAYOUT_CHOICES.length; cj++) {
+          if (ci === base[i] || cj === base[j]) continue;
+          out.push(at(base.map((d, k) => (k === i ? ci : k === j ? cj : d))));
+        }
+  return out;
+}
+
 export interface ElasticOptions {
   /**
    * Try 1, 2, ... GPUs up to the limit and keep the first that schedules (Algorithm 2; the scan
@@ -240,13 +266,26 @@ export class ElasticScheduler implements Scheduler {
         if (result.ok) break;
       }
     }
-    if (result !== null && !result.ok && !this.opts.fullSearch && this.config.fixes.has('fill-holes')) {
+    // The fallbacks below cost tens of runs; skip them where no plan can exist: the work needs more
+    // GPUs than there are even if every task got only what the 0.85 re-check accepts.
+    const reachable = () => workBoundGpus(ctx, schedTasks(input.demands, this.config), this.config.interference ? this.config.recheckThreshold : 1) <= input.numGpus;
+    if (result !== null && !result.ok && !this.opts.fullSearch && this.config.fixes.has('fill-holes') && reachable()) {
       // Fix fill-holes: feasibility is not monotone in the rate (a rate can fail between two that
       // plan); a plan made for a little more demand also serves this demand.
       for (const f of HOLE_FACTORS) {
         const more = runOnce(ctx, { ...input, demands: input.demands.map((d) => ({ ...d, rateRps: d.rateRps * f })) }, input.numGpus);
         if (more.ok) {
           result = more;
+          break;
+        }
+      }
+    }
+    if (result !== null && !result.ok && !this.opts.fullSearch && this.config.fixes.has('layout-fallback') && this.config.partsPct.length > 1 && reachable()) {
+      // Fix layout-fallback: the ideal's fixed per-GPU layouts, nearest to the failed plan's first.
+      for (const layout of nearbyLayouts(result.state, input.numGpus)) {
+        const fixed = runOnce(ctx, input, input.numGpus, layout);
+        if (fixed.ok) {
+          result = fixed;
           break;
         }
       }
@@ -266,18 +305,19 @@ export class ElasticScheduler implements Scheduler {
 }
 
 /**
- * A lower bound on the GPUs any plan needs: each task needs at least (rate - 15) / e of a GPU,
+ * A lower bound on the GPUs any plan needs: each task needs at least (rate - 15) / e of a GPU
+ * (with `share` < 1: share x rate - 15, for plans the interference re-check accepts short),
  * where e is the most requests per second per whole GPU it can get at any size and batch. The
  * autoscaling scan starts here instead of at 1 GPU; fewer GPUs cannot carry the planned rates
  * (every plan keeps summed latency <= duty cycle on each gpulet, see settle and the validity test).
  */
-export function workBoundGpus(ctx: SchedContext, tasks: readonly SchedTask[]): number {
+export function workBoundGpus(ctx: SchedContext, tasks: readonly SchedTask[], share = 1): number {
   let need = 0;
   for (const t of tasks) {
     let best = 0;
     for (const p of ctx.parts)
       for (let b = 1; b <= 32; b++) best = Math.max(best, (1000 * b) / ctx.est(t.model, b, p) / (p / 100));
-    need += Math.max(0, t.rate - TRP_SLACK) / best;
+    need += Math.max(0, share * t.rate - TRP_SLACK) / best;
   }
   return Math.ceil(need - 1e-9);
 }

@@ -68,6 +68,10 @@ export const FIXES = {
     artifact: 'feasibility is not monotone in the rate: some rates fail between rates that plan',
     fixed: 'a rate that does not plan is planned for up to 20 % more demand (a plan for more also serves less)',
   },
+  'layout-fallback': {
+    artifact: 'when elastic partitioning fails on the GPUs given, the rate is unschedulable',
+    fixed: "also tries the ideal's fixed per-GPU layouts that differ from the failed plan's in one or two GPUs",
+  },
   'concurrent-windows': {
     artifact: "serving: one batching thread per gpulet collects its tasks' batches one after another, each for up to a duty cycle",
     fixed: "every task of a gpulet collects at once, its batch frozen a duty cycle after its oldest request arrived (the scheduler's model)",
