@@ -10,8 +10,9 @@ import { fig14 } from './fig14.ts';
 import { fig15 } from './fig15.ts';
 import { fig16 } from './fig16.ts';
 import { promises } from './promises.ts';
+import { mixes } from './mixes.ts';
 
 register(fig5, fig12, fig13, fig15, fig16, fig6, fig10);
 register(fidelity);
 register(fig14);
-register(promises);
+register(promises, mixes);

@@ -17,9 +17,10 @@ import { FIG3, fig3Study } from './fig3.ts';
 import { FIG5 } from './fig5.ts';
 import { FIG6 } from './fig6.ts';
 import { PROMISES } from './promises.ts';
+import { MIXES } from './mixes.ts';
 
 /** In the paper's order. */
-export const FIGURES: readonly FigureDef[] = [FIG3, FIG5, FIG6, FIG10, FIG12, FIG13, FIG14, FIG15, FIG16, PROMISES, FIDELITY];
+export const FIGURES: readonly FigureDef[] = [FIG3, FIG5, FIG6, FIG10, FIG12, FIG13, FIG14, FIG15, FIG16, PROMISES, MIXES, FIDELITY];
 
 /** Studies that exist for the figures (not in the experiment registry): fig3's table, fig12's per-seed maxima. */
 export const FIGURE_STUDIES: readonly Experiment[] = [fig3Study, fig12Seeds];

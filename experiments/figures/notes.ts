@@ -14,9 +14,11 @@ export interface Note {
 
 /** Shared explanations for the maximum-rate figures (why ours runs higher than the paper's). */
 const PLAN_BOUND =
-  "Our maxima are bounded by the plan (the `failure` column of fig12.csv reads 'plan infeasible' for most rows), the paper's by violations measured on real servers: the simulated GPU runs the profiled latency plus the measured batching cost, with 2 % jitter and the calibrated interference, under the scheduler's estimate of 1.1 x (latency + 1.9-2.5 x batching cost), so a plan the scheduler accepts rarely breaks the SLO in simulation. Real servers add what we do not simulate: the network (10 GbE, a frontend on another machine), request generation and framework variance.";
+  "Most of our maxima are set by the plan (the `failure` column of fig12.csv says 'plan infeasible' for them), the paper's by violations measured on real servers. The simulated GPU runs the profiled latency plus the measured batching cost, with small log-normal jitter and the calibrated interference, while the scheduler plans with its safety factor on the latency and its conservative batching multipliers; so a plan the scheduler accepts rarely breaks the SLO in simulation (experiment promises counts how rarely). Real servers add what we do not simulate: the network between frontend and backends, request generation and framework variance.";
 const COMPLETED_PROFILES =
-  'This workload is mostly models whose latency profile we had to complete (MnasNet, MobileNet-V2, DenseNet-161, BERT, LeNet; sim/profiles/completion.ts, leave-one-out error 34 % MAPE on the Figure-3 models, results/profile-loo-summary.csv). The completed small models come out cheap at small partitions (MobileNet-V2 and MnasNet keep 500-670 req/s on a 20-40 % gpulet, LeNet takes 0.32 ms), which is where partitioning gains most, so gpulet and greedy gain more than the paper measured.';
+  'This workload is mostly models whose latency profile we had to complete (MnasNet, MobileNet-V2, DenseNet-161, BERT, LeNet; sim/profiles/completion.ts, with its leave-one-out error in results/profile-loo-summary.csv). The completed small models come out cheap at small partitions, which is where partitioning gains most, so gpulet and greedy gain more than the paper measured.';
+const FALLBACK =
+  "With every fix gpulet-int also tries ideal's fixed layouts near the one its elastic partitioning failed with (fix layout-fallback) and plans for a little more demand where a rate falls between two that plan (fix fill-holes); `--fixes none` runs the artifact's rules alone.";
 
 export const NOTES: readonly Note[] = [
   { figure: 'fig12', item: /^(scen1|scen4|scen5), (greedy|gpulet|gpulet-int)$/, text: `${COMPLETED_PROFILES} ${PLAN_BOUND}` },
@@ -24,50 +26,46 @@ export const NOTES: readonly Note[] = [
   {
     figure: 'fig12',
     item: /^scen3, gpulet$/,
-    text: "gpulet, blind to interference, plans ResNet-50 and VGG-16 side by side near their SLO; with the ground truth on, its plans between about 1,560 and 2,500 req/s break the 1 % bound (fig13.csv: 1.6 % at its plan maximum), so its SLO-preserving maximum falls below the paper's, which measured 2.96 % at 1,950 req/s (Figure 13) but a maximum of 1,830.",
+    text: "gpulet, blind to interference, plans ResNet-50 and VGG-16 side by side near their SLO; with the ground truth on, some of its plans break the 1 % bound (fig13.csv, promises.csv), so its SLO-preserving maximum falls below what it plans.",
   },
+  { figure: 'fig12', item: /gpulet-int/, text: `${FALLBACK} ${PLAN_BOUND}` },
   { figure: 'fig12', item: /./, text: PLAN_BOUND },
   {
     figure: 'fig13',
     item: /./,
-    text: "Violation percentages hinge on how close the plan at that exact rate runs to its SLOs and on the interference its pairs meet. Our ground truth is calibrated to Figure 6's overall distribution over the paper's grid, not to these workloads' pairs, and at the paper's rates our plans have more room (our maxima are higher, fig12). The qualitative result holds: interference-blind gpulet breaks 1 % at rates it calls feasible (traffic, scen2, scen3 at its own maximum; scen3 also at the paper's rate) while gpulet-int stays below 0.25 % on every workload.",
+    text: "Violation percentages hinge on how close the plan at that exact rate runs to its SLOs and on the interference its pairs meet. Our ground truth is calibrated to Figure 6's overall distribution over the paper's grid, not to these workloads' pairs, and at the paper's rates our plans have more room (our maxima are higher, fig12). The qualitative result is the paper's: interference-blind gpulet breaks the bound at rates it calls feasible, while gpulet-int stays within it.",
   },
-  {
-    figure: 'fig16',
-    item: /^scen1$/,
-    text: "scen1's feasibility has gaps: gpulet-int's plans are infeasible from 2,500 to about 2,970 req/s and feasible again on islands up to 3,170 (the greedy heuristic's decisions change with the rate), while ideal, trying all 256 fixed layouts, finds plans up to 4,430; the highest plan-feasible rate over a non-monotone map is sensitive to such islands.",
-  },
-  { figure: 'fig16', item: /./, text: 'On the other workloads gpulet-int reaches ideal exactly (ratio 1) because the same placement rules run inside each of ideal\'s layouts and our profiles leave slack in the layouts gpulet-int picks; the paper measured 0.88-0.95.' },
+  { figure: 'fig16', item: /./, text: `${FALLBACK} So where the elastic pass fails, gpulet-int lands on a layout ideal would also find, and the ratio comes out near 1; the paper measured its scheduler without such a fallback.` },
   {
     figure: 'fig5',
     item: /googlenet\+mobilenet_v2|static ideal \/ greedy, mean/,
-    text: "MobileNet-V2's completed profile loses little throughput on small partitions (its UTIL.CSV SM use is 31 % at batch 32, so sim/profiles/completion.ts scales it weakly with partition size), so a 60/40 layout gains more over greedy than the paper measured.",
+    text: "MobileNet-V2's completed profile loses little throughput on small partitions (its UTIL.CSV SM use is low, so sim/profiles/completion.ts scales it weakly with partition size), so the static ideal's uneven layout gains more over greedy than the paper measured.",
   },
   { figure: 'fig5', item: /./, text: `${PLAN_BOUND}` },
   {
     figure: 'fig14',
     item: /GPUs|gpulet sizes/,
-    text: "Our simulated RTX 2080 Ti carries about 20 % more scen3 load per GPU than the paper's servers did (our 4-GPU scen3 maximum for gpulet-int is 2,270 req/s against the paper's 1,890, fig12), so the second wave's ~2,700 req/s needs 6 GPUs instead of 8, and the gpulets on them sum to less.",
+    text: "Our simulated RTX 2080 Ti carries more scen3 load per GPU than the paper's servers did (our 4-GPU scen3 maximum for gpulet-int is above the paper's, fig12), so the second wave needs fewer GPUs than the paper's, and the gpulets on them sum to less.",
   },
   {
     figure: 'fidelity',
     item: /violation_pct/,
-    text: "The real runs' few violations come from rare slow batches (the shared VM's batch-to-batch variation is 5-13 % with slow outliers, backends/onnx/README.md), which the simulator's log-normal jitter around the profiled latency does not reproduce; every one is within the target of 1 point.",
+    text: "The real runs' few violations come from rare slow batches (the shared VM's batch-to-batch variation with slow outliers, backends/onnx/README.md), which the simulator's log-normal jitter around the profiled latency does not reproduce.",
   },
   {
     figure: 'fig10',
     item: /^max$/,
-    text: "A maximum is a single point of the 750 held-out points (a Pareto noise spike of the ground truth, sim/interference-truth.ts) and moves most from seed to seed; the paper's 51 % is likewise one worst case.",
+    text: "A maximum is a single point of the held-out points (a Pareto noise spike of the ground truth, sim/interference-truth.ts) and moves most from seed to seed; the paper's maximum is likewise one worst case.",
   },
   {
     figure: 'fig10',
     item: /./,
-    text: "Our predictor is more accurate than the paper's: the simulator's ground truth is a smooth function of the same UTIL.CSV L2/DRAM utilisations the linear predictor reads, plus seeded noise, and its calibration kept the fitted predictor's p90 error under 9.5 % (sim/interference-truth.ts, CALIBRATED) while a real GPU has effects no utilisation feature captures. The error is low for the same reason the paper's is: both fit the same linear form to profiled pairs.",
+    text: "Our predictor is more accurate than the paper's: the simulator's ground truth is a smooth function of the same UTIL.CSV L2/DRAM utilisations the linear predictor reads, plus seeded noise, and its calibration kept the fitted predictor's error low (sim/interference-truth.ts, CALIBRATED) while a real GPU has effects no utilisation feature captures. The error is low for the same reason the paper's is: both fit the same linear form to profiled pairs.",
   },
   {
     figure: 'fig6',
     item: /./,
-    text: 'The ground truth was calibrated to these percentiles (sim/interference-truth.ts, CALIBRATED: a local search minimising the squared log-ratio to the paper at p50..p95, with less weight on p99 and max); what remains is the fit\'s residual and seed noise (see the interval).',
+    text: "The ground truth was calibrated to these percentiles (sim/interference-truth.ts, CALIBRATED: a local search minimising the squared log-ratio to the paper from the median to the 95th percentile, with less weight on the tail); what remains is the fit's residual and seed noise (see the interval).",
   },
 ];
 

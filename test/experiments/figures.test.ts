@@ -140,6 +140,7 @@ describe('every figure', () => {
     'fig15.csv': 'scheduler,scenarios,schedulable\ntemporal,202,55\ngpulet-int,202,190\nideal,202,195\n',
     'fig16.csv': 'workload,gpulet_int_rps,ideal_rps,ratio,paper_ratio\ngame,1790,2000,0.895,0.94\n',
     'fidelity.csv': 'model,real_p50_ms,sim_p50_ms,real_p99_ms,sim_p99_ms\ngooglenet,18.8,15,64.6,37\n',
+    'mixes.csv': 'mix,models,scheduler,max_rate_rps\nmix1,resnet50+vgg16,temporal,1000\nmix1,resnet50+vgg16,gpulet-int,1500\nmix1,resnet50+vgg16,ideal,1600\n',
     'promises.csv':
       'workload,scheduler,fixes,routing,max_plan_rate_rps,pct_of_max,rate_rps,plan_feasible,slo_violation_pct,seeds_pct\n' +
       'scen3,gpulet-int,all,pull,2250,50,1110,true,0,0 0 0\nscen3,gpulet-int,none,pull,2190,50,1080,true,2.5,2 2.5 3\nscen3,temporal,all,push,1560,100,1560,false,,\n',
