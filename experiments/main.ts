@@ -26,7 +26,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     // Throwing stops yargs before any handler runs; returning would let the command go on.
     .fail((msg, err) => {
       if (err) throw err;
-      throw new InputError(msg);
+      // One line, as every other user error (yargs puts "Invalid values:" and the details on two).
+      throw new InputError(msg.replace(/:?\s*\n\s*/g, ': '));
     });
   for (const c of commands(io)) parser.command(c as CommandModule);
   try {

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers.ts';
+import { fileURLToPath } from 'node:url';
+import { FIX_NAMES } from '../../engine/schedulers/fixes.ts';
 
 
 const dir = mkdtempSync(join(tmpdir(), 'gpulet-cli-'));
@@ -31,6 +33,9 @@ describe('gpulet schedule / simulate: bad input', () => {
     ['a negative duration', () => ['simulate', '-w', 'scen3', '--duration', '-1'], /--duration: expected a positive number, got -1/],
     ['an unknown flag', () => ['simulate', '-w', 'scen3', '--sede', '3'], /Unknown argument: sede/],
     ['an unknown command', () => ['simulat'], /Did you mean simulate\?/],
+    ['an unknown fix', () => ['schedule', '-w', 'scen3', '--fixes', 'settle,bogus'], /--fixes: unknown fix "bogus": expected all, none or a comma list of place-small, .*burst-duty/],
+    ['an unknown routing', () => ['simulate', '-w', 'scen3', '--routing', 'teleport'], /routing/],
+    ['--routing push for a study that does not route', () => ['experiment', 'fig15', '--routing', 'push', '--quick'], /--routing: only fig12 and fig13 simulate on a chosen serving path; fig15 does not take it/],
   ];
   it.each(cases)('%s: one line on stderr, exit 2', async (_name, argv, message) => {
     const r = await cli(...argv());
@@ -74,5 +79,22 @@ describe('gpulet simulate', () => {
     const a = doc.gpus[0].gpulets[0];
     expect(Object.keys(a)).toEqual(['partition', 'duty_cycle_ms', 'models']);
     expect(Object.keys(a.models[0])).toEqual(['model', 'batch', 'rate', 'latency_ms']);
+  });
+});
+
+describe('gpulet fixes and --fixes', () => {
+  it('lists every fix with what the artifact does and what the fix does', async () => {
+    const r = await cli('fixes', '--format', 'json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { fixes: Array<{ name: string; artifact: string; fixed: string }> };
+    expect(doc.fixes.map((f) => f.name)).toEqual(FIX_NAMES);
+    for (const f of doc.fixes) expect(f.artifact.length * f.fixed.length).toBeGreaterThan(0);
+  });
+
+  it("--fixes none reproduces the authors' scheduler from the command line (scen3, temporal: 1260 req/s)", async () => {
+    const profiles = fileURLToPath(new URL('../fixtures/glet-artifact/latency-table.csv', import.meta.url));
+    const r = await cli('maxrate', '-w', 'scen3', '-s', 'temporal', '--criterion', 'plan', '--fixes', 'none', '--predictor', 'paper', '--profiles', profiles, '--format', 'json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ max_rate_rps: 1260, first_failure_rps: 1290 });
   });
 });
