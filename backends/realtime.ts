@@ -11,7 +11,6 @@
  * `onDrainTimeout` is called (the caller closes its executor, failing what is left) and the run
  * ends once every request is accounted for.
  */
-import type { Routing } from '../engine/server/dispatcher.ts';
 import { ServingSession, type RunSummary, type SessionOptions } from '../engine/server/session.ts';
 import type { RequestTracker } from '../engine/server/tracker.ts';
 
@@ -26,8 +25,6 @@ export interface RealtimeOptions extends Pick<SessionOptions, 'clock' | 'executo
   onDrainTimeout?: () => void | Promise<void>;
   /** Called about once a second with the seconds elapsed. */
   onProgress?: (elapsedS: number) => void;
-  /** How requests reach gpulets. @default 'pull' */
-  routing?: Routing;
 }
 
 export interface RealtimeResult {
@@ -68,7 +65,6 @@ export async function serveRealtime(opts: RealtimeOptions): Promise<RealtimeResu
     // The window ends when every stream's next arrival lies past durationMs (late timers included).
     onArrivalsEnd: () => windowEnded(),
     observer: opts.observer ?? null,
-    routing: opts.routing,
   });
   const tracker = session.tracker;
   // Stream times are relative to the start of serving; the clock may be older (warm-up).

@@ -110,7 +110,6 @@ export function simulateAutoscale(w: Workload, schedulerName: string, ctx: Conte
     untilMs,
     observer: opts.observer ?? null,
     windowMs: epochMs,
-    routing: opts.routing,
     fixes: opts.fixes,
   });
   const replanner = new Replanner({

@@ -7,7 +7,6 @@ import { VirtualClock } from '../engine/clock.ts';
 import { InputError, show } from '../engine/errors.ts';
 import { gpusUsed, type Plan, type PlanInput, type Scheduler } from '../engine/plan.ts';
 import { ServingSession, type ArrivalStream, type RunSummary } from '../engine/server/session.ts';
-import type { Routing } from '../engine/server/dispatcher.ts';
 import { partitionSumPct } from '../engine/server/replanner.ts';
 import { windowRows, type WindowRow } from '../engine/server/windows.ts';
 import { loadStreams, type Load } from '../sim/trace.ts';
@@ -135,8 +134,6 @@ export interface SimulateOptions {
   load?: Load | null;
   /** Count arrivals and violations per window of this many s (the result's `windows`). */
   windowS?: number;
-  /** How requests reach gpulets. @default 'pull' (the artifact's shared queues) */
-  routing?: Routing;
   /** Fixes in force (serving reads concurrent-windows). @default all */
   fixes?: Fixes;
 }
@@ -169,7 +166,6 @@ export function simulatePlan(w: Workload, plan: Plan, ctx: Context, opts: Simula
     untilMs,
     observer: opts.observer ?? null,
     windowMs: opts.windowS === undefined ? undefined : opts.windowS * 1000,
-    routing: opts.routing,
     fixes: opts.fixes,
   });
   session.start();

@@ -35,13 +35,13 @@ export interface Fig12Row {
 export const FIG12_COLUMNS = ['workload', 'scheduler', 'search', 'max_rate_rps', 'paper_rps', 'ratio_to_paper', 'slo_violation_pct', 'gpus', 'first_failure_rps', 'failure', 'served_max_rps', 'served_seeds_rps'];
 
 /** The searches fig12 runs: quick uses coarse steps, one seed, short simulations. */
-export function fig12Jobs(opts: Pick<ExperimentOptions, 'quick' | 'seed' | 'routing'>, searches: readonly Search[] = ['down', 'up']): MaxRateJob[] {
+export function fig12Jobs(opts: Pick<ExperimentOptions, 'quick' | 'seed'>, searches: readonly Search[] = ['down', 'up']): MaxRateJob[] {
   const seeds = opts.quick ? [opts.seed] : [opts.seed, opts.seed + 1, opts.seed + 2];
   const jobs: MaxRateJob[] = [];
   for (const search of searches)
     for (const workload of WORKLOADS)
       for (const scheduler of FIG12_SCHEDULERS)
-        jobs.push({ workload, scheduler, criterion: 'slo', search, seeds, ...(opts.quick ? { stepRps: 50 } : {}), durationS: opts.quick ? 5 : 20, routing: opts.routing ?? 'pull' });
+        jobs.push({ workload, scheduler, criterion: 'slo', search, seeds, ...(opts.quick ? { stepRps: 50 } : {}), durationS: opts.quick ? 5 : 20 });
   return jobs;
 }
 
@@ -143,7 +143,7 @@ export const fig12: Experiment = {
   describe: 'Maximum SLO-preserving throughput, 7 workloads x 4 schedulers (Figure 12)',
   async run(opts) {
     const rows = await runFig12(opts);
-    const file = writeCsv(opts.outDir, `fig12${opts.routing === 'push' ? '-push' : ''}${opts.quick ? '-quick' : ''}.csv`, rows, FIG12_COLUMNS);
+    const file = writeCsv(opts.outDir, opts.quick ? 'fig12-quick.csv' : 'fig12.csv', rows, FIG12_COLUMNS);
     const summaries = (['down', 'up'] as const).map((s) => fig12Summary(rows, s));
     return {
       json: { rows, summary: summaries },

@@ -5,7 +5,6 @@
  * those rates or meets the SLO. Also reported: violations at the paper's own tested rates.
  */
 import { round } from '../engine/metrics.ts';
-import type { Routing } from '../engine/server/dispatcher.ts';
 import { fmt, table } from './format.ts';
 import type { MaxRateJob } from './jobs.ts';
 import { writeCsv } from './output.ts';
@@ -26,8 +25,6 @@ export interface ViolationJob {
   profiles?: string;
   /** Scheduler and serving fixes: all, none or a list. @default all */
   fixes?: string;
-  /** @default 'pull' */
-  routing?: Routing;
 }
 
 export interface ViolationResult {
@@ -51,7 +48,7 @@ export const fig13: Experiment = {
     const searches: MaxRateJob[] = pairs.map(({ w, s }) => ({ workload: w, scheduler: s, criterion: 'plan', search: 'down', ...(opts.quick ? { stepRps: 50 } : {}) }));
     const maxima = await mapJobs('maxrate', searches, opts.jobs, tick);
     // 2. Violations there, and at the paper's tested rate.
-    const at = (rate: number, i: number): ViolationJob => ({ workload: pairs[i].w, scheduler: pairs[i].s, rate, seeds, durationS, routing: opts.routing ?? 'pull' });
+    const at = (rate: number, i: number): ViolationJob => ({ workload: pairs[i].w, scheduler: pairs[i].s, rate, seeds, durationS });
     const own = await mapJobs('violations', maxima.map((m, i) => at(m.max_rate_rps, i)), opts.jobs, tick);
     const paperRate = await mapJobs('violations', pairs.map((p, i) => at(FIG13[p.w as (typeof WORKLOADS)[number]].rate, i)), opts.jobs, tick);
     bar.stop();
@@ -71,7 +68,7 @@ export const fig13: Experiment = {
       };
     });
     const columns = ['workload', 'scheduler', 'max_plan_rate_rps', 'slo_violation_pct', 'seeds_pct', 'paper_rate_rps', 'feasible_at_paper_rate', 'slo_violation_pct_at_paper_rate', 'paper_slo_violation_pct'];
-    const file = writeCsv(opts.outDir, `fig13${opts.routing === 'push' ? '-push' : ''}${opts.quick ? '-quick' : ''}.csv`, rows, columns);
+    const file = writeCsv(opts.outDir, opts.quick ? 'fig13-quick.csv' : 'fig13.csv', rows, columns);
     const over = rows.filter((r) => r.slo_violation_pct !== null && r.slo_violation_pct > 1);
     return {
       json: { rows },

@@ -34,7 +34,7 @@ export const JOBS = {
     const colocation = a.interference === undefined ? undefined : colocationModel(a.interference);
     return {
       feasible: true,
-      violationPct: a.seeds.map((seed) => simulatePlan(w, plan, ctx, { seed, durationS: a.durationS, colocation, fixes, routing: a.routing }).slo_violation_pct),
+      violationPct: a.seeds.map((seed) => simulatePlan(w, plan, ctx, { seed, durationS: a.durationS, colocation, fixes }).slo_violation_pct),
     };
   },
   schedulable: (a: { ks: number[]; schedulers: string[]; predictor?: string; profiles?: string }): number[][] =>

@@ -16,7 +16,6 @@ import type { Workload } from '../sim/workload.ts';
 import { planWorkload, resolveWorkload, simulatePlan, type Context } from './context.ts';
 import type { ColocationModel } from '../sim/gpu.ts';
 import type { Fixes } from '../engine/schedulers/fixes.ts';
-import type { Routing } from '../engine/server/dispatcher.ts';
 
 export type Criterion = 'slo' | 'plan';
 /**
@@ -55,8 +54,6 @@ export interface MaxRateOptions {
   predictor?: string;
   /** Scheduler fixes in force. @default all */
   fixes?: Fixes;
-  /** How the simulations route requests. @default 'pull' */
-  routing?: Routing;
   /** Plan with this instead of the named scheduler (in-process studies, e.g. a fixed layout). */
   plan?: (w: Workload) => Plan;
   colocation?: () => ColocationModel;
@@ -89,7 +86,7 @@ function violations(w: Workload, plan: Plan, ctx: Context, opts: MaxRateOptions,
   const bound = opts.boundPct ?? 1;
   const out: number[] = [];
   for (const seed of seeds) {
-    const pct = simulatePlan(w, plan, ctx, { seed, durationS: opts.durationS ?? 20, colocation: opts.colocation?.(), routing: opts.routing, fixes: opts.fixes }).slo_violation_pct;
+    const pct = simulatePlan(w, plan, ctx, { seed, durationS: opts.durationS ?? 20, colocation: opts.colocation?.(), fixes: opts.fixes }).slo_violation_pct;
     out.push(pct);
     if (all || out.length < 2) continue;
     const over = out.filter((p) => p > bound).length;
@@ -220,7 +217,7 @@ export function servedMax(opts: Omit<MaxRateOptions, 'criterion' | 'search'> & {
   for (let load = opts.planRateRps; load <= 2 * opts.planRateRps && (medianAlive || alive.some((a) => a)); load += step) {
     const w = resolveWorkload(opts.workload, { rate: load, gpus: opts.gpus });
     const pcts = seeds.map((seed, i) =>
-      alive[i] || medianAlive ? simulatePlan(w, plan, ctx, { seed, durationS: opts.durationS ?? 20, colocation: opts.colocation?.(), routing: opts.routing, fixes: opts.fixes }).slo_violation_pct : Infinity,
+      alive[i] || medianAlive ? simulatePlan(w, plan, ctx, { seed, durationS: opts.durationS ?? 20, colocation: opts.colocation?.(), fixes: opts.fixes }).slo_violation_pct : Infinity,
     );
     pcts.forEach((p, i) => {
       if (!alive[i]) return;

@@ -3,12 +3,10 @@
  * rate on 4 GPUs (the down search on the plan), then 20 rates from 5 % to 100 % of it on the
  * workload's rate grid; at each, whether the scheduler calls the rate feasible and, if so, the
  * violation % of 20 s of Poisson load (median of 3 seeds). A plan-feasible point above 1 % is a
- * broken promise. Three setups: all fixes with the default serving path (pull), all fixes with
- * push routing, and the authors' artifact exactly (--fixes none: its scheduler and its one
- * batching thread per gpulet).
+ * broken promise. Two setups: all fixes, and the authors' artifact exactly (--fixes none: its
+ * scheduler and its one batching thread per gpulet).
  */
 import { round } from '../engine/metrics.ts';
-import type { Routing } from '../engine/server/dispatcher.ts';
 import { fmt, table } from './format.ts';
 import type { ViolationJob } from './fig13.ts';
 import type { MaxRateJob } from './jobs.ts';
@@ -23,29 +21,25 @@ import { parseFixes } from '../engine/schedulers/fixes.ts';
 
 export const PROMISES_SCHEDULERS = ['temporal', 'greedy', 'gpulet', 'gpulet-int'] as const;
 
-/** The setups compared: fixes (all | none) and the serving path. */
-export const SETUPS: ReadonlyArray<{ fixes: 'all' | 'none'; routing: Routing }> = [
-  { fixes: 'all', routing: 'pull' },
-  { fixes: 'all', routing: 'push' },
-  { fixes: 'none', routing: 'pull' },
-];
+/** The setups compared. */
+export const SETUPS: ReadonlyArray<{ fixes: 'all' | 'none' }> = [{ fixes: 'all' }, { fixes: 'none' }];
 
-export const PROMISES_COLUMNS = ['workload', 'scheduler', 'fixes', 'routing', 'max_plan_rate_rps', 'pct_of_max', 'rate_rps', 'plan_feasible', 'slo_violation_pct', 'seeds_pct'];
-export const PROMISES_SUMMARY_COLUMNS = ['scheduler', 'fixes', 'routing', 'workloads', 'points', 'plan_feasible', 'broken', 'broken_share', 'worst_violation_pct', 'worst_at'];
+export const PROMISES_COLUMNS = ['workload', 'scheduler', 'fixes', 'max_plan_rate_rps', 'pct_of_max', 'rate_rps', 'plan_feasible', 'slo_violation_pct', 'seeds_pct'];
+export const PROMISES_SUMMARY_COLUMNS = ['scheduler', 'fixes', 'workloads', 'points', 'plan_feasible', 'broken', 'broken_share', 'worst_violation_pct', 'worst_at'];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export const promises: Experiment = {
   name: 'promises',
-  describe: 'Plan-feasible rates that break 1 % SLO violations, 20 loads per workload and scheduler, fixes on and off, both routings',
+  describe: 'Plan-feasible rates that break 1 % SLO violations, 20 loads per workload and scheduler, all fixes and --fixes none',
   async run(opts) {
     const seeds = opts.quick ? [opts.seed] : [opts.seed, opts.seed + 1, opts.seed + 2];
     const durationS = opts.quick ? 5 : 20;
     const points = opts.quick ? 4 : 20;
     const workloads = opts.quick ? (['traffic', 'scen3'] as const) : WORKLOADS;
     const cells = workloads.flatMap((w) => PROMISES_SCHEDULERS.flatMap((s) => SETUPS.map((setup) => ({ w, s, ...setup })))).filter((_, i) => i % opts.shard.count === opts.shard.index);
-    // 1. The highest plan-feasible rate of each (workload, scheduler, fixes); the routing does not plan.
-    const planKeys = [...new Map(cells.map((c) => [`${c.w}/${c.s}/${c.fixes}`, c] as const)).values()];
+    // 1. The highest plan-feasible rate of each (workload, scheduler, fixes).
+    const planKeys = cells;
     const bar = progress('promises', planKeys.length + cells.length * points, { unit: 'jobs' });
     let done = 0;
     const tick = () => bar.update(++done);
@@ -60,7 +54,7 @@ export const promises: Experiment = {
       for (let k = 1; k <= points; k++) {
         const pct = opts.quick ? 25 * k : 5 * k;
         const rate = Math.max(step, Math.round((max * pct) / 100 / step) * step);
-        jobs.push({ workload: c.w, scheduler: c.s, rate: max > 0 ? rate : 0, seeds, durationS, fixes: c.fixes, routing: c.routing, pct, max, cell: c });
+        jobs.push({ workload: c.w, scheduler: c.s, rate: max > 0 ? rate : 0, seeds, durationS, fixes: c.fixes, pct, max, cell: c });
       }
     }
     const results = await mapJobs(
@@ -76,7 +70,6 @@ export const promises: Experiment = {
         workload: j.workload,
         scheduler: j.scheduler,
         fixes: j.cell.fixes,
-        routing: j.cell.routing,
         max_plan_rate_rps: j.max,
         pct_of_max: j.pct,
         rate_rps: j.rate,
@@ -87,14 +80,13 @@ export const promises: Experiment = {
     });
     const summary = PROMISES_SCHEDULERS.flatMap((s) =>
       SETUPS.map((setup) => {
-        const mine = rows.filter((r) => r.scheduler === s && r.fixes === setup.fixes && r.routing === setup.routing);
+        const mine = rows.filter((r) => r.scheduler === s && r.fixes === setup.fixes);
         const feasible = mine.filter((r) => r.plan_feasible);
         const broken = feasible.filter((r) => (r.slo_violation_pct ?? 0) > 1);
         const worst = feasible.reduce<(typeof rows)[number] | null>((m, r) => (m === null || (r.slo_violation_pct ?? 0) > (m.slo_violation_pct ?? 0) ? r : m), null);
         return {
           scheduler: s,
           fixes: setup.fixes,
-          routing: setup.routing,
           workloads: new Set(mine.map((r) => r.workload)).size,
           points: mine.length,
           plan_feasible: feasible.length,
@@ -115,8 +107,8 @@ export const promises: Experiment = {
       text: [
         `Plan-feasible points above 1 % SLO violations (median of ${seeds.length} seed(s), ${durationS} s each), ${points} loads from ${opts.quick ? 25 : 5} % to 100 % of each scheduler's highest plan-feasible rate:`,
         table(
-          ['scheduler', 'fixes', 'routing', 'plan-feasible', 'broken', 'share', 'worst % (where)'],
-          summary.map((r) => [r.scheduler, r.fixes, r.routing, `${r.plan_feasible} of ${r.points}`, r.broken, r.broken_share === null ? '-' : `${fmt(100 * r.broken_share, 1)} %`, r.worst_violation_pct === null ? '-' : `${fmt(r.worst_violation_pct, 3)} (${r.worst_at})`]),
+          ['scheduler', 'fixes', 'plan-feasible', 'broken', 'share', 'worst % (where)'],
+          summary.map((r) => [r.scheduler, r.fixes, `${r.plan_feasible} of ${r.points}`, r.broken, r.broken_share === null ? '-' : `${fmt(100 * r.broken_share, 1)} %`, r.worst_violation_pct === null ? '-' : `${fmt(r.worst_violation_pct, 3)} (${r.worst_at})`]),
         ),
       ].join('\n'),
       files,

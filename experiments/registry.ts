@@ -4,7 +4,6 @@
  * under results/. Add a study by listing it here.
  */
 import type { Io } from './commands/common.ts';
-import type { Routing } from '../engine/server/dispatcher.ts';
 
 export interface ExperimentOptions {
   /** A small, fast version (fewer rates/seeds/scenarios) for tests and golden files. */
@@ -17,8 +16,6 @@ export interface ExperimentOptions {
   jobs: number;
   /** Split of the work for scale-out: this shard `index` of `count` (0-based). */
   shard: { index: number; count: number };
-  /** Serving path of the simulations (fig12 and fig13 honour it; their files get a `-push` suffix). @default 'pull' */
-  routing?: Routing;
 }
 
 export interface ExperimentResult {

@@ -71,7 +71,8 @@ function sectionMarkdown(def: FigureDef, s: Section, image: string | null, sourc
 
 /** The headline sentence, e.g. `gpulet-int vs temporal: +52.3 % (paper +61.7 %)`. */
 export function headlineSentence(h: Headline): string {
-  const ci = h.ci ? `; 95 % interval across ${h.ci.n} seeds ${pct(h.ci.lo)} to ${pct(h.ci.hi)}` : '';
+  // Seeds that all stop at the same rates (plan-bound maxima) give no interval worth printing.
+  const ci = h.ci && h.ci.hi - h.ci.lo > 1e-9 ? `; 95 % interval across ${h.ci.n} seeds ${pct(h.ci.lo)} to ${pct(h.ci.hi)}` : h.ci ? `; every one of ${h.ci.n} seeds alone gives the same` : '';
   return `gpulet-int vs temporal: ${pct(h.ours)} (paper ${pct(h.paper)})${ci}`;
 }
 
@@ -102,29 +103,6 @@ function maximaTable(t: NonNullable<ReturnType<typeof findTable>>, search: strin
   return out;
 }
 
-/** fig12 and fig13 on both serving paths, where `experiment fig12 --routing push` (and fig13) ran. */
-function routingComparison(dir: string, quick: boolean, pull: NonNullable<ReturnType<typeof findTable>>): string[] {
-  const push = findTable(dir, 'fig12-push.csv', quick);
-  if (push === null) return [];
-  const schedulers = ['temporal', 'greedy', 'gpulet', 'gpulet-int'];
-  const total = (t: typeof pull, s: string) => t.rows.filter((r) => r.scheduler === s && r.search === HEADLINE_SEARCH).reduce((a, r) => a + (num(r, 'max_rate_rps') ?? 0), 0);
-  const gain = (t: typeof pull) => meanGain({ [FIG12_FILE]: t }, 'temporal', HEADLINE_SEARCH);
-  const gp = gain(pull);
-  const gq = gain(push);
-  const out = [
-    `Serving path: the default pulls from a shared queue per task and freezes each batch when its window closes (the artifact's); \`--routing push\` assigns each request to one gpulet at arrival and lets a batch take what waits until the gpulet frees. Summed over the ${WORKLOADS.length} workloads, search \`${HEADLINE_SEARCH}\`, pull against push (req/s): ` +
-      `${schedulers.map((s) => `${s} ${fmtNum(total(pull, s))} vs ${fmtNum(total(push, s))}`).join('; ')}` +
-      (gp && gq ? `; gpulet-int vs temporal ${pct(gp.ours)} vs ${pct(gq.ours)}.` : '.'),
-  ];
-  const f13 = findTable(dir, 'fig13.csv', quick);
-  const f13p = findTable(dir, 'fig13-push.csv', quick);
-  if (f13 && f13p) {
-    const over = (t: typeof pull) => t.rows.filter((r) => (num(r, 'slo_violation_pct') ?? 0) > 1).length;
-    out.push(` At each scheduler's highest plan-feasible rate (fig13), ${over(f13)} of ${f13.rows.length} (workload, scheduler) pairs break 1 % with pull and ${over(f13p)} of ${f13p.rows.length} with push.`);
-  }
-  return [out.join(''), ''];
-}
-
 function headlineTable(dir: string, quick: boolean): string[] {
   const t = findTable(dir, FIG12_FILE, quick);
   if (t === null) return ['No fig12.csv yet: run `npm start` (or `gpulet experiment fig12`) for the headline.', ''];
@@ -150,7 +128,6 @@ function headlineTable(dir: string, quick: boolean): string[] {
     );
   const mean = h ? (1 + h.ours).toFixed(3) : '–';
   out.push(`Maximum SLO-preserving rate on 4 GPUs, req/s, ours (paper), search \`${HEADLINE_SEARCH}\`:`, '', ...maximaTable(t, HEADLINE_SEARCH), `| **mean** | | | | | **${mean} (${HEADLINE.intOverTemporal})** |`, '');
-  out.push(...routingComparison(dir, quick, t));
   const down = meanGain(inputs, 'temporal', 'down');
   if (down)
     out.push(

@@ -4,7 +4,6 @@ import { main } from '../experiments/main.ts';
 import type { Plan } from '../engine/plan.ts';
 import type { BatchObserver } from '../engine/server/gpulet.ts';
 import { ServingSession, type ArrivalStream, type TaskInfo } from '../engine/server/session.ts';
-import type { Routing } from '../engine/server/dispatcher.ts';
 import type { Fixes } from '../engine/schedulers/fixes.ts';
 import type { AppSpec } from '../engine/server/tracker.ts';
 import type { BatchJob, LatencyModel } from '../engine/types.ts';
@@ -42,8 +41,6 @@ export function makeSim(opts: {
   app?: AppSpec | null;
   untilMs?: number;
   colocation?: ColocationModel;
-  /** @default 'pull' */
-  routing?: Routing;
   /** @default all */
   fixes?: Fixes;
 }) {
@@ -64,7 +61,6 @@ export function makeSim(opts: {
     streams: opts.streams,
     untilMs: opts.untilMs ?? 1e9,
     observer,
-    routing: opts.routing,
     fixes: opts.fixes,
   });
   return { clock, gpu, session, batches };

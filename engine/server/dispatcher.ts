@@ -1,11 +1,7 @@
 /**
- * Serving a plan: one gpulet runtime per planned gpulet, and a weighted round robin per task over
- * the gpulets that serve it, weighted by their planned throughput (reference §4.4). Two routings:
- *
- * - `pull` (the default, the artifact's): one shared queue per task; gpulets pull from it under WRR
- *   credit and freeze each batch when its window closes ({@link PullGpulet}, pull.ts).
- * - `push`: each request goes at arrival to one gpulet's private queue, chosen by WRR, and a batch
- *   takes what its queue holds when the gpulet is free ({@link GpuletRuntime}, gpulet.ts).
+ * Serving a plan: one {@link GpuletRuntime} per planned gpulet, and one shared queue per task that
+ * the gpulets serving it pull from under weighted round robin by planned throughput (gpulet.ts;
+ * reference §4.4).
  *
  * Plans change at run time in two steps (reference §3, "Reorganization cost"; the artifact's
  * OracleScheduler): {@link Dispatcher.stage} lays out the next plan's gpulets, reusing each gpulet
@@ -14,28 +10,18 @@
  * serving plan goes on; {@link Dispatcher.apply} switches routing to them at once. Gpulets left out
  * of the new plan stop receiving requests and drain their queues; nothing queued is lost.
  */
-import { GpuletRuntime, type BatchObserver, type GpuletSpec } from './gpulet.ts';
-import { PullGpulet, SharedQueue } from './pull.ts';
-import { WeightedRoundRobin } from './router.ts';
+import { GpuletRuntime, SharedQueue, type BatchObserver, type GpuletSpec } from './gpulet.ts';
 import type { ModelRequest, RequestSink } from './request.ts';
 import type { GpuPlan, Plan } from '../plan.ts';
 import type { Clock, Executor } from '../types.ts';
 
-/** How requests reach gpulets: shared queues pulled by gpulets (the artifact), or pushed at arrival. */
-export type Routing = 'pull' | 'push';
-export const ROUTINGS: readonly Routing[] = ['pull', 'push'];
-
-/** A gpulet at serving time, either routing. */
-export type Runtime = GpuletRuntime | PullGpulet;
-
 interface Route {
   /** Requests submitted for the task so far (the rate monitor's counter). */
   numSubmitted: number;
-  /** Push routing: the WRR over `targets`. */
-  wrr: WeightedRoundRobin | null;
-  targets: Array<{ gpulet: Runtime; slot: number }>;
-  /** Pull routing: the task's shared queue. */
-  shared: SharedQueue | null;
+  /** The gpulets serving the task, with their slot for it. */
+  targets: Array<{ gpulet: GpuletRuntime; slot: number }>;
+  /** The task's shared queue. */
+  shared: SharedQueue;
 }
 
 /** Where a gpulet sits: its GPU, its size, and which of two equal halves (the artifact's dedup). */
@@ -59,7 +45,7 @@ const keyOf = (p: GpuletPlace) => `${p.gpu}/${p.partitionPct}/${p.dedup}`;
 /** One gpulet of a staged plan. */
 export interface StagedGpulet {
   readonly place: GpuletPlace;
-  readonly runtime: Runtime;
+  readonly runtime: GpuletRuntime;
   /** What it serves once the plan is applied. */
   readonly spec: GpuletSpec;
   /** Whether the gpulet is new (a process to start) rather than one the serving plan has. */
@@ -78,9 +64,9 @@ export interface Staging {
 
 export class Dispatcher {
   /** The gpulets of the serving plan. */
-  gpulets: Runtime[] = [];
+  gpulets: GpuletRuntime[] = [];
   /** Gpulets of earlier plans that still have requests to finish. */
-  private retired: Runtime[] = [];
+  private retired: GpuletRuntime[] = [];
   private serving: Staging;
   private servingByPlace = new Map<string, StagedGpulet>();
   private readonly routes = new Map<string, Route>();
@@ -96,12 +82,10 @@ export class Dispatcher {
     private readonly executor: Executor,
     private readonly sink: RequestSink,
     private readonly observer: BatchObserver | null = null,
-    readonly routing: Routing = 'pull',
-    /** Pull routing: one batching window at a time per gpulet, as the artifact (without fix concurrent-windows). */
+    /** One batching window at a time per gpulet, as the artifact (without fix concurrent-windows). */
     private readonly sequentialBatching = false,
   ) {
-    for (const [task, sloMs] of sloMsByTask)
-      this.routes.set(task, { numSubmitted: 0, wrr: null, targets: [], shared: routing === 'pull' ? new SharedQueue(task, sloMs, sink) : null });
+    for (const [task, sloMs] of sloMsByTask) this.routes.set(task, { numSubmitted: 0, targets: [], shared: new SharedQueue(task, sloMs, sink) });
     this.serving = { plan: { ...plan, gpus: [] }, gpulets: [] };
     this.apply(this.stage(plan));
   }
@@ -136,13 +120,8 @@ export class Dispatcher {
       this.sink.dropped(req, 'not_placed', this.clock.now());
       return;
     }
-    if (route.shared !== null) {
-      route.shared.queue.push(req);
-      route.shared.offer();
-      return;
-    }
-    const target = route.targets[n === 1 ? 0 : (route.wrr as WeightedRoundRobin).next()];
-    (target.gpulet as GpuletRuntime).enqueue(target.slot, req);
+    route.shared.queue.push(req);
+    route.shared.offer();
   }
 
   /**
@@ -184,10 +163,7 @@ export class Dispatcher {
         if (taken.get(gpu.gpu)?.has(id)) for (id = 0; taken.get(gpu.gpu)?.has(id); ) id++;
         take(gpu.gpu, id);
         const spec: GpuletSpec = { gpu: gpu.gpu, gpulet: id, partitionPct: g.partitionPct, dutyCycleMs: g.dutyCycleMs, tasks };
-        const runtime =
-          this.routing === 'pull'
-            ? new PullGpulet(spec, this.clock, this.executor, this.sink, this.observer, this.sequentialBatching)
-            : new GpuletRuntime(spec, this.clock, this.executor, this.sink, this.observer);
+        const runtime = new GpuletRuntime(spec, this.clock, this.executor, this.sink, this.observer, this.sequentialBatching);
         staged.push({ place, runtime, spec, fresh: true, toLoad: [...new Set(tasks.map((t) => t.model))], weights });
       });
     }
@@ -203,9 +179,8 @@ export class Dispatcher {
     for (const g of this.gpulets)
       if (!next.has(g)) {
         this.retired.push(g);
-        if (g instanceof PullGpulet) g.retire();
+        g.retire();
       }
-    for (const s of staging.gpulets) if (!s.fresh && s.runtime instanceof GpuletRuntime) s.runtime.reconfigure(s.spec);
     const weights = new Map<string, number[]>();
     for (const route of this.routes.values()) route.targets = [];
     for (const s of staging.gpulets) {
@@ -217,38 +192,32 @@ export class Dispatcher {
         w.push(s.weights[slot]);
       });
     }
-    if (this.routing === 'push') {
-      for (const [task, route] of this.routes) route.wrr = route.targets.length > 1 ? new WeightedRoundRobin(weights.get(task) as number[]) : null;
-    } else {
-      const now = this.clock.now();
-      for (const [task, route] of this.routes) {
-        const shared = route.shared as SharedQueue;
-        shared.setMembers(
-          route.targets.map((t) => t.gpulet as PullGpulet),
-          weights.get(task) ?? [],
-        );
-        // A task the new plan does not serve: what waits for it cannot be served.
-        if (route.targets.length === 0) shared.dropAll('not_placed', now);
-      }
-      for (const s of staging.gpulets) {
-        const g = s.runtime as PullGpulet;
-        g.attach(
-          s.spec,
-          s.spec.tasks.map((t) => this.routes.get(t.task)?.shared as SharedQueue),
-        );
-      }
+    const now = this.clock.now();
+    for (const [task, route] of this.routes) {
+      route.shared.setMembers(
+        route.targets.map((t) => t.gpulet),
+        weights.get(task) ?? [],
+      );
+      // A task the new plan does not serve: what waits for it cannot be served.
+      if (route.targets.length === 0) route.shared.dropAll('not_placed', now);
     }
+    // Kept gpulets take their new spec (duty cycle, batches, tasks); new ones their first.
+    for (const s of staging.gpulets)
+      s.runtime.attach(
+        s.spec,
+        s.spec.tasks.map((t) => (this.routes.get(t.task) as Route).shared),
+      );
     this.gpulets = staging.gpulets.map((s) => s.runtime);
     this.serving = staging;
     this.servingByPlace = new Map(staging.gpulets.map((s) => [keyOf(s.place), s] as const));
     this.prune();
-    if (this.routing === 'pull') for (const g of this.gpulets) (g as PullGpulet).kick();
+    for (const g of this.gpulets) g.kick();
   }
 
   /** Requests waiting in all queues, draining gpulets included. */
   get numQueued(): number {
     let n = 0;
-    for (const route of this.routes.values()) n += route.shared?.queue.length ?? 0;
+    for (const route of this.routes.values()) n += route.shared.queue.length;
     for (const g of this.gpulets) n += g.numQueued;
     for (const g of this.retired) n += g.numQueued;
     return n;

@@ -1,37 +1,30 @@
 /**
- * One gpulet at serving time: per-task queues, batching, and one batch at a time on the executor
- * (reference §4.4, the artifact's proxy thread).
+ * One gpulet at serving time, and the queues it pulls from: the artifact's serving path
+ * (casys-kaist/glet src/service/proxy_thread.cpp, load_balancer.cpp, global_scheduler.cpp
+ * staticMPSScheduler; reference §4.4):
  *
- * Batching rule. For each task the batching window opens when the batcher is ready for it and a
- * request is waiting: at max(arrival of the oldest queued request, time its previous batch was
- * taken). The batch closes when it reaches the planned size or when the gpulet's duty cycle has
- * elapsed since the window opened. Tasks sharing the gpulet run one batch at a time, in round-robin
- * order among those whose batch is closed, which is Nexus's round-based time sharing.
+ * - One shared queue per task. A request waits there until a gpulet serving the task pulls it.
+ * - A gpulet opens a batching window for a task with requests waiting; the window pulls requests
+ *   until the batch is full or the gpulet's duty cycle has passed, and then the batch is frozen:
+ *   later arrivals wait for a later window.
+ * - Weighted round robin by credit: pulling a request adds 1 / planned throughput to the gpulet's
+ *   credit for the task; a gpulet may pull while its credit is at most the credit of the gpulet that
+ *   pulled last (the artifact's "min credit"), or whenever more than one request waits. Among the
+ *   gpulets that could pull an arriving request, the one with the least credit is asked first (in
+ *   the artifact the polling threads race; this is the deterministic version).
+ * - A frozen batch goes to the gpulet's executor, one batch at a time in the order they froze. A
+ *   task has at most one batch handed to the executor: a second batch of the same task waits until
+ *   the first has run (the artifact's isTaskExec wait), so batching and execution overlap by one
+ *   batch per task.
+ * - Requests that queued longer than their SLO are dropped (`queue_timeout`) when next looked at,
+ *   which counts them as the artifact's periodic drop thread does.
  *
- * Dropping. A request that has queued longer than its SLO is dropped (`queue_timeout`) when its
- * task is next considered for a batch. Dropping lazily at that moment gives exactly the counts of
- * the artifact's periodic drop thread, because a request can leave the queue only by being batched.
+ * Not modelled: the artifact's 0.5 ms polling (a window that finds the queue empty closes 0.5 ms
+ * early) and thread wake-up latencies.
  */
 import { Fifo } from './fifo.ts';
 import type { ModelRequest, RequestSink } from './request.ts';
 import type { BatchJob, Clock, Executor, TimerId } from '../types.ts';
-
-/** A task's place on a gpulet. */
-export interface TaskSlot {
-  readonly task: string;
-  readonly model: string;
-  /** Planned batch size (>= 1); changes when the gpulet is reconfigured at a plan switch. */
-  batch: number;
-  /** Queueing longer than this drops the request, ms. */
-  readonly sloMs: number;
-  readonly queue: Fifo<ModelRequest>;
-  /** When the previous batch of this task was taken, ms (-Infinity before the first). */
-  lastTakenAtMs: number;
-}
-
-function newSlot(t: GpuletSpec['tasks'][number]): TaskSlot {
-  return { task: t.task, model: t.model, batch: Math.max(1, Math.floor(t.batch)), sloMs: t.sloMs, queue: new Fifo<ModelRequest>(), lastTakenAtMs: -Infinity };
-}
 
 /** Observes batches as they start and end (timelines, utilisation). */
 export interface BatchObserver {
@@ -39,6 +32,7 @@ export interface BatchObserver {
   batchEnded(job: BatchJob, startedAtMs: number, endedAtMs: number, ok: boolean): void;
 }
 
+/** What one gpulet serves: where it sits, its duty cycle, and each task's batch and SLO. */
 export interface GpuletSpec {
   gpu: number;
   gpulet: number;
@@ -47,16 +41,129 @@ export interface GpuletSpec {
   tasks: ReadonlyArray<{ task: string; model: string; batch: number; sloMs: number }>;
 }
 
+/** The artifact's initial "min credit" of a task (load_balancer.cpp renewTable). */
+const INITIAL_MIN_CREDIT = 10;
+
+/** A task's queue, shared by the gpulets that serve it, with their WRR credits. */
+export class SharedQueue {
+  readonly queue = new Fifo<ModelRequest>();
+  /** Gpulets pulling from this queue and the slot each serves it from. */
+  private members: GpuletRuntime[] = [];
+  private credit: number[] = [];
+  private step: number[] = [];
+  private minCredit = INITIAL_MIN_CREDIT;
+  private order: number[] = [];
+
+  constructor(
+    readonly task: string,
+    readonly sloMs: number,
+    private readonly sink: RequestSink,
+  ) {}
+
+  get numMembers(): number {
+    return this.members.length;
+  }
+
+  /** New members with their planned throughputs (a plan switch): credits start over, as in the artifact. */
+  setMembers(members: GpuletRuntime[], weights: readonly number[]): void {
+    this.members = members;
+    this.credit = members.map(() => 0);
+    this.step = weights.map((w) => 1 / Math.max(w, 1e-6));
+    this.minCredit = INITIAL_MIN_CREDIT;
+    this.order = members.map((_, i) => i);
+  }
+
+  /** Index of `g` among the members, or -1. */
+  memberIndex(g: GpuletRuntime): number {
+    return this.members.indexOf(g);
+  }
+
+  /** Drop, as `queue_timeout`, requests at the head that have queued longer than the SLO. */
+  dropExpired(now: number): void {
+    let head = this.queue.peek();
+    while (head !== undefined && now - head.arrivedAtMs > this.sloMs) {
+      this.queue.shift();
+      this.sink.dropped(head, 'queue_timeout', now);
+      head = this.queue.peek();
+    }
+  }
+
+  /** Whether member `m` may pull now (checkWRR, or more than one request waiting). */
+  mayTake(m: number): boolean {
+    return this.queue.length > 1 || this.credit[m] <= this.minCredit;
+  }
+
+  /** Member `m` pulls the oldest request. */
+  take(m: number): ModelRequest {
+    this.credit[m] += this.step[m];
+    this.minCredit = this.credit[m];
+    return this.queue.shift() as ModelRequest;
+  }
+
+  /** A request arrived (or a window may pull again): ask the members, least credit first. */
+  offer(): void {
+    const n = this.members.length;
+    if (n === 1) {
+      this.members[0].kick();
+      return;
+    }
+    const { order, credit } = this;
+    order.sort((a, b) => credit[a] - credit[b] || a - b);
+    for (let k = 0; k < n && this.queue.length > 0; k++) this.members[order[k]].kick();
+  }
+
+  /** Drop every waiting request with `reason` (the task lost all its gpulets). */
+  dropAll(reason: 'not_placed', now: number): void {
+    for (const req of this.queue.drain()) this.sink.dropped(req, reason, now);
+  }
+}
+
+interface PullSlot {
+  readonly task: string;
+  readonly model: string;
+  batch: number;
+  queue: SharedQueue;
+  /** This gpulet's member index in `queue`. */
+  member: number;
+  /** The batching window open for this task, if any. */
+  window: { closeAtMs: number; taken: ModelRequest[] } | null;
+  /** A frozen batch waiting for the previous batch of this task to run. */
+  handoff: FrozenBatch | null;
+  /** A batch of this task is with the executor (queued or running). */
+  inExec: boolean;
+  /** When a window of this task last closed empty (it does not reopen at that same instant). */
+  emptyAtMs: number;
+}
+
+interface FrozenBatch {
+  readonly slot: PullSlot;
+  readonly reqs: ModelRequest[];
+}
+
+/**
+ * One gpulet pulling from shared queues.
+ *
+ * `sequential` (the artifact): one batching thread, so one window at a time, the tasks in turn, and
+ * a frozen batch that must wait for its task's previous batch holds the thread. At low load a
+ * time-shared gpulet's round then takes up to one duty cycle per task. Otherwise (fix
+ * concurrent-windows) every task collects at once, its window closing a duty cycle after its
+ * oldest waiting request arrived, as the scheduler's duty-cycle model assumes (Nexus's rounds).
+ */
 export class GpuletRuntime {
-  /** What the gpulet serves now; replaced by {@link reconfigure}. */
   spec: GpuletSpec;
-  /** One per task of `spec`, in its order, then any tasks dropped by a reconfiguration still draining. */
-  slots: TaskSlot[];
+  private slots: PullSlot[] = [];
+  private readonly execQueue = new Fifo<FrozenBatch>();
+  /** Requests in `execQueue`. */
+  private numExecQueued = 0;
   private busy = false;
-  /** Round-robin position: the slot to consider first next time. */
+  /** When the executor last failed: no window opens at that same instant. */
+  private failedAtMs = -Infinity;
+  private retired = false;
   private nextSlot = 0;
   private timer: TimerId = -1;
   private timerAtMs = Infinity;
+  private kicking = false;
+  private again = false;
   private readonly onTimer = (): void => {
     this.timer = -1;
     this.timerAtMs = Infinity;
@@ -69,100 +176,204 @@ export class GpuletRuntime {
     private readonly executor: Executor,
     private readonly sink: RequestSink,
     private readonly observer: BatchObserver | null = null,
+    private readonly sequential = true,
   ) {
     this.spec = spec;
-    this.slots = spec.tasks.map(newSlot);
   }
 
-  /**
-   * Serve `spec` from now on (a plan switch that keeps this gpulet: same GPU, size and process).
-   * The duty cycle and batch sizes change at once; a task new to the gpulet gets an empty queue; a
-   * task no longer in `spec` keeps its queued requests, which are still served (drained) but
-   * receive no new ones. Slot indices change: the caller re-routes right after.
-   */
-  reconfigure(spec: GpuletSpec): void {
-    if (spec.gpu !== this.spec.gpu || spec.gpulet !== this.spec.gpulet || spec.partitionPct !== this.spec.partitionPct)
-      throw new Error(`gpulet ${this.spec.gpu}.${this.spec.gpulet} (${this.spec.partitionPct} %) cannot become ${spec.gpu}.${spec.gpulet} (${spec.partitionPct} %)`);
+  /** Pull for `spec` from `queues` (one per task of the spec, in its order). */
+  attach(spec: GpuletSpec, queues: readonly SharedQueue[]): void {
+    this.freeze();
     const old = new Map(this.slots.map((s) => [s.task, s] as const));
-    const slots = spec.tasks.map((t) => {
-      const slot = old.get(t.task);
-      if (slot === undefined) return newSlot(t);
-      old.delete(t.task);
-      slot.batch = Math.max(1, Math.floor(t.batch));
-      return slot;
-    });
-    for (const slot of old.values()) if (slot.queue.length > 0) slots.push(slot);
     this.spec = spec;
-    this.slots = slots;
+    this.slots = spec.tasks.map((t, i) => {
+      const q = queues[i];
+      const prev = old.get(t.task);
+      const batch = Math.max(1, Math.floor(t.batch));
+      if (prev !== undefined) {
+        old.delete(t.task);
+        prev.batch = batch;
+        prev.queue = q;
+        prev.member = q.memberIndex(this);
+        return prev;
+      }
+      return { task: t.task, model: t.model, batch, queue: q, member: q.memberIndex(this), window: null, handoff: null, inExec: false, emptyAtMs: -Infinity };
+    });
+    // A task leaving the gpulet may still have a frozen batch to run: keep its slot, not pulling.
+    for (const slot of old.values())
+      if (slot.handoff !== null) {
+        slot.member = -1;
+        this.slots.push(slot);
+      }
     this.nextSlot = 0;
-    // Batch sizes and the duty cycle changed: a batch may be closed already, or close earlier.
-    this.kick();
+    this.retired = false;
   }
 
-  /** Index of the slot serving `task`, or -1. */
-  slotOf(task: string): number {
-    return this.slots.findIndex((s) => s.task === task);
+  /** Stop pulling (left out of a new plan): open windows freeze; what they hold still runs. */
+  retire(): void {
+    this.freeze();
+    this.retired = true;
   }
 
-  /** Number of requests waiting in this gpulet's queues. */
+  /** Requests this gpulet holds (in windows, frozen or queued to run; not the batch running). */
   get numQueued(): number {
-    let n = 0;
-    for (const s of this.slots) n += s.queue.length;
+    let n = this.numExecQueued;
+    for (const s of this.slots) n += (s.window?.taken.length ?? 0) + (s.handoff?.reqs.length ?? 0);
     return n;
   }
 
   get isBusy(): boolean {
-    return this.busy;
+    return this.busy || this.numQueued > 0 || this.slots.some((s) => s.window !== null);
   }
 
-  /** Accept a request for the task in slot `slotIndex`. */
-  enqueue(slotIndex: number, req: ModelRequest): void {
-    const slot = this.slots[slotIndex];
-    const wasEmpty = slot.queue.length === 0;
-    slot.queue.push(req);
-    if (this.busy) return; // the end of the running batch re-examines every queue
-    if (slot.queue.length >= slot.batch) this.kick();
-    else if (wasEmpty) this.armTimer(Math.max(req.arrivedAtMs, slot.lastTakenAtMs) + this.spec.dutyCycleMs);
-  }
-
-  /** Start the next closed batch if the gpulet is idle; otherwise arm a timer for the next close. */
+  /** Re-examine the windows and the queues now (an arrival, a timer, a batch that ended). */
   kick(): void {
-    if (this.busy) return;
+    if (this.kicking) {
+      this.again = true;
+      return;
+    }
+    this.kicking = true;
+    do {
+      this.again = false;
+      this.advance();
+    } while (this.again);
+    this.kicking = false;
+  }
+
+  private advance(): void {
     const now = this.clock.now();
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const slot of this.slots) if (slot.window !== null && this.fill(slot, now)) changed = true;
+      if (this.openWindows(now)) changed = true;
+    }
+    let next = Infinity;
+    for (const slot of this.slots) if (slot.window !== null && slot.window.closeAtMs < next) next = slot.window.closeAtMs;
+    if (next !== Infinity) this.armTimer(next);
+  }
+
+  /** Pull into `slot`'s window; close it when full or due. Returns whether it closed. */
+  private fill(slot: PullSlot, now: number): boolean {
+    const w = slot.window as NonNullable<PullSlot['window']>;
+    const q = slot.queue;
+    q.dropExpired(now);
+    if (slot.member >= 0) while (w.taken.length < slot.batch && q.queue.length > 0 && q.mayTake(slot.member)) w.taken.push(q.take(slot.member));
+    if (w.taken.length < slot.batch && now < w.closeAtMs) return false;
+    this.close(slot, now);
+    return true;
+  }
+
+  /** Open windows for tasks with requests waiting. Returns whether any opened. */
+  private openWindows(now: number): boolean {
+    if (this.retired || this.failedAtMs === now) return false;
     const n = this.slots.length;
-    let nextCloseAtMs = Infinity;
-    for (let k = 0; k < n; k++) {
-      const index = (this.nextSlot + k) % n;
-      const slot = this.slots[index];
-      this.dropExpired(slot, now);
-      const oldest = slot.queue.peek();
-      if (oldest === undefined) continue;
-      const closeAtMs = Math.max(oldest.arrivedAtMs, slot.lastTakenAtMs) + this.spec.dutyCycleMs;
-      if (slot.queue.length >= slot.batch || now >= closeAtMs) {
+    if (this.sequential) {
+      // One batching thread: busy while a window is open or a frozen batch waits.
+      if (this.slots.some((s) => s.window !== null || s.handoff !== null)) return false;
+      for (let k = 0; k < n; k++) {
+        const index = (this.nextSlot + k) % n;
+        const slot = this.slots[index];
+        if (!this.waiting(slot, now)) continue;
         this.nextSlot = (index + 1) % n;
-        this.start(slot, now);
-        return;
+        slot.window = { closeAtMs: now + this.spec.dutyCycleMs, taken: [] };
+        return true;
       }
-      if (closeAtMs < nextCloseAtMs) nextCloseAtMs = closeAtMs;
+      return false;
     }
-    if (nextCloseAtMs !== Infinity) this.armTimer(nextCloseAtMs);
-  }
-
-  /** Drop every queued request with reason `executor_failed` (the executor behind it died). */
-  failQueued(): void {
-    const now = this.clock.now();
+    let opened = false;
     for (const slot of this.slots) {
-      for (const req of slot.queue.drain()) this.sink.dropped(req, 'executor_failed', now);
+      if (slot.window !== null || slot.handoff !== null || !this.waiting(slot, now)) continue;
+      const oldest = (slot.queue.queue.peek() as ModelRequest).arrivedAtMs;
+      slot.window = { closeAtMs: Math.max(now, oldest + this.spec.dutyCycleMs), taken: [] };
+      opened = true;
     }
+    return opened;
   }
 
-  private dropExpired(slot: TaskSlot, now: number): void {
-    let head = slot.queue.peek();
-    while (head !== undefined && now - head.arrivedAtMs > slot.sloMs) {
-      slot.queue.shift();
-      this.sink.dropped(head, 'queue_timeout', now);
-      head = slot.queue.peek();
+  /** Whether `slot` may open a window: it pulls, and requests wait for it. */
+  private waiting(slot: PullSlot, now: number): boolean {
+    if (slot.member < 0 || slot.emptyAtMs === now) return false;
+    slot.queue.dropExpired(now);
+    return slot.queue.queue.length > 0;
+  }
+
+  /** Freeze every open window now (a plan switch). */
+  private freeze(): void {
+    const now = this.clock.now();
+    for (const slot of this.slots) if (slot.window !== null) this.close(slot, now);
+  }
+
+  private close(slot: PullSlot, now: number): void {
+    const w = slot.window as NonNullable<PullSlot['window']>;
+    slot.window = null;
+    if (w.taken.length === 0) {
+      slot.emptyAtMs = now;
+      return;
     }
+    const batch: FrozenBatch = { slot, reqs: w.taken };
+    if (slot.inExec) slot.handoff = batch;
+    else this.send(batch);
+  }
+
+  private send(b: FrozenBatch): void {
+    b.slot.inExec = true;
+    this.execQueue.push(b);
+    this.numExecQueued += b.reqs.length;
+    this.runNext();
+  }
+
+  private runNext(): void {
+    if (this.busy) return;
+    const b = this.execQueue.shift();
+    if (b === undefined) return;
+    this.numExecQueued -= b.reqs.length;
+    this.busy = true;
+    const now = this.clock.now();
+    const size = b.reqs.length;
+    const job: BatchJob = { gpu: this.spec.gpu, gpulet: this.spec.gpulet, partitionPct: this.spec.partitionPct, model: b.slot.model, batch: size };
+    this.observer?.batchStarted(job, now);
+    this.executor.run(
+      job,
+      (finishedAtMs) => {
+        for (let i = 0; i < size; i++) this.sink.completed(b.reqs[i], finishedAtMs);
+        this.observer?.batchEnded(job, now, finishedAtMs, true);
+        this.busy = false;
+        b.slot.inExec = false;
+        const h = b.slot.handoff;
+        if (h !== null) {
+          b.slot.handoff = null;
+          this.send(h);
+        }
+        this.runNext();
+        this.kick();
+      },
+      () => {
+        const at = this.clock.now();
+        for (let i = 0; i < size; i++) this.sink.dropped(b.reqs[i], 'executor_failed', at);
+        this.observer?.batchEnded(job, now, at, false);
+        this.busy = false;
+        this.failHeld(at);
+      },
+    );
+  }
+
+  /** The executor died: drop what this gpulet holds as `executor_failed` (the shared queues stay). */
+  private failHeld(at: number): void {
+    const held: ModelRequest[] = [];
+    for (const b of this.execQueue.drain()) held.push(...b.reqs);
+    this.numExecQueued = 0;
+    this.failedAtMs = at;
+    for (const s of this.slots) {
+      if (s.handoff !== null) held.push(...s.handoff.reqs);
+      if (s.window !== null) held.push(...s.window.taken);
+      s.handoff = null;
+      s.window = null;
+      s.inExec = false;
+    }
+    if (this.timer !== -1) this.clock.cancel(this.timer);
+    this.timer = -1;
+    this.timerAtMs = Infinity;
+    for (const r of held) this.sink.dropped(r, 'executor_failed', at);
   }
 
   private armTimer(atMs: number): void {
@@ -170,37 +381,5 @@ export class GpuletRuntime {
     if (this.timer !== -1) this.clock.cancel(this.timer);
     this.timerAtMs = atMs;
     this.timer = this.clock.at(atMs, this.onTimer);
-  }
-
-  private start(slot: TaskSlot, now: number): void {
-    const size = Math.min(slot.batch, slot.queue.length);
-    const batch: ModelRequest[] = new Array(size);
-    for (let i = 0; i < size; i++) batch[i] = slot.queue.shift() as ModelRequest;
-    slot.lastTakenAtMs = now;
-    this.busy = true;
-    const job: BatchJob = {
-      gpu: this.spec.gpu,
-      gpulet: this.spec.gpulet,
-      partitionPct: this.spec.partitionPct,
-      model: slot.model,
-      batch: size,
-    };
-    this.observer?.batchStarted(job, now);
-    this.executor.run(
-      job,
-      (finishedAtMs) => {
-        for (let i = 0; i < size; i++) this.sink.completed(batch[i], finishedAtMs);
-        this.observer?.batchEnded(job, now, finishedAtMs, true);
-        this.busy = false;
-        this.kick();
-      },
-      () => {
-        const at = this.clock.now();
-        for (let i = 0; i < size; i++) this.sink.dropped(batch[i], 'executor_failed', at);
-        this.observer?.batchEnded(job, now, at, false);
-        this.failQueued();
-        this.busy = false;
-      },
-    );
   }
 }

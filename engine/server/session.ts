@@ -2,7 +2,7 @@
  * A serving session: arrivals in, a plan served, accounting out. The same code runs on the virtual
  * clock with the simulated GPU and on the wall clock with a real executor.
  */
-import { Dispatcher, type Routing } from './dispatcher.ts';
+import { Dispatcher } from './dispatcher.ts';
 import { ALL_FIXES, type Fixes } from '../schedulers/fixes.ts';
 import type { BatchObserver } from './gpulet.ts';
 import { RequestTracker, type AppSpec } from './tracker.ts';
@@ -40,9 +40,7 @@ export interface SessionOptions {
   observer?: BatchObserver | null;
   /** Also count arrivals and SLO violations per window of this many ms (see {@link WindowCounts}). */
   windowMs?: number;
-  /** Shared queues pulled by gpulets (the artifact's), or requests pushed to one gpulet at arrival. @default 'pull' */
-  routing?: Routing;
-  /** Fixes in force; serving reads concurrent-windows (pull routing). @default all */
+  /** Fixes in force; serving reads concurrent-windows. @default all */
   fixes?: Fixes;
 }
 
@@ -104,7 +102,7 @@ export class ServingSession {
     );
     if (opts.windowMs !== undefined) windows = new WindowCounts(opts.windowMs, slo, this.tracker);
     const sequential = !(opts.fixes ?? ALL_FIXES).has('concurrent-windows');
-    dispatcher = new Dispatcher(opts.plan, slo, opts.clock, opts.executor, windows ?? this.tracker, opts.observer ?? null, opts.routing ?? 'pull', sequential);
+    dispatcher = new Dispatcher(opts.plan, slo, opts.clock, opts.executor, windows ?? this.tracker, opts.observer ?? null, sequential);
     this.dispatcher = dispatcher;
     this.windows = windows;
   }

@@ -8,7 +8,6 @@ import { SCHEDULER_NAMES } from '../../engine/schedulers/index.ts';
 import { BUILTIN_WORKLOADS } from '../../sim/workload.ts';
 import { DEFAULT_PREDICTOR, PREDICTORS } from '../../sim/predictors.ts';
 import { FIX_NAMES } from '../../engine/schedulers/fixes.ts';
-import { ROUTINGS, type Routing } from '../../engine/server/dispatcher.ts';
 
 /** Where a command writes: stdout for results, stderr for progress and logs. */
 export interface Io {
@@ -33,7 +32,6 @@ export interface WorkloadArgs extends Common {
   predictor: string;
   /** all, none or a comma list (parseFixes). */
   fixes: string;
-  routing: Routing;
 }
 
 const WORKLOAD_HELP = `Built-in name (${Object.keys(BUILTIN_WORKLOADS).join(', ')}) or a JSON file {"models": [{"model", "rate", "slo_ms"?}], "gpus"?, "gpu"?, "arrival"?}`;
@@ -51,11 +49,6 @@ export function workloadOptions<T>(y: Argv<T>) {
       type: 'string',
       default: 'all',
       describe: `Departures from the authors' artifact in force: all, none (the artifact's rules exactly, bugs included) or a comma list of ${FIX_NAMES.join(', ')} (\`gpulet fixes\` says what each does)`,
-    })
-    .option('routing', {
-      choices: ROUTINGS,
-      default: 'pull' as Routing,
-      describe: "How requests reach gpulets: pull (the artifact's: a shared queue per task, gpulets pull under WRR credit, a batch frozen when its window closes) or push (to one gpulet's queue at arrival)",
     });
 }
 

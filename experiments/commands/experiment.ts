@@ -7,7 +7,6 @@ import '../studies.ts';
 import { drawFigure } from '../figures/draw.ts';
 import { figureByName } from '../figures/index.ts';
 import { print, type Command, type Common } from './common.ts';
-import { ROUTINGS, type Routing } from '../../engine/server/dispatcher.ts';
 
 interface ExperimentArgs extends Common {
   name: string;
@@ -16,11 +15,7 @@ interface ExperimentArgs extends Common {
   out: string;
   jobs: number;
   shard: string;
-  routing: Routing;
 }
-
-/** Studies that simulate static plans and can do so on either serving path. */
-const ROUTED = new Set(['fig12', 'fig13']);
 
 /** Parse `--shard i/n` (1-based on the command line, like Slurm array indices). */
 export function parseShard(text: string): { index: number; count: number } {
@@ -42,18 +37,16 @@ export const experiment: Command<ExperimentArgs> = (io) => ({
       .option('out', { type: 'string', default: 'results', describe: 'Directory for CSV and figures' })
       .option('jobs', { type: 'number', default: availableParallelism(), describe: 'Worker threads for studies that parallelise' })
       .option('shard', { type: 'string', default: '1/1', describe: 'Run only piece i of n (e.g. 3/8), for Slurm arrays or Kubernetes indexed Jobs; CSV rows concatenate' })
-      .option('routing', { choices: ROUTINGS, default: 'pull' as Routing, describe: `Serving path of the simulations (${[...ROUTED].join(', ')}; push writes <name>-push.csv)` })
       .epilogue(`Studies: ${Object.values(EXPERIMENTS).map((e) => `\n  ${e.name.padEnd(16)} ${e.describe}`).join('')}`) as unknown as Argv<ExperimentArgs>,
   handler: async (a: ArgumentsCamelCase<ExperimentArgs>) => {
     const study = EXPERIMENTS[a.name];
     if (study === undefined) throw new InputError(`experiment: expected one of ${Object.keys(EXPERIMENTS).join(', ')}, got ${show(a.name)}`);
     if (!Number.isInteger(a.jobs) || a.jobs < 1) throw new InputError(`--jobs: expected a whole number >= 1, got ${show(a.jobs)}`);
     const shard = parseShard(a.shard);
-    if (a.routing !== 'pull' && !ROUTED.has(a.name)) throw new InputError(`--routing: only ${[...ROUTED].join(' and ')} simulate on a chosen serving path; ${a.name} does not take it`);
-    const res = await study.run({ quick: a.quick, seed: a.seed, outDir: a.out, jobs: a.jobs, shard, routing: a.routing }, io);
+    const res = await study.run({ quick: a.quick, seed: a.seed, outDir: a.out, jobs: a.jobs, shard }, io);
     // Draw the study's figure from the CSV it just wrote (a shard holds only part of the rows).
     const def = figureByName(a.name);
-    const drawn = def && shard.count === 1 && a.routing === 'pull' ? await drawFigure(def, a.out, { quick: a.quick }) : null;
+    const drawn = def && shard.count === 1 ? await drawFigure(def, a.out, { quick: a.quick }) : null;
     const files = [...res.files, ...(drawn?.status === 'drawn' ? drawn.files : [])];
     print(io, a.format, res.json, () => `${res.text}\nwrote ${files.join(', ')}`);
   },

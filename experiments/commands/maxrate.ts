@@ -45,7 +45,6 @@ export const maxrate: Command<MaxRateArgs> = (io) => ({
         durationS: a.duration,
         predictor: a.predictor,
         fixes: parseFixes(a.fixes),
-        routing: a.routing,
         colocation: () => colocationModel(a.interference),
         onRate: (r) => {
           bar ??= progress(`${a.workload}/${a.scheduler}: trying`, 5000, { unit: 'req/s' });

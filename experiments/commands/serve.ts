@@ -10,7 +10,6 @@
  * GPUs. The mps backend serves real GPUs (a process per gpulet under MPS).
  */
 import { parseFixes } from '../../engine/schedulers/fixes.ts';
-import type { Routing } from '../../engine/server/dispatcher.ts';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { WallClock } from '../../engine/clock.ts';
 import { InputError, show } from '../../engine/errors.ts';
@@ -61,8 +60,6 @@ export interface ServeRealOptions {
   hardStop?: AbortSignal;
   io?: Io;
   quiet?: boolean;
-  /** @default 'pull' */
-  routing?: Routing;
 }
 
 export interface ServeRealResult extends RealtimeResult {
@@ -110,7 +107,6 @@ export async function servePlanForReal(w: Workload, plan: Plan, o: ServeRealOpti
       signal: o.signal,
       onDrainTimeout: () => executor.close(),
       onProgress: (s) => bar.update(Math.min(s, Math.ceil(o.durationS))),
-      routing: o.routing,
     });
     return { ...res, cpu: cpuUse(before, cpuSnapshot()), restarts: executor.numRestarts, failures: [...executor.failures], gpulets: executor.describe() };
   } finally {
@@ -177,7 +173,6 @@ export const serve: Command<ServeArgs> = (io) => ({
         backend: a.backend,
         seed: a.seed,
         durationS: a.duration,
-        routing: a.routing,
         sidecar,
         host: a.host,
         affinity: a.affinity,

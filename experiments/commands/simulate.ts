@@ -70,7 +70,7 @@ export const simulate: Command<SimArgs> = (io) => ({
     const bar = progress('simulating', Math.ceil(durationS), { unit: 's', quiet: durationS < 5 });
     const timeline = a.timeline === undefined ? null : new ChromeTimeline();
     const fixes = parseFixes(a.fixes);
-    const common = { seed: a.seed, durationS, jitterCv: a.jitter, colocation: colocationModel(a.interference), observer: timeline, onProgress: (s: number) => bar.update(s), load, routing: a.routing, fixes };
+    const common = { seed: a.seed, durationS, jitterCv: a.jitter, colocation: colocationModel(a.interference), observer: timeline, onProgress: (s: number) => bar.update(s), load, fixes };
     let res: SimulateResult;
     let scaled: AutoscaleResult | null = null;
     let plan: Plan;

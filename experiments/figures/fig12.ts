@@ -36,7 +36,7 @@ function searches(t: Inputs): string[] {
   return [HEADLINE_SEARCH, 'up', ...present].filter((s, i, all) => present.has(s) && all.indexOf(s) === i);
 }
 
-const SEARCH_TITLE: Record<string, string> = { down: "peak search downwards (the artifact's)", up: "linear search upwards (the paper's text)" };
+const SEARCH_TITLE: Record<string, string> = { up: "linear search upwards (the paper's text)", down: "peak search downwards (the artifact's)" };
 
 export interface Headline {
   search: string;

@@ -1,6 +1,6 @@
 /**
  * Plans that keep their promises (experiments/promises.ts): violation % at 20 loads per workload
- * and scheduler, for all fixes with pull and push routing and for the artifact (--fixes none).
+ * and scheduler, with all fixes and for the artifact exactly (--fixes none).
  * Points the scheduler calls infeasible are not drawn; a plan-feasible point above the 1 % rule
  * is a broken promise. Every number in the report's sentences comes from the CSVs.
  */
@@ -13,14 +13,13 @@ const SUMMARY = 'promises-summary.csv';
 const SCHEDULERS = ['temporal', 'greedy', 'gpulet', 'gpulet-int'] as const;
 
 /** How a setup reads in titles. */
-export function setupTitle(fixes: string, routing: string): string {
-  return fixes === 'none' ? "the artifact (--fixes none, its serving path)" : `all fixes, ${routing} routing`;
+export function setupTitle(fixes: string): string {
+  return fixes === 'none' ? 'the artifact (--fixes none: its scheduler and serving path)' : 'all fixes';
 }
 
 interface SummaryRow {
   scheduler: string;
   fixes: string;
-  routing: string;
   feasible: number;
   broken: number;
   worst: number | null;
@@ -34,7 +33,6 @@ export function promiseSummary(t: Inputs): SummaryRow[] {
     return s.rows.map((r) => ({
       scheduler: r.scheduler,
       fixes: r.fixes,
-      routing: r.routing,
       feasible: num(r, 'plan_feasible') ?? 0,
       broken: num(r, 'broken') ?? 0,
       worst: num(r, 'worst_violation_pct'),
@@ -42,13 +40,13 @@ export function promiseSummary(t: Inputs): SummaryRow[] {
     }));
   }
   const rows = t[FILE]?.rows ?? [];
-  const keys = [...new Set(rows.map((r) => `${r.scheduler}|${r.fixes}|${r.routing}`))];
+  const keys = [...new Set(rows.map((r) => `${r.scheduler}|${r.fixes}`))];
   return keys.map((k) => {
-    const [scheduler, fixes, routing] = k.split('|');
-    const mine = rows.filter((r) => r.scheduler === scheduler && r.fixes === fixes && r.routing === routing && r.plan_feasible === 'true');
+    const [scheduler, fixes] = k.split('|');
+    const mine = rows.filter((r) => r.scheduler === scheduler && r.fixes === fixes && r.plan_feasible === 'true');
     const v = mine.map((r) => ({ pct: num(r, 'slo_violation_pct') ?? 0, at: `${r.workload} @ ${r.rate_rps}` }));
     const worst = v.reduce<{ pct: number; at: string } | null>((m, x) => (m === null || x.pct > m.pct ? x : m), null);
-    return { scheduler, fixes, routing, feasible: mine.length, broken: v.filter((x) => x.pct > 1).length, worst: worst?.pct ?? null, worstAt: worst?.at ?? '' };
+    return { scheduler, fixes, feasible: mine.length, broken: v.filter((x) => x.pct > 1).length, worst: worst?.pct ?? null, worstAt: worst?.at ?? '' };
   });
 }
 
@@ -56,11 +54,11 @@ export const PROMISES: FigureDef = {
   name: 'promises',
   study: 'promises',
   inputs: [FILE, SUMMARY],
-  required: ['workload', 'scheduler', 'fixes', 'routing', 'pct_of_max', 'plan_feasible', 'slo_violation_pct'],
+  required: ['workload', 'scheduler', 'fixes', 'pct_of_max', 'plan_feasible', 'slo_violation_pct'],
   figure(t) {
     const values = t[FILE]!.rows
       .filter((r) => r.plan_feasible === 'true')
-      .map((r) => ({ workload: r.workload, scheduler: r.scheduler, setup: setupTitle(r.fixes, r.routing), pct: num(r, 'pct_of_max'), violations: num(r, 'slo_violation_pct') }));
+      .map((r) => ({ workload: r.workload, scheduler: r.scheduler, setup: setupTitle(r.fixes), pct: num(r, 'pct_of_max'), violations: num(r, 'slo_violation_pct') }));
     const setups = [...new Set(values.map((v) => v.setup))];
     const rows = t[FILE]!.rows;
     const seeds = Math.max(1, ...rows.map((r) => (r.seeds_pct ?? '').split(' ').filter((x) => x !== '').length));
@@ -98,24 +96,19 @@ export const PROMISES: FigureDef = {
     const workloads = new Set(rows.map((r) => r.workload)).size;
     const loads = new Set(rows.map((r) => r.pct_of_max)).size;
     const line = (r: SummaryRow) =>
-      `| ${r.scheduler} | ${setupTitle(r.fixes, r.routing)} | ${r.feasible} | ${r.broken} | ${r.feasible > 0 ? ((100 * r.broken) / r.feasible).toFixed(1) : '–'} % | ${r.worst === null || r.worst === 0 ? '–' : `${r.worst.toFixed(2)} % (${r.worstAt} req/s)`} |`;
-    const pick = (s: string, fixes: string, routing: string) => summary.find((r) => r.scheduler === s && r.fixes === fixes && r.routing === routing);
+      `| ${r.scheduler} | ${setupTitle(r.fixes)} | ${r.feasible} | ${r.broken} | ${r.feasible > 0 ? ((100 * r.broken) / r.feasible).toFixed(1) : '–'} % | ${r.worst === null || r.worst === 0 ? '–' : `${r.worst.toFixed(2)} % (${r.worstAt} req/s)`} |`;
+    const pick = (s: string, fixes: string) => summary.find((r) => r.scheduler === s && r.fixes === fixes);
     const sentences: string[] = [];
-    const ours = pick('gpulet-int', 'all', 'pull');
-    const artifact = pick('gpulet-int', 'none', 'pull');
+    const ours = pick('gpulet-int', 'all');
+    const artifact = pick('gpulet-int', 'none');
     if (ours && artifact)
       sentences.push(
-        `gpulet-int with every fix and the default serving path broke ${ours.broken} of its ${ours.feasible} plan-feasible points; the authors' artifact exactly (its scheduler and its serving path) broke ${artifact.broken} of ${artifact.feasible}${artifact.worst !== null && artifact.broken > 0 ? `, worst ${artifact.worst.toFixed(2)} % at ${artifact.worstAt} req/s` : ''}.`,
+        `gpulet-int with every fix broke ${ours.broken} of its ${ours.feasible} plan-feasible points; the authors' artifact exactly (its scheduler and its serving path) broke ${artifact.broken} of ${artifact.feasible}${artifact.worst !== null && artifact.broken > 0 ? `, worst ${artifact.worst.toFixed(2)} % at ${artifact.worstAt} req/s` : ''}.`,
       );
-    const blind = summary.filter((r) => r.fixes === 'all' && r.routing === 'pull' && (r.scheduler === 'gpulet' || r.scheduler === 'greedy') && r.broken > 0);
+    const blind = summary.filter((r) => r.fixes === 'all' && (r.scheduler === 'gpulet' || r.scheduler === 'greedy') && r.broken > 0);
     if (blind.length > 0)
       sentences.push(
         `${blind.map((r) => `${r.scheduler} breaks ${r.broken} of ${r.feasible}`).join(' and ')} with every fix: both plan without the interference predictor (the paper's point in Figure 13), so where co-located gpulets slow each other their plans run late; the burst check holds them to Poisson arrivals, not to interference they do not model.`,
-      );
-    const push = pick('gpulet-int', 'all', 'push');
-    if (ours && push)
-      sentences.push(
-        `Push routing (requests assigned to one gpulet at arrival, batches taking what waits when the gpulet frees) broke ${push.broken} of ${push.feasible} for gpulet-int${push.worst !== null && push.broken > 0 ? `, worst ${push.worst.toFixed(2)} % (${push.worstAt} req/s)` : ''}; the default, the artifact's shared queues with batches frozen at their window's close, broke ${ours.broken}.`,
       );
     return {
       heading: 'Plans that keep their promises',

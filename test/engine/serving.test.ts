@@ -11,61 +11,10 @@ const latency = fakeLatency((m) => FIXED[m]);
 const task = (name: string, sloMs = 100) => ({ task: name, model: name, sloMs });
 const assign = (name: string, batch: number, rateRps = 100) => ({ task: name, model: name, batch, rateRps, latencyMs: FIXED[name] });
 
-describe('push routing: private queues, batches take what waits when the gpulet is free', () => {
-  it('runs two time-sharing models one batch at a time, closing batches at size or duty cycle', () => {
-    // One gpulet, duty cycle 10 ms: A batches of 2, B batches of 1.
-    const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 10, models: [assign('A', 2), assign('B', 1)] }]]);
-    const { clock, session, batches } = makeSim({
-      routing: 'push',
-      plan,
-      tasks: [task('A'), task('B')],
-      latency,
-      streams: [fixedArrivals('A', [0, 1, 20]), fixedArrivals('B', [0.5])],
-    });
-    session.start();
-    clock.run();
-    const out = session.finish(1);
-    // Hand-worked timeline:
-    //  t=0    A arrives (1 < batch 2): A's window opens, closes at 0 + 10.
-    //  t=0.5  B arrives, batch of 1 is full, gpulet idle: B runs 0.5..2.5.
-    //  t=1    A's second request arrives while busy.
-    //  t=2.5  B done; A has 2 queued = full batch: A runs 2.5..5.5.
-    //  t=20   A arrives; window opens at max(20, last taken 2.5) and closes at 30: A runs 30..33.
-    expect(batches).toEqual([
-      ['0.0', 'B', 1, 0.5, 2.5],
-      ['0.0', 'A', 2, 2.5, 5.5],
-      ['0.0', 'A', 1, 30, 33],
-    ]);
-    expect(out.models.A).toMatchObject({ arrived: 3, completed: 3, dropped: 0, p50_ms: 5.5 });
-    expect(out.models.B).toMatchObject({ arrived: 1, completed: 1, p50_ms: 2 });
-    expect(out.requests).toEqual({ arrived: 4, completed: 4, dropped: 0, slo_violations: 0 });
-  });
-
-  it('drops a request that queued longer than its SLO, and counts it as a violation', () => {
-    // L takes 10 ms; A's SLO is 4 ms. A arrives at 1 while L runs 0..10: at 10 it has queued 9 > 4.
-    const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 0, models: [assign('L', 1), assign('A', 1)] }]]);
-    const { clock, session, batches } = makeSim({
-      routing: 'push',
-      plan,
-      tasks: [task('L'), task('A', 4)],
-      latency,
-      streams: [fixedArrivals('L', [0]), fixedArrivals('A', [1, 12])],
-    });
-    session.start();
-    clock.run();
-    const out = session.finish(1);
-    expect(batches).toEqual([
-      ['0.0', 'L', 1, 0, 10],
-      ['0.0', 'A', 1, 12, 15],
-    ]);
-    expect(out.models.A).toMatchObject({ arrived: 2, completed: 1, dropped: 1, slo_violations: 1 });
-    expect(out.dropped_by_reason.queue_timeout).toBe(1);
-    expect(out.requests).toEqual({ arrived: 3, completed: 2, dropped: 1, slo_violations: 1 });
-  });
-
+describe('serving (the artifact\'s path): shared queues, batches frozen when their window closes', () => {
   it('counts a request completed after its SLO as a violation but not a drop', () => {
     const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1)] }]]);
-    const { clock, session } = makeSim({ routing: 'push', plan, tasks: [task('A', 2.5)], latency, streams: [fixedArrivals('A', [0])] });
+    const { clock, session } = makeSim({ plan, tasks: [task('A', 2.5)], latency, streams: [fixedArrivals('A', [0])] });
     session.start();
     clock.run();
     expect(session.finish(1).requests).toEqual({ arrived: 1, completed: 1, dropped: 0, slo_violations: 1 });
@@ -74,7 +23,6 @@ describe('push routing: private queues, batches take what waits when the gpulet 
   it('drops requests for a task the plan does not place, as not_placed', () => {
     const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1)] }]]);
     const { clock, session } = makeSim({
-      routing: 'push',
       plan,
       tasks: [task('A'), task('B')],
       latency,
@@ -87,20 +35,7 @@ describe('push routing: private queues, batches take what waits when the gpulet 
     expect(out.requests).toMatchObject({ arrived: 3, completed: 1, dropped: 2 });
   });
 
-  it('spreads a task over its gpulets by weighted round robin on planned throughput', () => {
-    // A on two GPUs, planned 200 and 100 req/s: 6 requests go 0,0,1,0,0,1.
-    const plan = planOf([
-      [{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1, 200)] }],
-      [{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1, 100)] }],
-    ]);
-    const { clock, session, batches } = makeSim({ routing: 'push', plan, tasks: [task('A')], latency, streams: [fixedArrivals('A', [0, 10, 20, 30, 40, 50])] });
-    session.start();
-    clock.run();
-    expect(batches.map((b) => b[0])).toEqual(['0.0', '0.0', '1.0', '0.0', '0.0', '1.0']);
-  });
-});
 
-describe('pull routing (the default, the artifact\'s): shared queues, batches frozen when their window closes', () => {
   it("the artifact's one batching thread (--fixes none): a task waits while the gpulet batches another", () => {
     // One gpulet, duty cycle 10 ms: A batches of 2 (3 ms), B batches of 1 (2 ms).
     const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 10, models: [assign('A', 2), assign('B', 1)] }]]);
@@ -132,25 +67,18 @@ describe('pull routing (the default, the artifact\'s): shared queues, batches fr
   it('freezes a batch when its window closes; later arrivals wait for the next window', () => {
     // A alone: batches of 3, duty cycle 2 ms, 3 ms each.
     const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 2, models: [assign('A', 3)] }]]);
-    const run = (routing: 'pull' | 'push') => {
-      const { clock, session, batches } = makeSim({ routing, plan, tasks: [task('A')], latency, streams: [fixedArrivals('A', [0, 0.5, 1, 1.5, 2, 3.8, 5])] });
-      session.start();
-      clock.run();
-      return batches.map((b) => [b[2], b[3], b[4]]);
-    };
-    // Pull: 0, 0.5, 1 fill a batch (1..4). A window opens at 1.5, takes 1.5 and 2, and freezes at
-    // 3.5 with two; it waits for the first batch (4..7). The batcher, held until 4, opens the next
-    // window at 4 with 3.8, takes 5, freezes at 6 and runs after the second (7..10).
-    expect(run('pull')).toEqual([
+    const { clock, session, batches } = makeSim({ plan, tasks: [task('A')], latency, streams: [fixedArrivals('A', [0, 0.5, 1, 1.5, 2, 3.8, 5])] });
+    session.start();
+    clock.run();
+    // 0, 0.5, 1 fill a batch (1..4). A window opens at 1.5, takes 1.5 and 2, and freezes at 3.5 with
+    // two; it waits for the first batch (4..7). 3.8 waits: the task's next window opens only once
+    // that frozen batch is with the executor (4); dated from 3.8 it takes 5 and freezes at 5.8, and
+    // runs after the second (7..10). (Assigning requests at arrival and letting a batch take what
+    // waits when the gpulet frees would give 3, 3 and 1.)
+    expect(batches.map((b) => [b[2], b[3], b[4]])).toEqual([
       [3, 1, 4],
       [2, 4, 7],
       [2, 7, 10],
-    ]);
-    // Push: the second batch keeps absorbing until the gpulet is free at 4 (1.5, 2 and 3.8).
-    expect(run('push')).toEqual([
-      [3, 1, 4],
-      [3, 4, 7],
-      [1, 7, 10],
     ]);
   });
 

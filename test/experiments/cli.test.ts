@@ -34,8 +34,7 @@ describe('gpulet schedule / simulate: bad input', () => {
     ['an unknown flag', () => ['simulate', '-w', 'scen3', '--sede', '3'], /Unknown argument: sede/],
     ['an unknown command', () => ['simulat'], /Did you mean simulate\?/],
     ['an unknown fix', () => ['schedule', '-w', 'scen3', '--fixes', 'settle,bogus'], /--fixes: unknown fix "bogus": expected all, none or a comma list of place-small, .*burst-duty/],
-    ['an unknown routing', () => ['simulate', '-w', 'scen3', '--routing', 'teleport'], /routing/],
-    ['--routing push for a study that does not route', () => ['experiment', 'fig15', '--routing', 'push', '--quick'], /--routing: only fig12 and fig13 simulate on a chosen serving path; fig15 does not take it/],
+    ['a value outside the choices', () => ['maxrate', '-w', 'scen3', '--criterion', 'bogus'], /Invalid values: Argument: criterion, Given: "bogus", Choices: "slo", "plan"/],
   ];
   it.each(cases)('%s: one line on stderr, exit 2', async (_name, argv, message) => {
     const r = await cli(...argv());

@@ -142,8 +142,8 @@ describe('every figure', () => {
     'fidelity.csv': 'model,real_p50_ms,sim_p50_ms,real_p99_ms,sim_p99_ms\ngooglenet,18.8,15,64.6,37\n',
     'mixes.csv': 'mix,models,scheduler,max_rate_rps\nmix1,resnet50+vgg16,temporal,1000\nmix1,resnet50+vgg16,gpulet-int,1500\nmix1,resnet50+vgg16,ideal,1600\n',
     'promises.csv':
-      'workload,scheduler,fixes,routing,max_plan_rate_rps,pct_of_max,rate_rps,plan_feasible,slo_violation_pct,seeds_pct\n' +
-      'scen3,gpulet-int,all,pull,2250,50,1110,true,0,0 0 0\nscen3,gpulet-int,none,pull,2190,50,1080,true,2.5,2 2.5 3\nscen3,temporal,all,push,1560,100,1560,false,,\n',
+      'workload,scheduler,fixes,max_plan_rate_rps,pct_of_max,rate_rps,plan_feasible,slo_violation_pct,seeds_pct\n' +
+      'scen3,gpulet-int,all,2250,50,1110,true,0,0 0 0\nscen3,gpulet-int,none,2190,50,1080,true,2.5,2 2.5 3\nscen3,temporal,all,1560,100,1560,false,,\n',
   };
 
   it.each(FIGURES.map((f) => [f.name, f] as const))('%s draws from its CSV with no warnings, and reports ours next to the paper', async (_name, def) => {
@@ -165,9 +165,9 @@ describe('every figure', () => {
     const loaded = loadInputs(PROMISES, dir, false);
     if (!loaded.ok) throw new Error(loaded.reason);
     const md = PROMISES.report(loaded.inputs).extra?.join('\n') ?? '';
-    expect(md).toContain('| gpulet-int | all fixes, pull routing | 1 | 0 | 0.0 % | – |');
-    expect(md).toContain("| gpulet-int | the artifact (--fixes none, its serving path) | 1 | 1 | 100.0 % | 2.50 % (scen3 @ 1080 req/s) |");
-    expect(md).toContain('gpulet-int with every fix and the default serving path broke 0 of its 1 plan-feasible points');
+    expect(md).toContain('| gpulet-int | all fixes | 1 | 0 | 0.0 % | – |');
+    expect(md).toContain('| gpulet-int | the artifact (--fixes none: its scheduler and serving path) | 1 | 1 | 100.0 % | 2.50 % (scen3 @ 1080 req/s) |');
+    expect(md).toContain('gpulet-int with every fix broke 0 of its 1 plan-feasible points');
   });
 });
 
