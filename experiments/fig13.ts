@@ -6,7 +6,7 @@
  */
 import { round } from '../engine/metrics.ts';
 import { fmt, table } from './format.ts';
-import type { MaxRateJob } from './jobs.ts';
+import type { MaxRateJob, ViolationJob } from './jobs.ts';
 import { writeCsv } from './output.ts';
 import { FIG13, WORKLOADS } from './paper.ts';
 import { mapJobs } from './pool.ts';
@@ -14,23 +14,6 @@ import { progress } from './progress.ts';
 import type { Experiment } from './registry.ts';
 
 export const FIG13_SCHEDULERS = ['temporal', 'greedy', 'gpulet', 'gpulet-int'] as const;
-
-export interface ViolationJob {
-  workload: string;
-  scheduler: string;
-  rate: number;
-  seeds: number[];
-  durationS: number;
-  interference?: string;
-  profiles?: string;
-  /** Scheduler and serving fixes: all, none or a list. @default all */
-  fixes?: string;
-}
-
-export interface ViolationResult {
-  feasible: boolean;
-  violationPct: number[];
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

@@ -4,49 +4,13 @@
  * createSchedulingCases.py). Each scheduler plans every scenario; we count the feasible ones.
  */
 import { round } from '../engine/metrics.ts';
-import type { Demand } from '../engine/plan.ts';
-import { catalog } from '../sim/profiles/catalog.ts';
-import type { Context } from './context.ts';
-import { planInput, schedulerFor } from './context.ts';
 import { fmt, table } from './format.ts';
 import { writeCsv } from './output.ts';
 import { FIG15 } from './paper.ts';
 import { mapJobs } from './pool.ts';
 import { progress } from './progress.ts';
 import type { Experiment } from './registry.ts';
-import { predictorByName, DEFAULT_PREDICTOR } from '../sim/predictors.ts';
-import { DEFAULT_GPUS } from '../sim/workload.ts';
-
-/** The artifact's model order for the scenario digits (createSchedulingCases.py). */
-export const SWEEP_MODELS = ['lenet', 'googlenet', 'resnet50', 'ssd-mobilenetv1', 'vgg16', 'mnasnet1_0', 'mobilenet_v2', 'densenet161', 'bert'] as const;
-export const SWEEP_RATES = [0, 100, 200] as const;
-export const NUM_SCENARIOS = 3 ** SWEEP_MODELS.length - 1; // 19,682
-export const FIG15_SCHEDULERS = ['temporal', 'greedy', 'gpulet', 'gpulet-int', 'ideal'] as const;
-
-/** Scenario k (1..19,682): base-3 digits, most significant first, give each model's rate. */
-export function scenarioDigits(k: number): string {
-  return k.toString(3).padStart(SWEEP_MODELS.length, '0');
-}
-
-export function scenarioDemands(k: number): Demand[] {
-  const slo = new Map(catalog().map((m) => [m.name, m.sloMs]));
-  return [...scenarioDigits(k)].flatMap((d, i) => {
-    const rate = SWEEP_RATES[Number(d)];
-    const model = SWEEP_MODELS[i];
-    return rate === 0 ? [] : [{ task: model, model, rateRps: rate, sloMs: slo.get(model) as number }];
-  });
-}
-
-/** Feasibility (1/0) of scenarios `ks` for each scheduler; a pool job. */
-export function schedulable(ctx: Context, ks: readonly number[], schedulers: readonly string[], predictor = DEFAULT_PREDICTOR): number[][] {
-  const base = planInput({ name: 'sweep', tasks: [], app: null, appRateRps: 0, numGpus: DEFAULT_GPUS, gpuType: null, arrival: { process: 'poisson' } }, ctx);
-  const p = predictorByName(predictor);
-  const scheds = schedulers.map((s) => schedulerFor(s));
-  return ks.map((k) => {
-    const demands = scenarioDemands(k);
-    return scheds.map((s) => (s.plan({ ...base, demands, predictor: p }).feasible ? 1 : 0));
-  });
-}
+import { FIG15_SCHEDULERS, NUM_SCENARIOS, scenarioDigits } from './scenarios.ts';
 
 export interface Fig15Row {
   scenario: string;

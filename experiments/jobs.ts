@@ -3,10 +3,9 @@
  * loads its own profiles (cached per thread).
  */
 import { loadContext, planWorkload, resolveWorkload, simulatePlan, type Context } from './context.ts';
-import type { ViolationJob, ViolationResult } from './fig13.ts';
 import { maxRate, servedMax, type MaxRateOptions, type MaxRateResult, type ServedMaxResult } from './maxrate.ts';
 import { colocationModel } from '../sim/colocation.ts';
-import { schedulable } from './fig15.ts';
+import { schedulable } from './scenarios.ts';
 import { parseFixes } from '../engine/schedulers/fixes.ts';
 
 const contexts = new Map<string, Context>();
@@ -18,6 +17,24 @@ function context(profiles: string | undefined): Context {
     contexts.set(key, ctx);
   }
   return ctx;
+}
+
+/** Plan one rate and simulate it per seed (fig13, promises). */
+export interface ViolationJob {
+  workload: string;
+  scheduler: string;
+  rate: number;
+  seeds: number[];
+  durationS: number;
+  interference?: string;
+  profiles?: string;
+  /** Scheduler and serving fixes: all, none or a list. @default all */
+  fixes?: string;
+}
+
+export interface ViolationResult {
+  feasible: boolean;
+  violationPct: number[];
 }
 
 /** Max-rate search arguments that cross a thread boundary (functions become names). */

@@ -8,8 +8,7 @@
  */
 import { round } from '../engine/metrics.ts';
 import { fmt, table } from './format.ts';
-import type { ViolationJob } from './fig13.ts';
-import type { MaxRateJob } from './jobs.ts';
+import type { MaxRateJob, ViolationJob } from './jobs.ts';
 import { defaultStepRps } from './maxrate.ts';
 import { writeCsv } from './output.ts';
 import { WORKLOADS } from './paper.ts';

@@ -118,7 +118,7 @@ export class SharedQueue {
   }
 }
 
-interface PullSlot {
+interface TaskSlot {
   readonly task: string;
   readonly model: string;
   batch: number;
@@ -136,7 +136,7 @@ interface PullSlot {
 }
 
 interface FrozenBatch {
-  readonly slot: PullSlot;
+  readonly slot: TaskSlot;
   readonly reqs: ModelRequest[];
 }
 
@@ -151,7 +151,7 @@ interface FrozenBatch {
  */
 export class GpuletRuntime {
   spec: GpuletSpec;
-  private slots: PullSlot[] = [];
+  private slots: TaskSlot[] = [];
   private readonly execQueue = new Fifo<FrozenBatch>();
   /** Requests in `execQueue`. */
   private numExecQueued = 0;
@@ -253,8 +253,8 @@ export class GpuletRuntime {
   }
 
   /** Pull into `slot`'s window; close it when full or due. Returns whether it closed. */
-  private fill(slot: PullSlot, now: number): boolean {
-    const w = slot.window as NonNullable<PullSlot['window']>;
+  private fill(slot: TaskSlot, now: number): boolean {
+    const w = slot.window as NonNullable<TaskSlot['window']>;
     const q = slot.queue;
     q.dropExpired(now);
     if (slot.member >= 0) while (w.taken.length < slot.batch && q.queue.length > 0 && q.mayTake(slot.member)) w.taken.push(q.take(slot.member));
@@ -291,7 +291,7 @@ export class GpuletRuntime {
   }
 
   /** Whether `slot` may open a window: it pulls, and requests wait for it. */
-  private waiting(slot: PullSlot, now: number): boolean {
+  private waiting(slot: TaskSlot, now: number): boolean {
     if (slot.member < 0 || slot.emptyAtMs === now) return false;
     slot.queue.dropExpired(now);
     return slot.queue.queue.length > 0;
@@ -303,8 +303,8 @@ export class GpuletRuntime {
     for (const slot of this.slots) if (slot.window !== null) this.close(slot, now);
   }
 
-  private close(slot: PullSlot, now: number): void {
-    const w = slot.window as NonNullable<PullSlot['window']>;
+  private close(slot: TaskSlot, now: number): void {
+    const w = slot.window as NonNullable<TaskSlot['window']>;
     slot.window = null;
     if (w.taken.length === 0) {
       slot.emptyAtMs = now;
