@@ -266,30 +266,7 @@ export class ElasticScheduler implements Scheduler {
         if (result.ok) break;
       }
     }
-    // The fallbacks below cost tens of runs; skip them where no plan can exist: the work needs more
-    // GPUs than there are even if every task got only what the 0.85 re-check accepts.
-    const reachable = () => workBoundGpus(ctx, schedTasks(input.demands, this.config), this.config.interference ? this.config.recheckThreshold : 1) <= input.numGpus;
-    if (result !== null && !result.ok && !this.opts.fullSearch && this.config.fixes.has('fill-holes') && reachable()) {
-      // Fix fill-holes: feasibility is not monotone in the rate (a rate can fail between two that
-      // plan); a plan made for a little more demand also serves this demand.
-      for (const f of HOLE_FACTORS) {
-        const more = runOnce(ctx, { ...input, demands: input.demands.map((d) => ({ ...d, rateRps: d.rateRps * f })) }, input.numGpus);
-        if (more.ok) {
-          result = more;
-          break;
-        }
-      }
-    }
-    if (result !== null && !result.ok && !this.opts.fullSearch && this.config.fixes.has('layout-fallback') && this.config.partsPct.length > 1 && reachable()) {
-      // Fix layout-fallback: the ideal's fixed per-GPU layouts, nearest to the failed plan's first.
-      for (const layout of nearbyLayouts(result.state, input.numGpus)) {
-        const fixed = runOnce(ctx, input, input.numGpus, layout);
-        if (fixed.ok) {
-          result = fixed;
-          break;
-        }
-      }
-    }
+    if (result !== null && !result.ok && !this.opts.fullSearch) result = this.fallback(ctx, input, result);
     if (result === null) return { scheduler: this.name, feasible: false, gpus: [], shortfalls: [], reason: 'no GPUs' };
     // An infeasible plan still carries what the last attempt placed, so a simulation of an
     // overloaded system serves that and counts the rest as dropped.
@@ -301,6 +278,32 @@ export class ElasticScheduler implements Scheduler {
       plan.reason = `${result.reason} (on ${input.numGpus} GPU(s))`;
     }
     return plan;
+  }
+
+  /**
+   * When the elastic pass fails on every GPU count: fixes fill-holes (plan for a little more
+   * demand: feasibility is not monotone in the rate, and a plan for more also serves less) and
+   * layout-fallback (ideal's fixed per-GPU layouts nearest the failed plan's). Both cost tens of
+   * runs, so both are skipped where no plan can exist: the work needs more GPUs than there are
+   * even if every task got only what the 0.85 re-check accepts.
+   */
+  private fallback(ctx: SchedContext, input: PlanInput, failed: RunResult): RunResult {
+    const fills = this.config.fixes.has('fill-holes');
+    const layouts = this.config.fixes.has('layout-fallback') && this.config.partsPct.length > 1;
+    if (!fills && !layouts) return failed;
+    const share = this.config.interference ? this.config.recheckThreshold : 1;
+    if (workBoundGpus(ctx, schedTasks(input.demands, this.config), share) > input.numGpus) return failed;
+    if (fills)
+      for (const f of HOLE_FACTORS) {
+        const more = runOnce(ctx, { ...input, demands: input.demands.map((d) => ({ ...d, rateRps: d.rateRps * f })) }, input.numGpus);
+        if (more.ok) return more;
+      }
+    if (layouts)
+      for (const layout of nearbyLayouts(failed.state, input.numGpus)) {
+        const fixed = runOnce(ctx, input, input.numGpus, layout);
+        if (fixed.ok) return fixed;
+      }
+    return failed;
   }
 }
 
