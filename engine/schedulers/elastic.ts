@@ -178,43 +178,56 @@ function runOnce(ctx: SchedContext, input: PlanInput, numGpus: number, layouts?:
   }
 }
 
+/** The per-GPU layouts of the artifact's full search, in its order. */
+const LAYOUT_CHOICES = [[50, 50], [60, 40], [80, 20], [100]];
+
 /** Every per-GPU layout of {50/50, 60/40, 80/20, 100}, the last GPU varying slowest (as the artifact). */
 export function* layoutsFor(numGpus: number): Generator<number[][]> {
-  const choices = [[50, 50], [60, 40], [80, 20], [100]];
   const digits = new Array<number>(numGpus).fill(0);
   for (;;) {
-    yield digits.map((d) => choices[d]);
+    yield digits.map((d) => LAYOUT_CHOICES[d]);
     let i = 0;
-    while (i < numGpus && digits[i] === choices.length - 1) digits[i++] = 0;
+    while (i < numGpus && digits[i] === LAYOUT_CHOICES.length - 1) digits[i++] = 0;
     if (i === numGpus) return;
     digits[i]++;
   }
 }
 
-const LAYOUT_CHOICES = [[50, 50], [60, 40], [80, 20], [100]];
+/** The most layouts fix layout-fallback tries (all of them on 4 GPUs). */
+export const FALLBACK_LAYOUTS = 256;
 
 /**
- * The per-GPU layouts that differ from `state`'s in one GPU, then in two, each list in the
- * artifact's full-search order (fix layout-fallback).
+ * Per-GPU layouts other than `state`'s, nearest first: those that differ in one GPU, then in two,
+ * and so on (within a distance, GPUs and choices in ascending order); at most FALLBACK_LAYOUTS of
+ * them (fix layout-fallback).
  */
-export function nearbyLayouts(state: State, numGpus: number): number[][][] {
+export function* nearbyLayouts(state: State, numGpus: number): Generator<number[][]> {
   const base = Array.from({ length: numGpus }, (_, i) => {
-    const sizes = (state.gpus[i]?.nodes ?? []).map((n) => n.sizePct).sort((a, b) => b - a);
+    const sizes = (state.gpus[i]?.nodes ?? []).map((n) => n.sizePct).sort((x, y) => y - x);
     const k = LAYOUT_CHOICES.findIndex((c) => c[0] === sizes[0]);
-    return k < 0 ? 3 : k;
+    return k < 0 ? LAYOUT_CHOICES.length - 1 : k;
   });
-  const out: number[][][] = [];
-  const at = (digits: number[]) => digits.map((d) => LAYOUT_CHOICES[d]);
-  for (let i = 0; i < numGpus; i++)
-    for (let c = 0; c < LAYOUT_CHOICES.length; c++) if (c !== base[i]) out.push(at(base.map((d, k) => (k === i ? c : d))));
-  for (let i = 0; i < numGpus; i++)
-    for (let j = i + 1; j < numGpus; j++)
-      for (let ci = 0; ci < LAYOUT_CHOICES.length; ci++)
-        for (let cj = 0; cj < LAYOUT_CHOICES.length; cj++) {
-          if (ci === base[i] || cj === base[j]) continue;
-          out.push(at(base.map((d, k) => (k === i ? ci : k === j ? cj : d))));
-        }
-  return out;
+  const others = base.map((b) => LAYOUT_CHOICES.map((_, c) => c).filter((c) => c !== b));
+  let left = FALLBACK_LAYOUTS;
+  // Positions to change, as an increasing index list, then every choice of alternative at each.
+  function* changes(start: number, depth: number, digits: number[]): Generator<number[][]> {
+    if (depth === 0) {
+      yield digits.map((d) => LAYOUT_CHOICES[d]);
+      return;
+    }
+    for (let i = start; i <= numGpus - depth; i++)
+      for (const c of others[i]) {
+        const prev = digits[i];
+        digits[i] = c;
+        yield* changes(i + 1, depth - 1, digits);
+        digits[i] = prev;
+      }
+  }
+  for (let distance = 1; distance <= numGpus; distance++)
+    for (const layout of changes(0, distance, [...base])) {
+      if (left-- <= 0) return;
+      yield layout;
+    }
 }
 
 export interface ElasticOptions {

@@ -70,7 +70,7 @@ export const FIXES = {
   },
   'layout-fallback': {
     artifact: 'when elastic partitioning fails on the GPUs given, the rate is unschedulable',
-    fixed: "also tries the ideal's fixed per-GPU layouts that differ from the failed plan's in one or two GPUs",
+    fixed: "then tries ideal's fixed per-GPU layouts, those nearest the failed plan's first",
   },
   'concurrent-windows': {
     artifact: "serving: one batching thread per gpulet collects its tasks' batches one after another, each for up to a duty cycle",
