@@ -59,6 +59,8 @@ export class SchedContext {
   readonly parts: readonly number[];
   private readonly satTables = new Map<string, SatEntry[]>();
   private readonly estTables = new Map<string, Float64Array>();
+  /** The safety factor as the artifact holds it (a float). */
+  private readonly ratio: number;
 
   constructor(
     readonly config: SchedulerConfig,
@@ -67,6 +69,7 @@ export class SchedContext {
     readonly memoryMb: (model: string) => number,
     readonly inputBytes: (model: string) => number,
   ) {
+    this.ratio = f32(config.latencyRatio);
     // A profile measured at fewer partitions (e.g. CPU core shares {50, 100}) restricts the sizes.
     this.parts = config.partsPct.filter((p) => latency.partitionsPct.includes(p));
     if (this.parts.length === 0) throw new InputError(`profile ${latency.gpuType} covers none of the partitions ${config.partsPct.join(', ')}`);
@@ -98,10 +101,6 @@ export class SchedContext {
     return v;
   }
 
-  /** The safety factor as the artifact holds it (a float). */
-  private get ratio(): number {
-    return f32(this.config.latencyRatio);
-  }
 
   /** L_est on `node` with the predicted slowdown from the other gpulet(s) of its GPU, ms. */
   estOn(model: string, batch: number, node: Node, state: State | null): number {
