@@ -4,7 +4,7 @@
  *
  * Port of the gpulet artifact (casys-kaist/glet, scheduler_incremental.cpp and scheduler_base.cpp;
  * reference §4.3 "What the code actually does"). Decisions follow the artifact's loop orders and
- * tie-breaks; the deliberate deviations are marked DEVIATION with the reason.
+ * tie-breaks; each deliberate departure is a named fix (fixes.ts), switched off by `--fixes none`.
  */
 import { adjustResNode, adjustSatNode } from './adjust.ts';
 import { copyOf, type SchedContext } from './batching.ts';
