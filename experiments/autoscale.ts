@@ -9,14 +9,14 @@ import type { Demand, Plan, Scheduler } from '../engine/plan.ts';
 import { ElasticScheduler } from '../engine/schedulers/elastic.ts';
 import { CONFIGS, type SchedulerName } from '../engine/schedulers/index.ts';
 import { ALL_FIXES, type Fixes } from '../engine/schedulers/fixes.ts';
-import { DelayLoader, Replanner, initialPlan, type EpochRecord } from '../engine/server/replanner.ts';
+import { DEFAULT_BURST, DelayLoader, Replanner, initialPlan, type BurstOptions, type EpochRecord } from '../engine/server/replanner.ts';
 import { EPOCH_MS } from '../engine/server/rate-monitor.ts';
 import { ServingSession } from '../engine/server/session.ts';
 import { windowRows } from '../engine/server/windows.ts';
 import { round } from '../engine/metrics.ts';
 import { SimulatedGpu } from '../sim/gpu.ts';
 import { DEFAULT_COLOCATION, colocationModel } from '../sim/colocation.ts';
-import { FLUX_STEP_MS, type Load } from '../sim/trace.ts';
+import { FLUX_STEP_MS, meanRpsBetween, type Load } from '../sim/trace.ts';
 import type { Workload } from '../sim/workload.ts';
 import { checkCoverage, planInput, predictorFor, runReportingProgress, streamsFor, type Context, type SimulateOptions, type SimulateResult } from './context.ts';
 
@@ -34,6 +34,11 @@ export interface AutoscaleOptions extends Omit<SimulateOptions, 'windowS'> {
   predictor?: string;
   /** Provision the Poisson p99 of each target (see {@link runtimeScheduler}). @default true */
   provisionP99?: boolean;
+  /**
+   * Studies only, with fix early-replan and a load: the burst trigger knows the load's true rates
+   * this far ahead, ms (BurstOptions.foresight), to bound what the reaction time costs.
+   */
+  foresightMs?: number;
 }
 
 export interface AutoscaleResult extends SimulateResult {
@@ -49,6 +54,10 @@ export interface AutoscaleResult extends SimulateResult {
   /** Gpulets that stayed in place and gpulets loaded, over all re-plans. */
   gpulets_kept: number;
   gpulets_loaded: number;
+  /** Re-plans a burst started between epochs (fix early-replan). */
+  early_replans: number;
+  /** Start, s, of each window in which the targets needed more than `maxGpus` GPUs (served with what there is). */
+  capped_windows: number[];
 }
 
 /**
@@ -70,12 +79,28 @@ export function runtimeScheduler(name: string, provisionP99 = true, fixes: Fixes
   return new ElasticScheduler({ ...CONFIGS[name as SchedulerName], provisionP99, fixes }, { autoscale: true });
 }
 
-/** Starting rate of each task: the load's first step (or first 20 s), else the workload's rate. */
+/**
+ * The scheduler the headroom search plans with: the runtime scheduler's rules without the fallbacks
+ * that make an infeasible plan cost tens of runs (fill-holes, layout-fallback); the search tries
+ * demands that do not fit on purpose.
+ */
+function headroomScheduler(name: string, provisionP99: boolean, fixes: Fixes): Scheduler {
+  const fast = new Set([...fixes].filter((f) => f !== 'fill-holes' && f !== 'layout-fallback'));
+  return new ElasticScheduler({ ...CONFIGS[name as SchedulerName], provisionP99, fixes: fast }, { autoscale: true });
+}
+
+/**
+ * Starting rate of each task: the highest step of the load's first 20 s (one step when steps are
+ * longer), or the arrivals of the first 20 s; else the workload's rate. The first plan serves until
+ * the first epoch, so it is sized for the busiest part of it.
+ */
 export function startingRates(w: Workload, load: Load | null | undefined): Demand[] {
   if (!load) return w.tasks.map((t) => ({ ...t }));
   if (load.kind === 'rates') {
+    const steps = Math.max(1, Math.min(load.numSteps, Math.ceil(FLUX_STEP_MS / load.stepMs)));
+    const first = (rps: Float64Array) => Math.max(...rps.subarray(0, steps));
     const app = load.rpsByTask.get(null);
-    return w.tasks.map((t) => ({ ...t, rateRps: app !== undefined ? app[0] : (load.rpsByTask.get(t.task) as Float64Array)[0] }));
+    return w.tasks.map((t) => ({ ...t, rateRps: first(app ?? (load.rpsByTask.get(t.task) as Float64Array)) }));
   }
   return w.tasks.map((t) => {
     const times = load.atMsByTask.get(t.task) as Float64Array;
@@ -83,6 +108,13 @@ export function startingRates(w: Workload, load: Load | null | undefined): Deman
     while (n < times.length && times[n] < FLUX_STEP_MS) n++;
     return { ...t, rateRps: n / (FLUX_STEP_MS / 1000) };
   });
+}
+
+function burstOptions(opts: AutoscaleOptions): BurstOptions {
+  const { foresightMs, load } = opts;
+  if (foresightMs === undefined) return DEFAULT_BURST;
+  if (!load) throw new InputError('foresight: needs a load to look ahead in');
+  return { ...DEFAULT_BURST, foresight: { aheadMs: foresightMs, rps: (task, fromMs, toMs) => meanRpsBetween(load, task, fromMs, toMs) } };
 }
 
 /** Serve `w` with epoch re-planning and autoscaling up to `maxGpus` GPUs, on simulated GPUs. */
@@ -99,7 +131,10 @@ export function simulateAutoscale(w: Workload, schedulerName: string, ctx: Conte
   const clock = new VirtualClock();
   const colocation = opts.colocation ?? colocationModel(DEFAULT_COLOCATION);
   const gpu = new SimulatedGpu({ clock, latency: ctx.latency, seed: opts.seed, jitterCv: opts.jitterCv, colocation, batchCostMs: ctx.batchCostMs });
-  const plan0 = initialPlan(scheduler, inputFor, tasks, opts.maxGpus);
+  const fixes = opts.fixes ?? ALL_FIXES;
+  const keepSmall = fixes.has('place-small');
+  const headroom = fixes.has('headroom') ? headroomScheduler(schedulerName, opts.provisionP99 ?? true, fixes) : undefined;
+  const plan0 = initialPlan(scheduler, inputFor, tasks, opts.maxGpus, keepSmall, headroom);
   const session = new ServingSession({
     clock,
     executor: gpu,
@@ -122,6 +157,9 @@ export function simulateAutoscale(w: Workload, schedulerName: string, ctx: Conte
     loader: new DelayLoader(clock, opts.reorgMs ?? DEFAULT_REORG_MS),
     untilMs,
     epochMs,
+    keepSmall,
+    headroom,
+    burst: fixes.has('early-replan') ? burstOptions(opts) : undefined,
   });
   session.start();
   replanner.start();
@@ -141,5 +179,7 @@ export function simulateAutoscale(w: Workload, schedulerName: string, ctx: Conte
     replans,
     gpulets_kept: replanner.epochs.reduce((n, e) => n + e.numKept, 0),
     gpulets_loaded: replanner.epochs.reduce((n, e) => n + e.numNew, 0),
+    early_replans: replanner.epochs.filter((e) => e.early && e.action !== 'steady').length,
+    capped_windows: [...new Set(replanner.epochs.filter((e) => e.capped && e.atMs < untilMs).map((e) => Math.floor(e.atMs / epochMs) * (epochMs / 1000)))],
   };
 }

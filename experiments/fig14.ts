@@ -4,9 +4,9 @@
  * the offered rate, the GPUs and the sum of gpulet sizes of the serving plan, and the SLO violations;
  * gpulet-int next to the temporal scheduler with the same autoscaling, and the GPU-seconds of each.
  *
- * The paper's trace is not published; ours is shaped from its figure: a first wave to about
- * 1,600 req/s at 800 s, down to about 350 at 1,200 s, a second wave to about 2,680 req/s over
- * 2,400-2,700 s, and back to a few hundred at 3,200 s (raised-cosine ramps between those points).
+ * The paper's trace is not published; ours is shaped from its figure (sim/traces WAVES_SHAPE): a
+ * first wave to about 1,600 req/s at 800 s, down to about 350 at 1,200 s, a second wave to about
+ * 2,680 req/s over 2,400-2,700 s, and back to a few hundred at 3,200 s (raised-cosine ramps).
  * It is written to results/fig14-trace.txt in the artifact's flux format, so
  * `simulate -w scen3 --trace results/fig14-trace.txt --autoscale --max-gpus 8` replays it.
  */
@@ -18,21 +18,11 @@ import { fmt, table } from './format.ts';
 import { writeCsv, writeText, type CsvRow } from './output.ts';
 import type { Experiment } from './registry.ts';
 import { FLUX_STEP_MS, traceLoad } from '../sim/trace.ts';
+import { traceKind } from '../sim/traces/index.ts';
 
 export const FIG14_SCHEDULERS = ['gpulet-int', 'temporal'] as const;
 export const FIG14_MAX_GPUS = 8;
 export const FIG14_DURATION_S = 3200;
-/** The shape of the trace: (time s, total req/s) points joined by raised-cosine ramps. */
-export const FIG14_SHAPE: ReadonlyArray<readonly [number, number]> = [
-  [0, 550],
-  [800, 1600],
-  [1200, 350],
-  [1400, 350],
-  [2400, 2680],
-  [2700, 2680],
-  [3200, 300],
-];
-
 /** The paper's Figure 14 (reference §8.7, read from the figure). */
 export const FIG14_PAPER = {
   peaks_rps: [1600, 2680],
@@ -44,20 +34,11 @@ export const FIG14_PAPER = {
 
 export const FIG14_COLUMNS = ['scheduler', 'start_s', 'end_s', 'rate_rps', 'gpus', 'partition_sum_pct', 'slo_violation_pct'];
 
-/** Total rate at time `s`, req/s. */
-export function fig14RateAt(s: number): number {
-  for (let i = 1; i < FIG14_SHAPE.length; i++) {
-    const [t0, r0] = FIG14_SHAPE[i - 1];
-    const [t1, r1] = FIG14_SHAPE[i];
-    if (s <= t1) return r0 + ((r1 - r0) * (1 - Math.cos((Math.PI * (s - t0)) / (t1 - t0)))) / 2;
-  }
-  return FIG14_SHAPE[FIG14_SHAPE.length - 1][1];
-}
-
-/** The trace: one whole req/s per 20 s step, the shape's value at the step's middle. */
+/** The trace: the suite's `waves` at seed 0 (sim/traces), its first `durationS` s. */
 export function fig14Trace(durationS = FIG14_DURATION_S): Float64Array {
-  const stepS = FLUX_STEP_MS / 1000;
-  return Float64Array.from({ length: Math.ceil(durationS / stepS) }, (_, k) => Math.round(fig14RateAt(k * stepS + stepS / 2)));
+  const waves = traceKind('waves').make(0);
+  if (waves.kind !== 'total') throw new Error('waves: expected a total-rate trace');
+  return waves.totalRps.slice(0, Math.ceil(durationS / (FLUX_STEP_MS / 1000)));
 }
 
 export interface Fig14Summary {
@@ -130,7 +111,7 @@ export const fig14: Experiment = {
     const files = [
       writeText(opts.outDir, `fig14${tag}-trace.txt`, `${Array.from(trace).join('\n')}\n`),
       writeCsv(opts.outDir, `fig14${tag}.csv`, rows as unknown as CsvRow[], FIG14_COLUMNS),
-      writeCsv(opts.outDir, `fig14${tag}-summary.csv`, summaries as unknown as CsvRow[], SUMMARY_COLUMNS),
+      writeCsv(opts.outDir, `fig14-summary${tag}.csv`, summaries as unknown as CsvRow[], SUMMARY_COLUMNS),
     ];
     const [ours, temporal] = summaries;
     const ratio = round(temporal.gpu_seconds / ours.gpu_seconds, 3);

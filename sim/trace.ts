@@ -243,6 +243,37 @@ export function loadDurationMs(load: Load): number {
   return load.kind === 'rates' ? load.numSteps * load.stepMs : Math.floor(load.endMs / 1000) * 1000 + 1000;
 }
 
+/**
+ * A task's mean rate over [fromMs, toMs), req/s, as the load defines it (the steps' rates, or the
+ * request times); 0 past the end. Every task of an application runs at the application's rate.
+ */
+export function meanRpsBetween(load: Load, task: string, fromMs: number, toMs: number): number {
+  if (!(toMs > fromMs)) return 0;
+  if (load.kind === 'times') {
+    const times = load.atMsByTask.get(task);
+    if (times === undefined) return 0;
+    const lower = (x: number) => {
+      let lo = 0;
+      let hi = times.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (times[mid] < x) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    return ((lower(toMs) - lower(fromMs)) * 1000) / (toMs - fromMs);
+  }
+  const rps = load.rpsByTask.get(task) ?? load.rpsByTask.get(null);
+  if (rps === undefined) return 0;
+  let sum = 0;
+  for (let k = Math.max(0, Math.floor(fromMs / load.stepMs)); k < load.numSteps && k * load.stepMs < toMs; k++) {
+    const overlap = Math.min(toMs, (k + 1) * load.stepMs) - Math.max(fromMs, k * load.stepMs);
+    if (overlap > 0) sum += rps[k] * overlap;
+  }
+  return sum / (toMs - fromMs);
+}
+
 /** Per-task mean rates over the whole load, and at its busiest step (for a static plan). */
 export function loadRates(load: Load): { meanRps: Map<string | null, number>; peakRps: Map<string | null, number> } {
   const meanRps = new Map<string | null, number>();

@@ -17,7 +17,7 @@ export interface FixInfo {
 /** Every fix, in the order a reader meets them in a scheduling run. */
 export const FIXES = {
   'place-small': {
-    artifact: 'never places a task whose provisioned rate is 15 req/s or less (TRP_SLACK)',
+    artifact: 'never places a task whose provisioned rate is 15 req/s or less (TRP_SLACK); its autoscaler drops tasks below 1 req/s',
     fixed: 'every task with demand gets a gpulet',
   },
   'fewest-gpus': {
@@ -72,6 +72,14 @@ export const FIXES = {
     artifact: 'when elastic partitioning fails on the GPUs given, the rate is unschedulable',
     fixed: "then tries ideal's fixed per-GPU layouts, those nearest the failed plan's first",
   },
+  headroom: {
+    artifact: 'autoscaling: plans sized for the targets, so the GPUs held idle in part while a burst queues',
+    fixed: 'the GPUs Algorithm 2 keeps are planned for the most demand they carry (up to 3 x the targets); a load beyond all GPUs gets the most of it they carry',
+  },
+  'early-replan': {
+    artifact: 'autoscaling: re-plans only every 20 s epoch, from a 20 s EWMA, and applies a plan at the next epoch',
+    fixed: 'a task 10 % (and 3 sigma) over its target in the last 2 s re-plans now, served once loaded; targets stay at the highest 2 s rate of the last 5 min',
+  },
   'concurrent-windows': {
     artifact: "serving: one batching thread per gpulet collects its tasks' batches one after another, each for up to a duty cycle",
     fixed: "every task of a gpulet collects at once, its batch frozen a duty cycle after its oldest request arrived (the scheduler's model)",
@@ -91,16 +99,21 @@ export type Fixes = ReadonlySet<FixName>;
 export const ALL_FIXES: Fixes = new Set(FIX_NAMES);
 export const NO_FIXES: Fixes = new Set();
 
-/** Parse `all`, `none` or a comma list of fix names; an unknown name is an InputError naming the valid ones. */
+/** Parse `all`, `none`, a comma list of fix names, or `all,-NAME,...`; an unknown name is an InputError naming the valid ones. */
 export function parseFixes(spec: string, flag = '--fixes'): Fixes {
   const s = spec.trim();
   if (s === 'all') return ALL_FIXES;
   if (s === 'none' || s === '') return NO_FIXES;
-  const out = new Set<FixName>();
-  for (const raw of s.split(',')) {
-    const name = raw.trim();
-    if (!Object.hasOwn(FIXES, name)) throw new InputError(`${flag}: unknown fix ${show(name)}: expected all, none or a comma list of ${FIX_NAMES.join(', ')}`);
-    out.add(name as FixName);
+  const parts = s.split(',').map((p) => p.trim());
+  // `all,-a,-b`: every fix but a and b.
+  const out = new Set<FixName>(parts[0] === 'all' ? FIX_NAMES : []);
+  for (const raw of parts[0] === 'all' ? parts.slice(1) : parts) {
+    const without = parts[0] === 'all';
+    const name = without && raw.startsWith('-') ? raw.slice(1) : raw;
+    if (!Object.hasOwn(FIXES, name) || (without && !raw.startsWith('-')))
+      throw new InputError(`${flag}: unknown fix ${show(raw)}: expected all, none, a comma list of ${FIX_NAMES.join(', ')}, or all,-NAME,... for all but some`);
+    if (without) out.delete(name as FixName);
+    else out.add(name as FixName);
   }
   return out;
 }

@@ -60,16 +60,24 @@ export interface TargetUpdate {
   flush: boolean;
 }
 
-/** One epoch's target update (setupTasks with include_downsize). */
-export function updateTargets(previous: ReadonlyMap<string, number>, ewmaRps: ReadonlyMap<string, number>): TargetUpdate {
+/** Below this EWMA rate a task counts as gone, req/s (with `keepSmall`; the artifact: below 1). */
+export const GONE_RPS = 0.01;
+
+/**
+ * One epoch's target update (setupTasks with include_downsize). With `keepSmall` (fix
+ * place-small) a task whose rate is below 1 req/s keeps a target of at least 1 req/s while its
+ * requests still arrive; the artifact drops it from the plan (its requests then end `not_placed`).
+ */
+export function updateTargets(previous: ReadonlyMap<string, number>, ewmaRps: ReadonlyMap<string, number>, keepSmall = false): TargetUpdate {
   const targets = new Map(previous);
   const changed: string[] = [];
   let flush = false;
   for (const [task, rate] of ewmaRps) {
     const old = previous.get(task) ?? 0;
-    const tgt = targetRps(rate);
-    if (rate < 1) {
-      if (old > 1) {
+    const gone = keepSmall ? rate < GONE_RPS : rate < 1;
+    const tgt = keepSmall ? Math.max(1, targetRps(rate)) : targetRps(rate);
+    if (gone) {
+      if (old > (keepSmall ? 0 : 1)) {
         flush = true;
         targets.set(task, 0);
         changed.push(task);
@@ -123,6 +131,10 @@ export interface EpochRecord {
   atMs: number;
   /** `steady`: no target moved enough; `kept`: nothing schedulable or placeable, serving plan kept. */
   action: 'steady' | 'incremental' | 'repartition' | 'kept';
+  /** Started between epochs by a burst (BurstOptions), not by the 20 s epoch. */
+  early: boolean;
+  /** The targets needed more GPUs than there are: the most of them that fit on all GPUs is served. */
+  capped: boolean;
   flush: boolean;
   /** Re-planned tasks. */
   changed: string[];
@@ -155,7 +167,46 @@ export interface ReplannerOptions {
   epochMs?: number;
   /** Rate counting interval, ms. @default 500 */
   intervalMs?: number;
+  /**
+   * Fix headroom: a fast scheduler (same rules, without the costly fallbacks) to re-plan a chosen
+   * plan for the most demand its GPUs carry, so idle shares of the GPUs held serve bursts. Absent:
+   * plans are sized for the targets only (the artifact).
+   */
+  headroom?: Scheduler;
+  /** Fix early-replan: re-plan between epochs when a burst outruns the plan, and hold GPUs after a scale-up. */
+  burst?: BurstOptions;
+  /** Fix place-small: tasks below 1 req/s keep a gpulet while requests arrive (see updateTargets). */
+  keepSmall?: boolean;
 }
+
+/** When a burst starts a re-plan between epochs, and how long GPUs are held after a scale-up. */
+export interface BurstOptions {
+  /** Short-window rate measured over this long, ms. @default 2000 */
+  windowMs: number;
+  /** Checked this often, ms. @default 500 */
+  checkMs: number;
+  /** Trigger when a task's short-window rate exceeds the rate planned for it by this factor. @default 1.1 */
+  over: number;
+  /**
+   * Targets stay at least the highest short-window rate of this long, ms, so the GPUs a burst
+   * needed stay held through bursts that come back. @default 300000
+   */
+  holdMs: number;
+  /**
+   * For studies only: the trigger sees each task's true mean rate `aheadMs` ahead (over the short
+   * window) instead of the rate measured over the last one, so a plan can load before a burst
+   * arrives. It bounds what reaction time costs; a real server has no such oracle.
+   */
+  foresight?: { aheadMs: number; rps(task: string, fromMs: number, toMs: number): number };
+}
+
+export const DEFAULT_BURST: BurstOptions = { windowMs: 2000, checkMs: 500, over: 1.1, holdMs: 300_000 };
+
+/** Shares of the targets tried, largest first, when they need more GPUs than there are. */
+export const CAPPED_FACTORS = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2];
+
+/** Demand factors the headroom search tries, largest first. */
+export const HEADROOM_FACTORS = [3, 2.5, 2, 1.7, 1.45, 1.25, 1.1];
 
 /** Sum of gpulet sizes of a plan, percent of one GPU. */
 export function partitionSumPct(plan: Plan): number {
@@ -164,10 +215,30 @@ export function partitionSumPct(plan: Plan): number {
   return s;
 }
 
+/**
+ * Fix headroom: `plan`'s GPUs planned, with `fast`, for the most demand they carry, at most
+ * HEADROOM_FACTORS[0] x `demands`; `plan` itself if no larger demand fits (or without `fast`).
+ */
+export function withHeadroom(fast: Scheduler | undefined, planInput: ReplannerOptions['planInput'], plan: Plan, demands: readonly Demand[]): Plan {
+  if (fast === undefined || demands.length === 0 || !plan.feasible) return plan;
+  const gpus = gpusUsed(plan);
+  for (const f of HEADROOM_FACTORS) {
+    const more = fast.plan(planInput(demands.map((d) => ({ ...d, rateRps: d.rateRps * f })), gpus));
+    if (more.feasible) return more;
+  }
+  return plan;
+}
+
+/** A task's first target from its starting rate (see updateTargets for `keepSmall`). */
+export function startingTarget(rateRps: number, keepSmall = false): number {
+  if (keepSmall) return rateRps >= GONE_RPS ? Math.max(1, targetRps(rateRps)) : 0;
+  return rateRps >= 1 ? targetRps(rateRps) : 0;
+}
+
 /** The plan to start with: every task at its starting target, on as few GPUs as schedule (oneshotScheduling). */
-export function initialPlan(scheduler: Scheduler, planInput: ReplannerOptions['planInput'], tasks: readonly Demand[], maxGpus: number): Plan {
-  const demands = tasks.map((t) => ({ ...t, rateRps: t.rateRps >= 1 ? targetRps(t.rateRps) : 0 })).filter((d) => d.rateRps > 0);
-  return scheduler.plan(planInput(demands, maxGpus));
+export function initialPlan(scheduler: Scheduler, planInput: ReplannerOptions['planInput'], tasks: readonly Demand[], maxGpus: number, keepSmall = false, headroom?: Scheduler): Plan {
+  const demands = tasks.map((t) => ({ ...t, rateRps: startingTarget(t.rateRps, keepSmall) })).filter((d) => d.rateRps > 0);
+  return withHeadroom(headroom, planInput, scheduler.plan(planInput(demands, maxGpus)), demands);
 }
 
 export class Replanner {
@@ -176,7 +247,11 @@ export class Replanner {
   /** The serving plan over time (starting at 0). */
   readonly timeline: PlanSpan[] = [];
   private targets: Map<string, number>;
-  private staged: { staging: Staging; pending: number; stagedAtMs: number; numExtraGpus: number } | null = null;
+  private staged: { staging: Staging; pending: number; stagedAtMs: number; numExtraGpus: number; targets: ReadonlyMap<string, number> } | null = null;
+  /** Arrival counts per task at each burst check of the last `burst.windowMs`, oldest first. */
+  private readonly recent: Array<{ atMs: number; counts: number[] }> = [];
+  /** Short-window rates per task at each burst check of the last `burst.holdMs`, oldest first. */
+  private readonly peaks: Array<{ atMs: number; rps: number[] }> = [];
   /** GPU-ms of GPUs that held only loading gpulets (no serving ones), for plans already applied. */
   private loadingGpuMs = 0;
   /** An epoch is waiting for the staged plan to finish loading. */
@@ -192,7 +267,7 @@ export class Replanner {
       (task) => dispatcher.numSubmitted(task),
       { intervalMs: opts.intervalMs ?? RATE_INTERVAL_MS, windowMs: this.epochMs, initialRps: initial },
     );
-    this.targets = new Map(tasks.map((t) => [t.task, t.rateRps >= 1 ? targetRps(t.rateRps) : 0] as const));
+    this.targets = new Map(tasks.map((t) => [t.task, startingTarget(t.rateRps, opts.keepSmall ?? false)] as const));
     this.record(0);
   }
 
@@ -200,6 +275,17 @@ export class Replanner {
   start(): void {
     const { clock, untilMs } = this.opts;
     this.monitor.start(clock, untilMs);
+    const burst = this.opts.burst;
+    if (burst !== undefined) {
+      const check = (atMs: number): void => {
+        if (atMs >= untilMs) return;
+        clock.at(atMs, () => {
+          this.onBurstCheck(burst);
+          check(atMs + burst.checkMs);
+        });
+      };
+      check(clock.now() + burst.checkMs);
+    }
     const epoch = (atMs: number): void => {
       if (atMs >= untilMs) return;
       clock.at(atMs, () => {
@@ -242,16 +328,67 @@ export class Replanner {
   }
 
   private epochBody(): void {
-    const { clock, dispatcher } = this.opts;
-    if (this.staged !== null) {
-      const st = this.staged;
-      this.loadingGpuMs += st.numExtraGpus * Math.max(0, Math.min(clock.now(), this.opts.untilMs) - st.stagedAtMs);
-      dispatcher.apply(st.staging);
-      this.staged = null;
-      this.record(clock.now());
-    }
+    const { clock } = this.opts;
+    this.applyStaged();
     if (clock.now() >= this.opts.untilMs) return;
-    this.decide();
+    this.decide(false);
+  }
+
+  /** Serve the staged plan from now on. */
+  private applyStaged(): void {
+    const { clock, dispatcher } = this.opts;
+    if (this.staged === null) return;
+    const st = this.staged;
+    this.loadingGpuMs += st.numExtraGpus * Math.max(0, Math.min(clock.now(), this.opts.untilMs) - st.stagedAtMs);
+    dispatcher.apply(st.staging);
+    this.staged = null;
+    this.record(clock.now());
+  }
+
+  /**
+   * Fix early-replan: every check, each task's rate over the last short window against the rate
+   * planned for it (the serving plan's targets, or those of a plan still loading, whichever is
+   * higher); a task well above it re-plans now, for targets raised to what the window saw,
+   * replacing a plan still loading. Plans serve as soon as they have loaded.
+   */
+  private onBurstCheck(burst: BurstOptions): void {
+    const { clock, dispatcher } = this.opts;
+    const now = clock.now();
+    const tasks = this.monitor.tasks;
+    this.recent.push({ atMs: now, counts: tasks.map((t) => dispatcher.numSubmitted(t)) });
+    while (this.recent.length > 1 && this.recent[1].atMs <= now - burst.windowMs) this.recent.shift();
+    const first = this.recent[0];
+    const spanMs = now - first.atMs;
+    if (spanMs < burst.windowMs) return;
+    const last = this.recent[this.recent.length - 1];
+    const ahead = burst.foresight;
+    const shortRps = tasks.map((t, i) =>
+      ahead !== undefined ? ahead.rps(t, now + ahead.aheadMs, now + ahead.aheadMs + burst.windowMs) : ((last.counts[i] - first.counts[i]) * 1000) / spanMs,
+    );
+    this.peaks.push({ atMs: now, rps: shortRps });
+    while (this.peaks.length > 1 && this.peaks[0].atMs <= now - burst.holdMs) this.peaks.shift();
+    if (this.waiting || now >= this.opts.untilMs) return;
+    const raised = new Map(this.targets);
+    let over = false;
+    const windowS = burst.windowMs / 1000;
+    tasks.forEach((t, i) => {
+      const planned = Math.max(this.targets.get(t) ?? 0, this.staged?.targets.get(t) ?? 0, 1);
+      // Well above plan, and more than Poisson noise at the planned rate (3 sigma) explains.
+      const expected = planned * windowS;
+      if (shortRps[i] * windowS > Math.max(expected * burst.over, expected + 3 * Math.sqrt(expected))) {
+        over = true;
+        raised.set(t, Math.max(this.targets.get(t) ?? 0, targetRps(shortRps[i])));
+      }
+    });
+    if (over) this.decide(true, raised);
+  }
+
+  /** The highest short-window rate of each task over the hold (fix early-replan), req/s. */
+  private recentPeak(task: string): number {
+    const i = this.monitor.tasks.indexOf(task);
+    let peak = 0;
+    for (const p of this.peaks) if (p.rps[i] > peak) peak = p.rps[i];
+    return peak;
   }
 
   private record(atMs: number): void {
@@ -262,15 +399,31 @@ export class Replanner {
     else this.timeline.push(span);
   }
 
-  private decide(): void {
+  /** Re-plan: at an epoch from the EWMA targets, or (early) for targets a burst raised. */
+  private decide(early: boolean, raised?: ReadonlyMap<string, number>): void {
     const { clock, dispatcher, maxGpus } = this.opts;
-    const ewma = new Map(this.monitor.tasks.map((t) => [t, this.monitor.rateRps(t)] as const));
-    const update = updateTargets(this.targets, ewma);
+    let update: TargetUpdate;
+    if (raised !== undefined) {
+      update = { targets: new Map(raised), changed: [...raised].filter(([t, v]) => v !== (this.targets.get(t) ?? 0)).map(([t]) => t), flush: false };
+    } else {
+      const ewma = new Map(this.monitor.tasks.map((t) => [t, this.monitor.rateRps(t)] as const));
+      update = updateTargets(this.targets, ewma, this.opts.keepSmall ?? false);
+      // A recent burst holds its targets up: the EWMA's lower ones do not take them back.
+      if (this.opts.burst !== undefined) {
+        for (const [t, v] of update.targets) {
+          const floor = v > 0 ? this.recentPeak(t) : 0;
+          if (v < floor) update.targets.set(t, floor);
+        }
+        update.changed = update.changed.filter((t) => (update.targets.get(t) ?? 0) !== (this.targets.get(t) ?? 0));
+      }
+    }
     const serving = dispatcher.plan;
     const n = Math.max(1, gpusUsed(serving));
     const rec: EpochRecord = {
       atMs: clock.now(),
       action: 'steady',
+      early,
+      capped: false,
       flush: update.flush,
       changed: update.changed,
       gpusBefore: gpusUsed(serving),
@@ -286,8 +439,13 @@ export class Replanner {
       // With every planned task changed, the incremental step would be the full repartition on N GPUs.
       const unchanged = [...update.targets].some(([t, v]) => v > 0 && !update.changed.includes(t));
       if (!update.flush && unchanged) candidates.push(['incremental', () => this.incremental(serving, update, n)]);
-      candidates.push(['repartition', () => this.full(update.targets, n)]);
-      if (n < maxGpus) candidates.push(['repartition', () => this.full(update.targets, maxGpus)]);
+      // More demand than all GPUs carry: the most of it they do carry (capped), rather than the old plan.
+      const onAll = (): Plan | string => {
+        const plan = this.full(update.targets, maxGpus);
+        return typeof plan === 'string' ? this.capped(update.targets, rec) : plan;
+      };
+      if (n < maxGpus) candidates.push(['repartition', () => this.full(update.targets, n)]);
+      candidates.push(['repartition', onAll]);
       let placed: Extract<PlacementResult, { ok: true }> | null = null;
       for (const [action, make] of candidates) {
         const plan = make();
@@ -311,11 +469,12 @@ export class Replanner {
         rec.gpusAfter = gpusUsed(placed.plan);
         rec.numKept = placed.numKept;
         rec.numNew = placed.numNew;
-        this.stage(placed.plan);
+        this.stage(placed.plan, update.targets);
       }
     }
     for (const [t, v] of this.targets) rec.targets[t] = Math.round(v * 1000) / 1000;
   }
+
 
   /** Demands at the given targets, tasks with target 0 left out. */
   private demands(targets: ReadonlyMap<string, number>, only?: readonly string[]): Demand[] {
@@ -325,8 +484,27 @@ export class Replanner {
   }
 
   private full(targets: ReadonlyMap<string, number>, numGpus: number): Plan | string {
-    const plan = this.opts.scheduler.plan(this.opts.planInput(this.demands(targets), numGpus));
-    return plan.feasible ? plan : (plan.reason ?? 'infeasible');
+    const demands = this.demands(targets);
+    const plan = this.opts.scheduler.plan(this.opts.planInput(demands, numGpus));
+    return plan.feasible ? withHeadroom(this.opts.headroom, this.opts.planInput, plan, demands) : (plan.reason ?? 'infeasible');
+  }
+
+  /**
+   * After the full targets failed on all `maxGpus` GPUs: with fix headroom, CAPPED_FACTORS of
+   * them in turn, the first that fits (planned with the headroom scheduler).
+   */
+  private capped(targets: ReadonlyMap<string, number>, rec: EpochRecord): Plan | string {
+    const { maxGpus, planInput } = this.opts;
+    const scheduler = this.opts.headroom;
+    rec.capped = true;
+    // Without fix headroom, the artifact: the serving plan stays.
+    if (scheduler === undefined) return `the targets need more than ${maxGpus} GPU(s)`;
+    const all = this.demands(targets);
+    for (const f of CAPPED_FACTORS) {
+      const plan = scheduler.plan(planInput(all.map((d) => ({ ...d, rateRps: d.rateRps * f })), maxGpus));
+      if (plan.feasible) return plan;
+    }
+    return `not even ${CAPPED_FACTORS[CAPPED_FACTORS.length - 1]} x the targets fit on ${maxGpus} GPU(s)`;
   }
 
   /** Unchanged tasks keep their gpulets; changed ones are planned on the GPUs left wholly free. */
@@ -356,19 +534,30 @@ export class Replanner {
     });
   }
 
-  /** Lay the plan out and start loading what it lacks; it serves from the next epoch. */
-  private stage(plan: Plan): void {
+  /**
+   * Lay the plan out and start loading what it lacks (replacing a plan still loading); it serves
+   * from the next epoch, or with fix early-replan as soon as it has loaded.
+   */
+  private stage(plan: Plan, targets: ReadonlyMap<string, number>): void {
     const staging = this.opts.dispatcher.stage(plan);
     const loads = staging.gpulets.filter((g) => g.fresh || g.toLoad.length > 0);
     const serving = new Set(this.opts.dispatcher.plan.gpus.map((g) => g.gpu));
     const numExtraGpus = new Set(loads.filter((g) => !serving.has(g.place.gpu)).map((g) => g.place.gpu)).size;
-    const staged = { staging, pending: loads.length, stagedAtMs: this.opts.clock.now(), numExtraGpus };
+    const staged = { staging, pending: loads.length, stagedAtMs: this.opts.clock.now(), numExtraGpus, targets };
+    // A plan still loading that this one replaces held its extra GPUs until now.
+    if (this.staged !== null) this.loadingGpuMs += this.staged.numExtraGpus * (this.opts.clock.now() - this.staged.stagedAtMs);
     this.staged = staged;
-    for (const g of loads)
-      this.opts.loader.load(g, () => {
-        if (--staged.pending > 0 || this.staged !== staged || !this.waiting) return;
+    const loaded = (): void => {
+      if (this.staged !== staged) return;
+      if (this.waiting) {
         this.waiting = false;
         this.epochBody();
+      } else if (this.opts.burst !== undefined && this.opts.clock.now() < this.opts.untilMs) this.applyStaged();
+    };
+    if (loads.length === 0 && this.opts.burst !== undefined) this.opts.clock.at(this.opts.clock.now(), loaded);
+    for (const g of loads)
+      this.opts.loader.load(g, () => {
+        if (--staged.pending === 0) loaded();
       });
   }
 }

@@ -48,7 +48,7 @@ export function workloadOptions<T>(y: Argv<T>) {
     .option('fixes', {
       type: 'string',
       default: 'all',
-      describe: `Departures from the authors' artifact in force: all, none (the artifact's rules exactly, bugs included) or a comma list of ${FIX_NAMES.join(', ')} (\`gpulet fixes\` says what each does)`,
+      describe: `Departures from the authors' artifact in force: all, none (the artifact's rules exactly, bugs included) a comma list of ${FIX_NAMES.join(', ')}, or all,-NAME,... for all but some (\`gpulet fixes\` says what each does)`,
     });
 }
 

@@ -84,6 +84,10 @@ export const simulate: Command<SimArgs> = (io) => ({
       res = simulatePlan(w, plan, ctx, { ...common, windowS: load ? 20 : undefined });
     }
     bar.stop();
+    if (scaled !== null && scaled.capped_windows.length > 0) {
+      const n = scaled.capped_windows.length;
+      io.err(`simulate: the load needed more than ${a.maxGpus ?? w.numGpus} GPU(s) in ${n} window(s) of 20 s (first at ${scaled.capped_windows[0]} s); served with what there is (capped_windows in --format json)\n`);
+    }
     if (timeline !== null && a.timeline !== undefined) {
       timeline.write(a.timeline, { workload: w.name, scheduler: plan.scheduler, seed: a.seed, duration_s: durationS });
       io.err(`wrote ${a.timeline}: ${timeline.numEvents} batches${timeline.droppedEvents > 0 ? `, ${timeline.droppedEvents} beyond the cap not recorded` : ''}\n`);

@@ -33,7 +33,7 @@ describe('gpulet schedule / simulate: bad input', () => {
     ['a negative duration', () => ['simulate', '-w', 'scen3', '--duration', '-1'], /--duration: expected a positive number, got -1/],
     ['an unknown flag', () => ['simulate', '-w', 'scen3', '--sede', '3'], /Unknown argument: sede/],
     ['an unknown command', () => ['simulat'], /Did you mean simulate\?/],
-    ['an unknown fix', () => ['schedule', '-w', 'scen3', '--fixes', 'settle,bogus'], /--fixes: unknown fix "bogus": expected all, none or a comma list of place-small, .*burst-duty/],
+    ['an unknown fix', () => ['schedule', '-w', 'scen3', '--fixes', 'settle,bogus'], /--fixes: unknown fix "bogus": expected all, none, a comma list of place-small, .*burst-duty, or all,-NAME,\.\.\. for all but some\n/],
     ['a value outside the choices', () => ['maxrate', '-w', 'scen3', '--criterion', 'bogus'], /Invalid values: Argument: criterion, Given: "bogus", Choices: "slo", "plan"/],
   ];
   it.each(cases)('%s: one line on stderr, exit 2', async (_name, argv, message) => {
