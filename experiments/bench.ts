@@ -19,6 +19,9 @@ import { SimulatedGpu } from '../sim/gpu.ts';
 import { exponential, streamRng } from '../sim/rng.ts';
 import { arrivalStreams, type Workload } from '../sim/workload.ts';
 import { loadContext, planInput, planWorkload, resolveWorkload, type Context } from './context.ts';
+import { simulateAutoscale } from './autoscale.ts';
+import { traceLoad } from '../sim/trace.ts';
+import { traceKind } from '../sim/traces/index.ts';
 import { fmt, table } from './format.ts';
 import { writeCsv, type CsvRow } from './output.ts';
 
@@ -160,6 +163,24 @@ const fig12Bench: AsyncBench = async () => {
   return [{ key: 'fig12_s', value: s, unit: 's', target: { value: 120, higherIsBetter: false }, note: `fig12: 7 workloads x 4 schedulers x 2 searches, 3 seeds x 20 s simulations, ${availableParallelism()} worker threads` }];
 };
 
+/** One 3,200 s autoscaled run (Figure 14's trace, gpulet-int, every fix), wall time. */
+const autoscale: AsyncBench = async (ctx) => {
+  const w = resolveWorkload('scen3');
+  const load = traceLoad(w, traceKind('waves').make(0));
+  const t0 = performance.now();
+  const r = simulateAutoscale(w, 'gpulet-int', ctx, { seed: 1, durationS: 3200, maxGpus: 8, load });
+  const s = (performance.now() - t0) / 1000;
+  return [
+    {
+      key: 'autoscale_3200s_s',
+      value: s,
+      unit: 's',
+      target: { value: 30, higherIsBetter: false },
+      note: `scen3 under fig14's waves on up to 8 GPUs: ${r.epochs.length} re-plans (${r.early_replans} early), ${r.requests.arrived} requests`,
+    },
+  ];
+};
+
 /**
  * How cost grows: the event loop against pending events (a hold model: pop one, push one with an
  * exponential delay), and planning time against fleet size and number of tasks. Rows also go to
@@ -203,6 +224,7 @@ const BENCHES: Record<string, AsyncBench> = {
   scheduling: async (c) => scheduling(c),
   sweep,
   fig12: fig12Bench,
+  autoscale,
   growth,
 };
 

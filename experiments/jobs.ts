@@ -7,6 +7,10 @@ import { maxRate, servedMax, type MaxRateOptions, type MaxRateResult, type Serve
 import { colocationModel } from '../sim/colocation.ts';
 import { schedulable } from './scenarios.ts';
 import { parseFixes } from '../engine/schedulers/fixes.ts';
+import type { WindowRow } from '../engine/server/windows.ts';
+import { loadDurationMs, traceLoad } from '../sim/trace.ts';
+import { traceKind } from '../sim/traces/index.ts';
+import { simulateAutoscale } from './autoscale.ts';
 
 const contexts = new Map<string, Context>();
 function context(profiles: string | undefined): Context {
@@ -40,7 +44,55 @@ export interface ViolationResult {
 /** Max-rate search arguments that cross a thread boundary (functions become names). */
 export type MaxRateJob = Omit<MaxRateOptions, 'colocation' | 'onRate'> & { interference?: string; profiles?: string };
 
+/** One autoscaled run of a workload under a trace of the suite (bursts). */
+export interface AutoscaleJob {
+  workload: string;
+  scheduler: string;
+  /** A trace kind of sim/traces and its seed. */
+  trace: string;
+  traceSeed: number;
+  seed: number;
+  maxGpus: number;
+  /** Scheduler and serving fixes: all, none, a list or all,-NAME. */
+  fixes: string;
+  foresightMs?: number;
+  /** Cut the trace to this long, s. @default the whole trace */
+  durationS?: number;
+}
+
+export interface AutoscaleJobResult {
+  duration_s: number;
+  windows: Array<Pick<WindowRow, 'start_s' | 'rate_rps' | 'gpus' | 'partition_sum_pct' | 'slo_violation_pct'>>;
+  gpu_seconds: number;
+  loading_gpu_seconds: number;
+  early_replans: number;
+  capped_windows: number[];
+  arrived: number;
+  completed: number;
+  dropped: number;
+  slo_violation_pct: number;
+}
+
 export const JOBS = {
+  autoscale: (a: AutoscaleJob): AutoscaleJobResult => {
+    const ctx = context(undefined);
+    const w = resolveWorkload(a.workload);
+    const load = traceLoad(w, traceKind(a.trace).make(a.traceSeed));
+    const durationS = Math.min(a.durationS ?? Infinity, loadDurationMs(load) / 1000);
+    const r = simulateAutoscale(w, a.scheduler, ctx, { seed: a.seed, durationS, maxGpus: a.maxGpus, load, fixes: parseFixes(a.fixes), foresightMs: a.foresightMs });
+    return {
+      duration_s: durationS,
+      windows: r.windows.map(({ start_s, rate_rps, gpus, partition_sum_pct, slo_violation_pct }) => ({ start_s, rate_rps, gpus, partition_sum_pct, slo_violation_pct })),
+      gpu_seconds: r.gpu_seconds,
+      loading_gpu_seconds: r.loading_gpu_seconds,
+      early_replans: r.early_replans,
+      capped_windows: r.capped_windows,
+      arrived: r.requests.arrived,
+      completed: r.requests.completed,
+      dropped: r.requests.dropped,
+      slo_violation_pct: r.slo_violation_pct,
+    };
+  },
   violations: (a: ViolationJob): ViolationResult => {
     const ctx = context(a.profiles);
     if (a.rate <= 0) return { feasible: false, violationPct: [] };

@@ -11,8 +11,9 @@ import { fig15 } from './fig15.ts';
 import { fig16 } from './fig16.ts';
 import { promises } from './promises.ts';
 import { mixes } from './mixes.ts';
+import { bursts } from './bursts.ts';
 
 register(fig5, fig12, fig13, fig15, fig16, fig6, fig10);
 register(fidelity);
-register(fig14);
+register(fig14, bursts);
 register(promises, mixes);

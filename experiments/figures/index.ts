@@ -18,9 +18,10 @@ import { FIG5 } from './fig5.ts';
 import { FIG6 } from './fig6.ts';
 import { PROMISES } from './promises.ts';
 import { MIXES } from './mixes.ts';
+import { BURSTS } from './bursts.ts';
 
 /** In the paper's order. */
-export const FIGURES: readonly FigureDef[] = [FIG3, FIG5, FIG6, FIG10, FIG12, FIG13, FIG14, FIG15, FIG16, PROMISES, MIXES, FIDELITY];
+export const FIGURES: readonly FigureDef[] = [FIG3, FIG5, FIG6, FIG10, FIG12, FIG13, FIG14, FIG15, FIG16, PROMISES, MIXES, BURSTS, FIDELITY];
 
 /** Studies that exist for the figures (not in the experiment registry): fig3's table, fig12's per-seed maxima. */
 export const FIGURE_STUDIES: readonly Experiment[] = [fig3Study, fig12Seeds];

@@ -141,6 +141,11 @@ describe('every figure', () => {
     'fig16.csv': 'workload,gpulet_int_rps,ideal_rps,ratio,paper_ratio\ngame,1790,2000,0.895,0.94\n',
     'fidelity.csv': 'model,real_p50_ms,sim_p50_ms,real_p99_ms,sim_p99_ms\ngooglenet,18.8,15,64.6,37\n',
     'mixes.csv': 'mix,models,scheduler,max_rate_rps\nmix1,resnet50+vgg16,temporal,1000\nmix1,resnet50+vgg16,gpulet-int,1500\nmix1,resnet50+vgg16,ideal,1600\n',
+    'bursts.csv':
+      'trace,trace_seed,variant,scheduler,windows,windows_ok,worst_window_pct,worst_window_start_s,worst_window_rate_rps,gpu_seconds\n' +
+      'spike3,0,gpulet-int,gpulet-int,90,89,56,300,1872,6139\nspike3,0,gpulet-int-foresight,gpulet-int,90,90,0,0,600,6154\nspike3,0,temporal,temporal,90,89,69,300,1872,8289\n' +
+      'spike3,1000,gpulet-int,gpulet-int,90,90,0.5,300,1500,6000\n',
+    'bursts-windows.csv': 'trace,variant,start_s,rate_rps,gpus,partition_sum_pct,slo_violation_pct\nspike3,gpulet-int,0,600,2,200,0\nspike3,gpulet-int,20,1872,5,500,56\nspike3,temporal,0,600,3,300,0\n',
     'promises.csv':
       'workload,scheduler,fixes,max_plan_rate_rps,pct_of_max,rate_rps,plan_feasible,slo_violation_pct,seeds_pct\n' +
       'scen3,gpulet-int,all,2250,50,1110,true,0,0 0 0\nscen3,gpulet-int,none,2190,50,1080,true,2.5,2 2.5 3\nscen3,temporal,all,1560,100,1560,false,,\n',
