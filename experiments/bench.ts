@@ -176,7 +176,7 @@ const autoscale: AsyncBench = async (ctx) => {
       value: s,
       unit: 's',
       target: { value: 30, higherIsBetter: false },
-      note: `scen3 under fig14's waves on up to 8 GPUs: ${r.epochs.length} re-plans (${r.early_replans} early), ${r.requests.arrived} requests`,
+      note: `scen3 under fig14's waves on up to 8 GPUs: ${r.epochs.length} epochs, ${r.early_replans} early re-plans, ${r.requests.arrived} requests`,
     },
   ];
 };
