@@ -23,7 +23,7 @@
  * stream): the overhead is multiplied by a log-normal exp(σZ − σ²/2) and, with probability q, by a
  * Pareto(α) spike (≥ 1, mean α/(α − 1)) — the heavy tail of Figure 6. The result is never below 1.
  *
- * The constants are calibrated (experiments/fig6.ts measures the result) so that the overhead over
+ * The constants are calibrated (experiments/studies/fig6/run.ts measures the result) so that the overhead over
  * the paper's profiling grid matches Figure 6 (reference §5): median ≈ 4.4 %, p90 ≈ 17.7 %, max ≈ 60 %.
  */
 import type { RunningBatch } from '../engine/types.ts';
@@ -52,7 +52,7 @@ export interface ContentionParams {
 }
 
 /**
- * Calibrated to Figure 6 over the paper's grid (experiments/fig6.ts measures the result): a local
+ * Calibrated to Figure 6 over the paper's grid (experiments/studies/fig6/run.ts measures the result): a local
  * search over these knobs minimising the squared log-ratio of our p50, p75, p90, p95 (and, with less
  * weight, p99 and max) overhead to the paper's, with the fitted predictor's p90 error kept under
  * 9.5 %, then rounded. On that grid ρ reaches the ρmax cap for 4 of 2,500 points.

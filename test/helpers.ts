@@ -1,6 +1,6 @@
 /** Shared fixtures (SimPy's conftest.py): a tiny in-memory latency model and a simulation rig. */
 import { VirtualClock } from '../engine/clock.ts';
-import { main } from '../experiments/main.ts';
+import { main } from '../experiments/cli/main.ts';
 import type { Plan } from '../engine/plan.ts';
 import type { BatchObserver } from '../engine/server/gpulet.ts';
 import { ServingSession, type ArrivalStream, type TaskInfo } from '../engine/server/session.ts';

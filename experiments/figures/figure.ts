@@ -7,6 +7,7 @@
 import type { MeanCi } from './stats.ts';
 import { findTable, missingColumns, type Table } from './table.ts';
 import type { VlSpec } from './style.ts';
+import type { Note } from './notes.ts';
 
 /** The tables a figure reads, by the canonical file name in its `inputs` (null: absent). */
 export type Inputs = Readonly<Record<string, Table | null>>;
@@ -53,6 +54,8 @@ export interface FigureDef {
   check?(t: Table): string | null;
   figure(t: Inputs): VlSpec;
   report(t: Inputs): Section;
+  /** Why our numbers differ from the paper's, first match wins (the study's figure.ts; shared ones in experiments/figures/notes.ts). */
+  readonly notes?: readonly Note[];
 }
 
 export type Loaded = { ok: true; inputs: Inputs; files: string[] } | { ok: false; reason: string };

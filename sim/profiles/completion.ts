@@ -1,6 +1,6 @@
 /**
  * Completing the latency profile L(b, p) for models that Choi et al. (ATC'22) give no per-partition
- * numbers for. Pure functions; `experiments/profile-completion.ts` does the I/O.
+ * numbers for. Pure functions; `experiments/lib/profile-completion.ts` does the I/O.
  *
  * The paper's Figure 3 (reference §2.2) gives L(b, p) for GoogLeNet, ResNet-50, SSD-MobileNet and
  * VGG-16 at b in {1, 2, 4, 8, 16, 32} and p in {20, 40, 50, 60, 80, 100}. For LeNet, MnasNet,

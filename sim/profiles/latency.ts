@@ -2,7 +2,7 @@
  * Profiled batch latency L(b, p) of models on one GPU type, behind the engine's `LatencyModel`.
  *
  * A profile file has rows `model,gpu,partition,batch,latency_ms[,source]` (the embedded RTX 2080 Ti
- * set is `data/rtx2080ti-latency.csv`, written by `experiments/profile-completion.ts`). Entries the
+ * set is `data/rtx2080ti-latency.csv`, written by `experiments/lib/profile-completion.ts`). Entries the
  * file lacks are completed once, on load, with the artifact's rule (reference §2.3,
  * `src/scheduler/latency_model.cpp` of casys-kaist/glet):
  *  - a batch missing within a profiled partition: linear interpolation over batch between the

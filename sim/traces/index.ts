@@ -4,7 +4,7 @@
  * totals for a workload (scaled over its tasks by traceLoad), sized so that a scen3-like mix peaks
  * within 8 RTX 2080 Ti for both gpulet-int and temporal sharing; `--trace-scale` moves them.
  *
- * - waves: Figure 14's two waves (experiments/fig14.ts), each shape point moved up to 5 % by the seed.
+ * - waves: Figure 14's two waves (experiments/studies/fig14/run.ts), each shape point moved up to 5 % by the seed.
  * - ramp: from a base, up to twice the base within 60 s, held, back down within 60 s; four times.
  * - spike2, spike3: one 20 s step at 2 x (3 x) the base, six times at seeded moments.
  * - onoff: alternating periods of 40-120 s, high (3 x) and low.

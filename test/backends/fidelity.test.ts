@@ -1,8 +1,8 @@
 /** The fidelity study's comparison arithmetic (the real run itself is exercised by the CLI tests). */
 import { describe, expect, it } from 'vitest';
 import type { RunSummary, TaskSummary } from '../../engine/server/session.ts';
-import { compareRuns, errorPct, FIDELITY_COLUMNS, maxFeasibleLoad, measuredColocation, meetsTargets } from '../../experiments/fidelity.ts';
-import type { ProfileSidecar } from '../../experiments/commands/profile.ts';
+import { compareRuns, errorPct, FIDELITY_COLUMNS, maxFeasibleLoad, measuredColocation, meetsTargets } from '../../experiments/studies/fidelity/run.ts';
+import type { ProfileSidecar } from '../../experiments/lib/profiling.ts';
 
 const task = (t: Partial<TaskSummary>): TaskSummary => ({ arrived: 100, completed: 100, dropped: 0, slo_violations: 0, p50_ms: 10, p99_ms: 20, slo_ms: 50, ...t });
 const run = (models: Record<string, TaskSummary>, top: Partial<RunSummary> = {}): RunSummary => ({

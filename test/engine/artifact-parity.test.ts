@@ -11,8 +11,8 @@ import { csvParse } from 'd3-dsv';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../engine/plan.ts';
 import { NO_FIXES } from '../../engine/schedulers/fixes.ts';
-import { loadContext, planWorkload, resolveWorkload } from '../../experiments/context.ts';
-import { maxRate } from '../../experiments/maxrate.ts';
+import { loadContext, planWorkload, resolveWorkload } from '../../experiments/lib/context.ts';
+import { maxRate } from '../../experiments/lib/maxrate.ts';
 
 const dir = (f: string) => fileURLToPath(new URL(`../fixtures/glet-artifact/${f}`, import.meta.url));
 const ctx = loadContext({ profiles: dir('latency-table.csv') });

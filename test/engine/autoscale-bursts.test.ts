@@ -8,8 +8,8 @@ import type { Demand, GpuletPlan, Plan, PlanInput, Scheduler } from '../../engin
 import { parseFixes } from '../../engine/schedulers/fixes.ts';
 import { DelayLoader, HEADROOM_FACTORS, Replanner, initialPlan, startingTarget, targetRps, updateTargets, withHeadroom, type BurstOptions } from '../../engine/server/replanner.ts';
 import type { ModelInfo } from '../../engine/types.ts';
-import { simulateAutoscale } from '../../experiments/autoscale.ts';
-import { loadContext, resolveWorkload } from '../../experiments/context.ts';
+import { simulateAutoscale } from '../../experiments/lib/autoscale.ts';
+import { loadContext, resolveWorkload } from '../../experiments/lib/context.ts';
 import { parseWorkload } from '../../sim/workload.ts';
 import { resolveModel } from '../../sim/profiles/catalog.ts';
 import { traceLoad } from '../../sim/trace.ts';

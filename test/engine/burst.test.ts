@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lateShares, LATE_SHARE } from '../../engine/schedulers/burst.ts';
-import { loadContext, planWorkload, resolveWorkload, simulatePlan } from '../../experiments/context.ts';
+import { loadContext, planWorkload, resolveWorkload, simulatePlan } from '../../experiments/lib/context.ts';
 import { ALL_FIXES, FIX_NAMES } from '../../engine/schedulers/fixes.ts';
 import type { Workload } from '../../sim/workload.ts';
 

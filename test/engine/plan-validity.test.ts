@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan, PlanInput } from '../../engine/plan.ts';
 import { GPULET_PARTS, SCHEDULERS, type SchedulerName } from '../../engine/schedulers/index.ts';
-import { loadContext, planInput, resolveWorkload } from '../../experiments/context.ts';
+import { loadContext, planInput, resolveWorkload } from '../../experiments/lib/context.ts';
 import { predictorByName } from '../../sim/predictors.ts';
 
 /**

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../experiments/main.ts';
+import { main } from '../../experiments/cli/main.ts';
 
 async function cli(...argv: string[]) {
   let out = '';

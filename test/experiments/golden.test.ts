@@ -9,14 +9,14 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { allStudies } from '../../experiments/figures/tasks.ts';
+import { allStudies } from '../../experiments/studies/index.ts';
 
 const GOLDEN = fileURLToPath(new URL('../golden', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 /** Studies with no golden file, and why. */
 const NOT_GOLDEN: Readonly<Record<string, string>> = {
-  fidelity: 'real execution on this CPU: its timings are measurements, not byte-reproducible (experiments/fidelity.ts)',
+  fidelity: 'real execution on this CPU: its timings are measurements, not byte-reproducible (experiments/studies/fidelity/run.ts)',
 };
 
 const studies = allStudies().filter((s) => !Object.hasOwn(NOT_GOLDEN, s.name));

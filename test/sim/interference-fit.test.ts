@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { datasetCsv, fitReport, profileGrid } from '../../experiments/commands/interference.ts';
+import { datasetCsv, fitReport, profileGrid } from '../../experiments/lib/interference-data.ts';
 import type { ColocationModel } from '../../sim/gpu.ts';
 import { PAPER_RTX2080TI, type LinearConstants } from '../../sim/interference.ts';
 import { cdfSummaryPct, fitAndValidate, fittedRtx2080Ti, leastSquares, parseDataset, predict, quantile, splitPoints, type FitPoint } from '../../sim/interference-fit.ts';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../engine/errors.ts';
-import { OUTPUTS, formatLatencyCsv, formatLooCsv, formatSummaryCsv, run } from '../../experiments/profile-completion.ts';
+import { OUTPUTS, formatLatencyCsv, formatLooCsv, formatSummaryCsv, run } from '../../experiments/lib/profile-completion.ts';
 import { defaultOverheadTables, parseOverheadTables } from '../../sim/profiles/batch-overhead.ts';
 import { catalog, parseCatalog, resolveModel } from '../../sim/profiles/catalog.ts';
 import {
@@ -297,7 +297,7 @@ describe('profile-completion study', () => {
   });
 
   it('the CLI with --check exits 0 on the committed outputs and 2 on an unknown argument', () => {
-    const script = new URL('../../experiments/profile-completion.ts', import.meta.url).pathname;
+    const script = new URL('../../experiments/lib/profile-completion.ts', import.meta.url).pathname;
     const ok = spawnSync(process.execPath, ['--import', 'tsx', script, '--check'], { encoding: 'utf8' });
     expect(ok.status, ok.stderr).toBe(0);
     const bad = spawnSync(process.execPath, ['--import', 'tsx', script, '--chek'], { encoding: 'utf8' });

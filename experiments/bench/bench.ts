@@ -1,0 +1,253 @@
+/**
+ * `npm run bench [-- NAME_FILTER] [-- --format json]`: speed and memory on this machine, printed as
+ * figures and ratios against targets. Never asserted in tests (shared, noisy machines).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VirtualClock } from '../../engine/clock.ts';
+import { gpusUsed } from '../../engine/plan.ts';
+import { ElasticScheduler } from '../../engine/schedulers/elastic.ts';
+import { CONFIGS } from '../../engine/schedulers/index.ts';
+import type { Io } from '../lib/io.ts';
+import { STUDIES } from '../studies/index.ts';
+import { ServingSession } from '../../engine/server/session.ts';
+import { SCHEDULERS, type SchedulerName } from '../../engine/schedulers/index.ts';
+import type { Demand } from '../../engine/plan.ts';
+import { SimulatedGpu } from '../../sim/gpu.ts';
+import { exponential, streamRng } from '../../sim/rng.ts';
+import { arrivalStreams, type Workload } from '../../sim/workload.ts';
+import { loadContext, planInput, planWorkload, resolveWorkload, type Context } from '../lib/context.ts';
+import { simulateAutoscale } from '../lib/autoscale.ts';
+import { traceLoad } from '../../sim/trace.ts';
+import { traceKind } from '../../sim/traces/index.ts';
+import { fmt, table } from '../lib/format.ts';
+import { writeCsv, type CsvRow } from '../lib/output.ts';
+
+interface Figure {
+  key: string;
+  value: number;
+  unit: string;
+  /** Target and whether larger is better. */
+  target?: { value: number; higherIsBetter: boolean };
+  note: string;
+}
+
+type Bench = (ctx: Context) => Figure[];
+type AsyncBench = (ctx: Context) => Promise<Figure[]>;
+
+/** Median of `n` timed runs of `fn`, ms. */
+function timeMs(n: number, fn: () => void): number {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(n / 2)];
+}
+
+/** Build a session for `w` served by scheduler `s` on the simulated GPU; returns it unstarted. */
+function makeRun(w: Workload, s: SchedulerName, ctx: Context, seed: number, durationS: number, planFor: Workload = w) {
+  const plan = planWorkload(planFor, s, ctx);
+  const clock = new VirtualClock();
+  const gpu = new SimulatedGpu({ clock, latency: ctx.latency, seed });
+  const session = new ServingSession({ clock, executor: gpu, plan, tasks: w.tasks, app: w.app, streams: arrivalStreams(w, seed), untilMs: durationS * 1000 });
+  return { clock, session, plan };
+}
+
+const engine: Bench = (ctx) => {
+  // 60 s of scen3 at 1,600 req/s (about gpulet-int's capacity on 4 GPUs), best of 7.
+  const w = resolveWorkload('scen3', { rate: 1600 });
+  let best = { ms: Infinity, events: 0, requests: 0 };
+  for (let i = 0; i < 7; i++) {
+    const { clock, session } = makeRun(w, 'gpulet-int', ctx, i + 1, 60);
+    session.start();
+    const t0 = performance.now();
+    clock.run();
+    const ms = performance.now() - t0;
+    const out = session.finish(60);
+    if (ms < best.ms) best = { ms, events: clock.numEvents, requests: out.requests.arrived };
+  }
+  return [
+    { key: 'events_per_s', value: best.events / (best.ms / 1000), unit: 'events/s', target: { value: 3e6, higherIsBetter: true }, note: `scen3 1,600 req/s, 60 s simulated: ${best.events} events in ${fmt(best.ms)} ms` },
+    { key: 'sim_requests_per_s', value: best.requests / (best.ms / 1000), unit: 'requests/s', note: `${best.requests} requests simulated` },
+  ];
+};
+
+const memory: Bench = (ctx) => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return [{ key: 'bytes_per_request', value: NaN, unit: 'B', note: 'run with node --expose-gc (npm run bench does)' }];
+  // A plan for 1,600 req/s under 200,000 req/s of arrivals: queues fill up to their SLO bound
+  // (tens of thousands of requests); measure heap per queued request.
+  const w = resolveWorkload('scen3', { rate: 200_000 });
+  const { clock, session } = makeRun(w, 'gpulet-int', ctx, 1, 3, resolveWorkload('scen3', { rate: 1600 }));
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  session.start();
+  clock.run(2_000);
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  const inFlight = session.dispatcher.numQueued;
+  clock.run();
+  session.finish(3);
+  return [{ key: 'bytes_per_request', value: (after - before) / inFlight, unit: 'B', target: { value: 1000, higherIsBetter: false }, note: `heap growth / ${inFlight} requests queued at t = 2 s, 125x overload` }];
+};
+
+/**
+ * A 100-task mix sized to a fleet of `gpus`: tasks drawn from the 9 profiled models, rates
+ * weighted at random and scaled to 350 req/s per GPU in total (a loaded fleet).
+ */
+export function fleetMix(gpus: number, ctx: Context, numTasks = 100): Demand[] {
+  const rng = streamRng(42, 'bench-mix');
+  const models = Object.values(ctx.models);
+  const raw = Array.from({ length: numTasks }, (_, i) => {
+    const m = models[Math.floor(rng() * models.length)];
+    return { task: `${m.name}#${i}`, model: m.name, weight: 0.5 + rng(), sloMs: m.sloMs };
+  });
+  const total = raw.reduce((a, t) => a + t.weight, 0);
+  return raw.map((t) => ({ task: t.task, model: t.model, sloMs: t.sloMs, rateRps: Math.round((t.weight / total) * gpus * 350) }));
+}
+
+const scheduling: Bench = (ctx) => {
+  const out: Figure[] = [];
+  const w = resolveWorkload('scen3', { rate: 1800 });
+  for (const s of ['temporal', 'gpulet', 'gpulet-int'] as const) {
+    const ms = timeMs(9, () => planWorkload(w, s, ctx));
+    out.push({ key: `schedule_scen3_${s.replace('-', '_')}_ms`, value: ms, unit: 'ms', note: 'scen3 at 1,800 req/s on up to 4 GPUs, autoscaled, median of 9' });
+  }
+  for (const gpus of [4, 64, 1000]) {
+    const input = { ...planInput(resolveWorkload('scen3'), ctx), demands: fleetMix(gpus, ctx), numGpus: gpus };
+    const fixed = new ElasticScheduler(CONFIGS.gpulet, { autoscale: false });
+    let used = 0;
+    const ms = timeMs(3, () => (used = gpusUsed(fixed.plan(input))));
+    out.push({
+      key: `schedule_${gpus}_gpus_ms`,
+      value: ms,
+      unit: 'ms',
+      target: gpus === 1000 ? { value: 1000, higherIsBetter: false } : undefined,
+      note: `100 tasks at ${gpus * 350} req/s, gpulet, one plan on a fixed fleet of ${gpus} GPUs (${used} used), median of 3`,
+    });
+    const auto = SCHEDULERS.gpulet();
+    const t0 = performance.now();
+    const p = auto.plan(input);
+    out.push({ key: `schedule_${gpus}_gpus_autoscaled_ms`, value: performance.now() - t0, unit: 'ms', note: `the same, fewest GPUs that schedule: ${gpusUsed(p)} (linear scan from the work bound)` });
+  }
+  return out;
+};
+
+const quiet: Io = { out: () => {}, err: () => {} };
+
+/** Wall time of a study on all cores, into a scratch directory. */
+async function timeStudy(name: keyof typeof STUDIES): Promise<{ s: number; json: unknown }> {
+  const dir = mkdtempSync(join(tmpdir(), `gpulet-bench-${name}-`));
+  const t0 = performance.now();
+  const res = await STUDIES[name].run({ quick: false, seed: 1, outDir: dir, jobs: availableParallelism(), shard: { index: 0, count: 1 } }, quiet);
+  const s = (performance.now() - t0) / 1000;
+  rmSync(dir, { recursive: true, force: true });
+  return { s, json: res.json };
+}
+
+const sweep: AsyncBench = async () => {
+  const { s, json } = await timeStudy('fig15');
+  const n = (json as { scenarios: number }).scenarios;
+  return [
+    { key: 'schedulability_sweep_s', value: s, unit: 's', target: { value: 30, higherIsBetter: false }, note: `fig15: ${n} scenarios x 5 schedulers (temporal, greedy, gpulet, gpulet-int, ideal), ${availableParallelism()} worker threads` },
+    { key: 'schedulability_sweep_scenarios', value: n, unit: 'scenarios', note: '{0, 100, 200}^9 minus all-zero' },
+  ];
+};
+
+const fig12Bench: AsyncBench = async () => {
+  const { s } = await timeStudy('fig12');
+  return [{ key: 'fig12_s', value: s, unit: 's', target: { value: 120, higherIsBetter: false }, note: `fig12: 7 workloads x 4 schedulers x 2 searches, 3 seeds x 20 s simulations, ${availableParallelism()} worker threads` }];
+};
+
+/** One 3,200 s autoscaled run (Figure 14's trace, gpulet-int, every fix), wall time. */
+const autoscale: AsyncBench = async (ctx) => {
+  const w = resolveWorkload('scen3');
+  const load = traceLoad(w, traceKind('waves').make(0));
+  const t0 = performance.now();
+  const r = simulateAutoscale(w, 'gpulet-int', ctx, { seed: 1, durationS: 3200, maxGpus: 8, load });
+  const s = (performance.now() - t0) / 1000;
+  return [
+    {
+      key: 'autoscale_3200s_s',
+      value: s,
+      unit: 's',
+      target: { value: 30, higherIsBetter: false },
+      note: `scen3 under fig14's waves on up to 8 GPUs: ${r.epochs.length} epochs, ${r.early_replans} early re-plans, ${r.requests.arrived} requests`,
+    },
+  ];
+};
+
+/**
+ * How cost grows: the event loop against pending events (a hold model: pop one, push one with an
+ * exponential delay), and planning time against fleet size and number of tasks. Rows also go to
+ * results/bench-scaling.csv for BENCH.md.
+ */
+const growth: AsyncBench = async (ctx) => {
+  const rows: CsvRow[] = [];
+  const out: Figure[] = [];
+  for (const pending of [100, 10_000, 1_000_000]) {
+    const clock = new VirtualClock();
+    const rng = streamRng(1, 'hold');
+    const hold = (): void => {
+      clock.at(clock.now() + exponential(rng, 1), hold);
+    };
+    for (let i = 0; i < pending; i++) clock.at(exponential(rng, 1), hold);
+    const events = 3_000_000;
+    const t0 = performance.now();
+    while (clock.numEvents < events) clock.run(clock.now() + 1);
+    const rate = clock.numEvents / ((performance.now() - t0) / 1000);
+    rows.push({ kind: 'events', x: pending, value: rate, unit: 'events/s' });
+    out.push({ key: `events_per_s_${pending}_pending`, value: rate, unit: 'events/s', note: `hold model, ${pending} pending events` });
+  }
+  for (const gpus of [4, 16, 64, 256, 1000]) {
+    const input = { ...planInput(resolveWorkload('scen3'), ctx), demands: fleetMix(gpus, ctx), numGpus: gpus };
+    const ms = timeMs(3, () => new ElasticScheduler(CONFIGS.gpulet, { autoscale: false }).plan(input));
+    rows.push({ kind: 'plan_vs_gpus', x: gpus, value: ms, unit: 'ms' });
+  }
+  for (const tasks of [10, 30, 100, 300, 1000]) {
+    const input = { ...planInput(resolveWorkload('scen3'), ctx), demands: fleetMix(256, ctx, tasks), numGpus: 256 };
+    const ms = timeMs(3, () => new ElasticScheduler(CONFIGS.gpulet, { autoscale: false }).plan(input));
+    rows.push({ kind: 'plan_vs_tasks', x: tasks, value: ms, unit: 'ms' });
+  }
+  writeCsv('results', 'bench-scaling.csv', rows, ['kind', 'x', 'value', 'unit'], 1);
+  for (const r of rows.filter((x) => x.kind !== 'events')) out.push({ key: `${r.kind}_${r.x}_ms`, value: r.value as number, unit: 'ms', note: r.kind === 'plan_vs_gpus' ? `100 tasks on a fixed fleet of ${r.x} GPUs` : `${r.x} tasks on 256 GPUs` });
+  return out;
+};
+
+const BENCHES: Record<string, AsyncBench> = {
+  engine: async (c) => engine(c),
+  memory: async (c) => memory(c),
+  scheduling: async (c) => scheduling(c),
+  sweep,
+  fig12: fig12Bench,
+  autoscale,
+  growth,
+};
+
+/** Bench names, for --help. */
+export const BENCH_NAMES = Object.keys(BENCHES);
+
+/** Run the benchmarks whose name contains `filter` (all when undefined) and print figures and ratios. */
+export async function runBench(opts: { filter?: string; json: boolean }, io: Io): Promise<void> {
+  const { filter, json } = opts;
+  const ctx = loadContext();
+  const figures: Figure[] = [];
+  for (const [name, bench] of Object.entries(BENCHES)) {
+    if (filter !== undefined && !name.includes(filter)) continue;
+    if (!json) io.err(`bench ${name}...\n`);
+    figures.push(...(await bench(ctx)));
+  }
+  if (json) {
+    io.out(`${JSON.stringify(Object.fromEntries(figures.map((f) => [f.key, Number.isInteger(f.value) ? f.value : Number(f.value.toPrecision(4))])), null, 2)}\n`);
+    return;
+  }
+  const rows = figures.map((f) => {
+    const ratio = f.target ? (f.target.higherIsBetter ? f.value / f.target.value : f.target.value / f.value) : null;
+    return [f.key, fmt(f.value, 1), f.unit, f.target ? fmt(f.target.value, 1) : '-', ratio === null ? '-' : `${fmt(ratio, 2)}x${ratio >= 1 ? '' : ' (MISSED)'}`, f.note];
+  });
+  io.out(`${table(['figure', 'value', 'unit', 'target', 'vs target', 'how'], rows)}\n`);
+}
+

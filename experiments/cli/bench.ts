@@ -1,0 +1,15 @@
+/** `gpulet bench [NAME]`: the benchmarks of `npm run bench`, printed as figures and ratios. */
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { BENCH_NAMES, runBench } from '../bench/bench.ts';
+import type { Command, Common } from './common.ts';
+
+interface BenchArgs extends Common {
+  name?: string;
+}
+
+export const bench: Command<BenchArgs> = (io) => ({
+  command: 'bench [name]',
+  describe: 'Measure speed and memory here (events/s, planning time, sweep and fig12 wall time) against targets',
+  builder: (y: Argv) => y.positional('name', { type: 'string', describe: `Only benchmarks whose name contains this: ${BENCH_NAMES.join(', ')}` }) as unknown as Argv<BenchArgs>,
+  handler: (a: ArgumentsCamelCase<BenchArgs>) => runBench({ filter: a.name, json: a.format === 'json' }, io),
+});

@@ -1,0 +1,65 @@
+/** `gpulet maxrate`: the paper's maximum SLO-preserving rate for one workload and scheduler. */
+import { parseFixes } from '../../engine/schedulers/fixes.ts';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { InputError } from '../../engine/errors.ts';
+import { loadContext } from '../lib/context.ts';
+import { fmt } from '../lib/format.ts';
+import { maxRate, type Criterion, type Search } from '../lib/maxrate.ts';
+import { progress } from '../lib/progress.ts';
+import { COLOCATION_MODELS, DEFAULT_COLOCATION, colocationModel } from '../../sim/colocation.ts';
+import { checkPositive, print, workloadOptions, type Command, type WorkloadArgs } from './common.ts';
+
+interface MaxRateArgs extends WorkloadArgs {
+  criterion: Criterion;
+  search: Search;
+  step?: number;
+  duration: number;
+  interference: string;
+}
+
+export const maxrate: Command<MaxRateArgs> = (io) => ({
+  command: 'maxrate',
+  describe: 'Highest total rate the scheduler calls feasible that also simulates within 1 % SLO violations',
+  builder: (y: Argv) =>
+    workloadOptions(y)
+      .option('criterion', { choices: ['slo', 'plan'] as const, default: 'slo' as const, describe: 'plan: the scheduler calls it feasible; slo: and 20 s of Poisson load keeps violations <= 1 % (median of 3 seeds)' })
+      .option('search', { choices: ['up', 'down'] as const, default: 'up' as const, describe: "up: raise the rate until the first failure (the paper's text); down: highest plan-feasible rates first (the artifact's peak-search scripts)" })
+      .option('step', { type: 'number', describe: "Rate step, req/s (default: 10 per model, the artifact's grid: 30 for scen3's three models, 10 for an application)" })
+      .option('duration', { alias: 'd', type: 'number', default: 20, describe: 'Seconds of load per simulation' })
+      .option('interference', { type: 'string', default: DEFAULT_COLOCATION, describe: `Co-location slowdown in the simulations: ${Object.keys(COLOCATION_MODELS).join(', ')}` }) as unknown as Argv<MaxRateArgs>,
+  handler: (a: ArgumentsCamelCase<MaxRateArgs>) => {
+    if (a.rate !== undefined) throw new InputError('--rate: maxrate searches the rate itself; leave --rate out');
+    if (a.step !== undefined) checkPositive('--step', a.step);
+    checkPositive('--duration', a.duration);
+    colocationModel(a.interference); // validate before a long search
+    const ctx = loadContext({ profiles: a.profiles });
+    let bar: ReturnType<typeof progress> | null = null;
+    const res = maxRate(
+      {
+        workload: a.workload,
+        scheduler: a.scheduler,
+        criterion: a.criterion,
+        search: a.search,
+        gpus: a.gpus,
+        stepRps: a.step,
+        durationS: a.duration,
+        predictor: a.predictor,
+        fixes: parseFixes(a.fixes),
+        colocation: () => colocationModel(a.interference),
+        onRate: (r) => {
+          bar ??= progress(`${a.workload}/${a.scheduler}: trying`, 5000, { unit: 'req/s' });
+          bar.update(r);
+        },
+      },
+      ctx,
+    );
+    (bar as ReturnType<typeof progress> | null)?.stop();
+    print(io, a.format, res, () =>
+      [
+        `${res.workload}, ${res.scheduler}: max rate ${fmt(res.max_rate_rps)} req/s (${res.criterion} criterion, ${res.search} search) on ${res.gpus} GPU(s)` +
+          (res.slo_violation_pct === null ? '' : `, ${fmt(res.slo_violation_pct, 3)} % SLO violations there`),
+        `first failure at ${fmt(res.first_failure_rps)} req/s: ${res.failure}`,
+      ].join('\n'),
+    );
+  },
+});

@@ -1,0 +1,128 @@
+/**
+ * `gpulet serve --backend onnx|mps`: plan, then serve the plan for real, in real time, under the
+ * same seeded arrivals `simulate` uses, and print the same JSON as `simulate`. Ctrl-C stops the
+ * arrivals, lets what is queued and running finish (a second Ctrl-C fails it at once) and prints the
+ * accounting so far.
+ *
+ * The onnx backend serves one machine as one "GPU" whose partitions are core shares, so it plans
+ * with a profile measured here (`gpulet profile`, then `--profiles STEM.csv`; the sidecar
+ * STEM.json says which zoo variant of each model to load) and refuses a plan that spans several
+ * GPUs. The mps backend serves real GPUs (a process per gpulet under MPS).
+ */
+import { parseFixes } from '../../engine/schedulers/fixes.ts';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { InputError, show } from '../../engine/errors.ts';
+import { gpusUsed } from '../../engine/plan.ts';
+import { mpsPreflight } from '../../backends/mps/preflight.ts';
+import { totalRate } from '../../sim/workload.ts';
+import { loadContext, planWorkload, resolveWorkload, type Context } from '../lib/context.ts';
+import { fmt, table } from '../lib/format.ts';
+import { loadProfileSet, type ProfileSidecar } from '../lib/profiling.ts';
+import { servePlanForReal, type ServeRealResult } from '../lib/serving.ts';
+import { checkNice } from './profile.ts';
+import { checkPositive, print, workloadOptions, type Command, type WorkloadArgs } from './common.ts';
+
+interface ServeArgs extends WorkloadArgs {
+  backend: string;
+  duration: number;
+  seed: number;
+  host: string;
+  affinity: boolean;
+  keepWarm?: boolean;
+  nice?: number;
+  hangTimeout: number;
+}
+
+export const serve: Command<ServeArgs> = (io) => ({
+  command: 'serve',
+  describe: 'Plan, then serve the plan for real in real time (onnxruntime on CPU core shares, or CUDA under MPS) under the seeded arrivals, and report the accounting',
+  builder: (y) =>
+    workloadOptions(y)
+      .option('backend', { type: 'string', default: 'onnx', describe: 'onnx (CPU; needs --profiles from `gpulet profile`) or mps (NVIDIA GPUs under MPS)' })
+      .option('duration', { alias: 'd', type: 'number', default: 30, describe: 'Seconds of arrivals (queues then drain)' })
+      .option('seed', { type: 'number', default: 1, describe: 'Run seed: the same arrivals as `simulate --seed`' })
+      .option('host', { type: 'string', default: 'process', describe: 'onnx: gpulet runners as processes (killable) or threads' })
+      .option('affinity', { type: 'boolean', default: true, describe: 'onnx: pin each gpulet to its cores with taskset' })
+      .option('keep-warm', { type: 'boolean', describe: "onnx: keep the cores out of idle with SCHED_IDLE spinners (default: as the profile was measured)" })
+      .option('nice', { type: 'number', describe: 'onnx: nice value for the gpulets and the serving thread, e.g. -10 on a shared machine (negative needs CAP_SYS_NICE)' })
+      .option('hang-timeout', { type: 'number', default: 10_000, describe: 'A batch with no answer after this many ms counts as a hung gpulet, which is restarted' }) as unknown as Argv<ServeArgs>,
+  handler: async (a: ArgumentsCamelCase<ServeArgs>) => {
+    if (a.backend !== 'onnx' && a.backend !== 'mps') throw new InputError(`--backend: expected onnx or mps, got ${show(a.backend)}`);
+    if (a.host !== 'process' && a.host !== 'thread') throw new InputError(`--host: expected process or thread, got ${show(a.host)}`);
+    checkPositive('--duration', a.duration);
+    checkPositive('--hang-timeout', a.hangTimeout);
+    if (a.backend === 'mps') {
+      const missing = mpsPreflight(); // before building any model: say at once what is missing
+      if (missing !== null) throw new InputError(`--backend mps: ${missing}`);
+    }
+    if (a.backend === 'onnx' && a.profiles === undefined)
+      throw new InputError('--backend onnx: expected --profiles STEM.csv measured on this machine (run `gpulet profile --backend onnx` first), got nothing');
+    let ctx: Context;
+    let sidecar: ProfileSidecar | null = null;
+    if (a.profiles !== undefined) ({ ctx, sidecar } = loadProfileSet(a.profiles));
+    else ctx = loadContext({});
+    const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus });
+    const plan = planWorkload(w, a.scheduler, ctx, { predictor: a.predictor, fixes: parseFixes(a.fixes) });
+
+    const stop = new AbortController();
+    const hardStop = new AbortController();
+    const onSigint = (): void => {
+      if (!stop.signal.aborted) {
+        io.err('gpulet: stopping arrivals; draining (Ctrl-C again to fail what is left)\n');
+        stop.abort();
+      } else hardStop.abort();
+    };
+    process.on('SIGINT', onSigint);
+    let res: ServeRealResult;
+    try {
+      res = await servePlanForReal(w, plan, {
+        backend: a.backend,
+        seed: a.seed,
+        durationS: a.duration,
+        sidecar,
+        host: a.host,
+        affinity: a.affinity,
+        keepWarm: a.keepWarm,
+        ...(a.nice !== undefined ? { nice: checkNice(a.nice) } : {}),
+        hangTimeoutMs: a.hangTimeout,
+        signal: stop.signal,
+        hardStop: hardStop.signal,
+        io,
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+    const s = res.summary;
+    const doc = {
+      workload: w.name,
+      scheduler: plan.scheduler,
+      backend: a.backend,
+      rate_rps: totalRate(w),
+      duration_s: a.duration,
+      seed: a.seed,
+      plan_feasible: plan.feasible,
+      ...(plan.reason !== undefined ? { plan_reason: plan.reason } : {}),
+      gpus_used: gpusUsed(plan),
+      ...s,
+      stopped_early: res.stoppedEarly,
+      arrival_window_s: Number(res.arrivalWindowS.toFixed(3)),
+      drain_ms: Number(res.drainMs.toFixed(1)),
+      foreign_cpu_cores: res.cpu === null ? null : Number(res.cpu.foreignCores.toFixed(3)),
+      executor: { gpulets: res.gpulets, restarts: res.restarts, failures: res.failures.map((f) => ({ gpulet: f.gpulet, at_ms: Number(f.atMs.toFixed(1)), reason: f.reason })) },
+    };
+    print(io, a.format, doc, () => {
+      const rows = Object.entries(s.models).map(([m, t]) => [m, t.arrived, t.completed, t.dropped, t.slo_violations, t.p50_ms, t.p99_ms, t.slo_ms]);
+      return [
+        `${w.name} at ${fmt(totalRate(w))} req/s for ${fmt(res.arrivalWindowS)} s${res.stoppedEarly ? ' (stopped early)' : ''}, ${plan.scheduler} on ${gpusUsed(plan)} ${a.backend === 'onnx' ? 'machine' : 'GPU(s)'}` +
+          `${plan.feasible ? '' : ` (plan INFEASIBLE: ${plan.reason})`}, backend ${a.backend}`,
+        table(['model', 'arrived', 'completed', 'dropped', 'violations', 'p50 ms', 'p99 ms', 'SLO ms'], rows),
+        `requests: ${s.requests.arrived} arrived = ${s.requests.completed} completed + ${s.requests.dropped} dropped` +
+          ` (${Object.entries(s.dropped_by_reason).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'})`,
+        `SLO violations: ${fmt(s.slo_violation_pct, 3)} %, throughput ${fmt(s.throughput_rps)} req/s, goodput ${fmt(s.goodput_rps)} req/s; gpulet restarts: ${res.restarts}`,
+        `other processes used ${res.cpu === null ? 'an unknown share' : `${fmt(res.cpu.foreignCores, 2)} cores`} of the machine meanwhile`,
+        'executor:',
+        ...res.gpulets.map((g) => `  ${g}`),
+      ].join('\n');
+    });
+  },
+});
