@@ -1,22 +1,35 @@
 /**
  * Clocks: the one place where simulated and real time differ (SimPy's Environment vs
- * RealtimeEnvironment). Time is in milliseconds, as a float, everywhere in the engine.
+ * RealtimeEnvironment). Both are the same heap of events run in (time, phase, sequence) order; the
+ * real-time clock only waits, before each step, until the head event is due. Time is in
+ * milliseconds, as a float, everywhere in the engine.
  */
-import type { Clock, TimerId } from './types.ts';
+import type { Clock, Phase, TimerId } from './types.ts';
 
 /**
- * The discrete-event loop. Events are ordered by (time, sequence): two events at the same time run
- * in the order they were scheduled. The sequence counter belongs to this clock, so two simulations
- * in one process never interact (STYLE habits 3 and 4).
+ * Sequence numbers of `late` events start here, so one number orders (phase, sequence): 2^44
+ * events per run before the phases could mix, far beyond any run (a fig12 search is ~1e8).
+ */
+const LATE_BASE = 2 ** 44;
+
+/**
+ * The discrete-event loop. Events are ordered by (time, phase, sequence): two events of one phase at
+ * the same time run in the order they were scheduled, and `late` events after every `normal` one of
+ * their time (end-of-tick work, such as an epoch that must see the tick's counts). The sequence
+ * counter belongs to this clock, so two simulations in one process never interact (STYLE habits 3
+ * and 4).
  */
 export class VirtualClock implements Clock {
   // A binary min-heap kept as parallel arrays: no object per event beyond the callback itself.
   private times: number[] = [];
+  /** (phase, sequence) as one number; also the event's TimerId. */
   private seqs: number[] = [];
   private fns: Array<() => void> = [];
+  /** Ids cancelled while pending; skipped when popped, pruned when it outgrows the heap. */
   private cancelled = new Set<TimerId>();
   private seq = 0;
-  private nowMs = 0;
+  /** Time of the event running or last run (the loop's time), ms. */
+  protected nowMs = 0;
   /** Number of events run so far (for benchmarks and progress). */
   numEvents = 0;
 
@@ -24,15 +37,26 @@ export class VirtualClock implements Clock {
     return this.nowMs;
   }
 
-  at(atMs: number, fn: () => void): TimerId {
+  at(atMs: number, fn: () => void, phase: Phase = 'normal'): TimerId {
     const t = atMs > this.nowMs ? atMs : this.nowMs;
-    const id = this.seq++;
+    const id = phase === 'normal' ? this.seq++ : LATE_BASE + this.seq++;
     this.push(t, id, fn);
     return id;
   }
 
   cancel(id: TimerId): void {
-    if (id < this.seq) this.cancelled.add(id);
+    const { cancelled } = this;
+    cancelled.add(id);
+    // Ids of events that already ran would stay forever: drop them once they could matter.
+    if (cancelled.size > 64 && cancelled.size > 2 * this.times.length) {
+      const pending = new Set(this.seqs);
+      for (const c of cancelled) if (!pending.has(c)) cancelled.delete(c);
+    }
+  }
+
+  /** Time of the next event, ms (Infinity when none is pending; cancelled ones count). */
+  get nextMs(): number {
+    return this.times.length > 0 ? this.times[0] : Infinity;
   }
 
   /** Number of events waiting (cancelled ones included until they are popped). */
@@ -107,44 +131,95 @@ export class VirtualClock implements Clock {
   }
 }
 
+/** Longest single wait of the real-time loop, ms, so that `done` is re-checked now and then. */
+const MAX_WAIT_MS = 50;
+
 /**
- * Real time from `performance.now()`, with Node timers. The engine code that runs on it is the
- * same that runs on {@link VirtualClock}.
+ * Real time (SimPy's RealtimeEnvironment): the same heap, stepped by {@link RealtimeClock.runUntil},
+ * which waits until the head event is due, runs every event due by then in (time, phase, sequence)
+ * order, and yields to Node between steps so that I/O (an executor's completions) can post events
+ * with `at(now(), ...)`. `now()` reads the wall clock (`performance.now()` from the origin), so
+ * work outside the loop stamps real times; an event runs no earlier than its time, and late only
+ * by how far the loop lags.
  */
-export class WallClock implements Clock {
-  private readonly originMs: number;
-  private timers = new Map<TimerId, NodeJS.Timeout>();
-  private nextId = 0;
+export class RealtimeClock extends VirtualClock {
+  private originMs: number;
+  /** Wakes the loop early (an event was posted while it waited). */
+  private wake: (() => void) | null = null;
+  /** Most the loop ran behind an event's time, ms (how faithful the run was to its schedule). */
+  maxLagMs = 0;
 
   constructor(originMs = performance.now()) {
+    super();
     this.originMs = originMs;
   }
 
-  now(): number {
+  override now(): number {
     return performance.now() - this.originMs;
   }
 
-  at(atMs: number, fn: () => void): TimerId {
-    const id = this.nextId++;
-    const delay = Math.max(0, atMs - this.now());
-    const handle = setTimeout(() => {
-      this.timers.delete(id);
-      fn();
-    }, delay);
-    this.timers.set(id, handle);
+  /** Count time from now on (serving starts after the executor has loaded); only before any event. */
+  restart(): void {
+    if (this.numEvents > 0 || this.numPending > 0) throw new Error('RealtimeClock.restart: events were already scheduled');
+    this.originMs = performance.now();
+  }
+
+  override at(atMs: number, fn: () => void, phase: Phase = 'normal'): TimerId {
+    const id = super.at(atMs, fn, phase);
+    const wake = this.wake;
+    if (wake !== null) {
+      this.wake = null;
+      wake();
+    }
     return id;
   }
 
-  cancel(id: TimerId): void {
-    const handle = this.timers.get(id);
-    if (handle !== undefined) {
-      clearTimeout(handle);
-      this.timers.delete(id);
+  /**
+   * Run events in real time until `done()` holds (checked between steps). Events still pending
+   * then are left unrun (watchdogs, progress ticks): the caller decides when a run is over.
+   */
+  async runUntil(done: () => boolean): Promise<void> {
+    while (!done()) {
+      const wait = this.nextMs - this.now();
+      if (wait > 0) {
+        await this.sleep(Math.min(wait, MAX_WAIT_MS));
+        continue;
+      }
+      const lag = -wait;
+      if (lag > this.maxLagMs) this.maxLagMs = lag;
+      this.run(this.now());
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
-  /** Number of timers not yet fired. */
-  get numPending(): number {
-    return this.timers.size;
+  /**
+   * Keep the loop running in the background (profiling, tests that drive an executor by hand);
+   * `stop()` ends it once the current step is over.
+   */
+  runInBackground(): { stop(): Promise<void> } {
+    let stopped = false;
+    const loop = this.runUntil(() => stopped);
+    return {
+      stop: async () => {
+        stopped = true;
+        const wake = this.wake;
+        this.wake = null;
+        wake?.();
+        await loop;
+      },
+    };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 }

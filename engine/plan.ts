@@ -1,8 +1,8 @@
 /**
  * What a scheduler decides (DESIGN.md "Core types"): which gpulets exist on which GPU, and which
- * models each serves with what batch size and duty cycle.
+ * models each serves with what batch size and duty cycle. What a scheduler is given, and the
+ * Scheduler interface itself, live beside the schedulers (schedulers/scheduler.ts).
  */
-import type { InterferencePredictor, LatencyModel, ModelInfo } from './types.ts';
 
 /** Demand for one task: a model instance with its own rate and SLO. */
 export interface Demand {
@@ -58,25 +58,6 @@ export interface Plan {
   /** Why the plan is infeasible: which task, which rule. */
   reason?: string;
   shortfalls: Shortfall[];
-}
-
-/** Everything a scheduler may look at. */
-export interface PlanInput {
-  demands: readonly Demand[];
-  /** GPUs available (the autoscaling limit). */
-  numGpus: number;
-  gpuType: string;
-  /** GPU memory per device, MB. */
-  gpuMemoryMb: number;
-  latency: LatencyModel;
-  models: Readonly<Record<string, ModelInfo>>;
-  /** Co-location slowdown predictor; absent or null means "interference ignored". */
-  predictor?: InterferencePredictor | null;
-}
-
-export interface Scheduler {
-  readonly name: string;
-  plan(input: PlanInput): Plan;
 }
 
 /** Number of GPUs a plan uses. */

@@ -7,12 +7,22 @@
 /** Opaque handle returned by {@link Clock.at}. */
 export type TimerId = number;
 
+/**
+ * Order among events of the same time: every `normal` event (in the order they were scheduled)
+ * before every `late` one. `late` is for end-of-tick work that must see what the tick did.
+ */
+export type Phase = 'normal' | 'late';
+
 /** Time source and timer service. Virtual in simulation, wall-clock in real serving. */
 export interface Clock {
   /** Current time in ms since the clock's origin. */
   now(): number;
-  /** Run `fn` at time `atMs` (never earlier; "now" when atMs is in the past). */
-  at(atMs: number, fn: () => void): TimerId;
+  /**
+   * Run `fn` at time `atMs` (never earlier; "now" when atMs is in the past), after the events of
+   * that time already scheduled in its phase. Work that arrives from outside the loop (an
+   * executor's completion) is posted this way too, at `now()`.
+   */
+  at(atMs: number, fn: () => void, phase?: Phase): TimerId;
   /** Cancel a timer that has not fired yet; cancelling a fired or unknown timer is a no-op. */
   cancel(id: TimerId): void;
 }
@@ -34,6 +44,8 @@ export interface BatchJob {
 export interface Executor {
   /** Start `job` now; call `done` exactly once with the completion time, or `failed` if it cannot finish. */
   run(job: BatchJob, done: (finishedAtMs: number) => void, failed: (reason: string) => void): void;
+  /** The gpulet left the plan and has nothing left to run: free what it holds (a real runner). */
+  release?(gpu: number, gpulet: number): void;
 }
 
 /** Static facts about a model (reference §2.1). */

@@ -9,6 +9,7 @@
  * {@link SimulatedGpu} and reads completion times, as a profiler on real hardware would.
  */
 import { VirtualClock } from '../engine/clock.ts';
+import { POW2_BATCHES } from '../engine/limits.ts';
 import type { BatchJob, LatencyModel, RunningBatch } from '../engine/types.ts';
 import { SimulatedGpu, type ColocationModel } from './gpu.ts';
 import { linearFeatures } from './interference.ts';
@@ -22,7 +23,7 @@ import type { UtilProfile } from './profiles/util.ts';
  */
 export const GRID_MODELS = ['googlenet', 'resnet50', 'ssd-mobilenetv1', 'vgg16', 'mobilenet_v2'] as const;
 /** Batch sizes of the grid (each side independently). */
-export const GRID_BATCHES = [2, 4, 8, 16, 32] as const;
+export const GRID_BATCHES: readonly number[] = POW2_BATCHES.slice(1);
 /** Partition of the first model of each pair; the second gets the rest (2:8, 4:6, 5:5, 6:4, 8:2). */
 export const GRID_SPLITS_PCT = [20, 40, 50, 60, 80] as const;
 

@@ -19,7 +19,6 @@ export const PREDICTORS: Record<string, () => InterferencePredictor> = {
 export const DEFAULT_PREDICTOR = 'fitted';
 
 export function predictorByName(name: string): InterferencePredictor {
-  const make = PREDICTORS[name];
-  if (make === undefined) throw new InputError(`--predictor: expected one of ${Object.keys(PREDICTORS).join(', ')}, got ${show(name)}`);
-  return make();
+  if (!Object.hasOwn(PREDICTORS, name)) throw new InputError(`--predictor: expected one of ${Object.keys(PREDICTORS).join(', ')}, got ${show(name)}`);
+  return PREDICTORS[name]();
 }

@@ -78,8 +78,8 @@ export const BUILTIN_WORKLOADS: Readonly<Record<string, BuiltinSpec>> = {
 
 /** Build a built-in workload at its default rate. */
 export function builtinWorkload(name: string, resolve: ModelResolver): Workload {
+  if (!Object.hasOwn(BUILTIN_WORKLOADS, name)) throw new InputError(`unknown workload ${show(name)}: expected one of ${Object.keys(BUILTIN_WORKLOADS).join(', ')} or a JSON file`);
   const spec = BUILTIN_WORKLOADS[name];
-  if (spec === undefined) throw new InputError(`unknown workload ${show(name)}: expected one of ${Object.keys(BUILTIN_WORKLOADS).join(', ')} or a JSON file`);
   const base = { name, numGpus: DEFAULT_GPUS, gpuType: null, arrival: { process: 'poisson' } as const };
   if (spec.app) {
     const rate = spec.defaultRateRps;

@@ -1,7 +1,8 @@
 /**
  * The real executor: one runner per gpulet, each holding one onnxruntime session per model the plan
  * puts on that gpulet. It implements the engine's `Executor`, so `engine/server` serves a plan on it
- * unchanged, on the `WallClock`.
+ * unchanged, on the `RealtimeClock`. What a runner reports (a completion, a failure) is posted to the
+ * clock with `at(now(), ...)`, so engine code only ever runs inside the clock's loop.
  *
  * A runner is a child process by default, not a worker thread: `worker.terminate()` while
  * onnxruntime-node 1.30 is inside `session.run()` aborts the whole Node process ("terminate called
@@ -108,8 +109,10 @@ interface Slot {
   deathsInARow: number;
   everReady: boolean;
   affinity: string;
-  /** Settles the first start (create()). */
+  /** Settles the first start (create(), prepare()). */
   onFirstReady: { resolve: () => void; reject: (e: Error) => void } | null;
+  /** Replaced or released: ends once its batch in flight has answered. */
+  retiring: boolean;
 }
 
 const keyOf = (gpu: number, gpulet: number): string => `${gpu}.${gpulet}`;
@@ -131,6 +134,10 @@ export class OnnxExecutor implements Executor {
   private warm: WarmCores | null = null;
   private mainNice: { before: number; status: string } | null = null;
   private readonly cpus: readonly number[];
+  private readonly opts: OnnxExecutorOptions;
+  private closed = false;
+  /** Runners replaced or released that still have a batch to answer. */
+  private readonly leaving = new Set<Slot>();
 
   private constructor(opts: OnnxExecutorOptions) {
     this.clock = opts.clock;
@@ -142,25 +149,95 @@ export class OnnxExecutor implements Executor {
     this.onRunTimed = opts.onRunTimed;
     const cpus = opts.cpus ?? allowedCpus();
     this.cpus = cpus;
+    this.opts = opts;
     for (const g of opts.gpulets) {
       const key = keyOf(g.gpu, g.gpulet);
       if (this.slots.has(key)) throw new Error(`gpulet ${key} is listed twice`);
-      const threads = opts.threadsFor?.(g) ?? threadsFor(g.partitionPct, cpus.length);
-      const init: RunnerInit = {
-        label: key,
-        threads,
-        cpus: opts.affinity === false ? null : coresFor(g.gpulet, threads, cpus),
-        provider: opts.provider ?? 'cpu',
-        warmRuns: opts.warmRuns ?? 1,
-        nice: opts.nice ?? null,
-        models: g.models.map(({ model, maxBatch }) => {
-          const f = opts.files[model];
-          if (f === undefined) throw new Error(`no model file for ${model} (gpulet ${key})`);
-          return { name: model, path: f.path, inputShape: f.inputShape, inputType: f.inputType, maxBatch: Math.max(1, Math.floor(maxBatch)) };
-        }),
-      };
-      this.slots.set(key, { key, setup: g, init, state: 'starting', host: null, generation: 0, job: null, jobLabel: null, deathsInARow: 0, everReady: false, affinity: '', onFirstReady: null });
+      this.slots.set(key, this.newSlot(g));
     }
+  }
+
+  private newSlot(g: GpuletSetup): Slot {
+    const { opts, cpus } = this;
+    const key = keyOf(g.gpu, g.gpulet);
+    const threads = opts.threadsFor?.(g) ?? threadsFor(g.partitionPct, cpus.length);
+    const init: RunnerInit = {
+      label: key,
+      threads,
+      cpus: opts.affinity === false ? null : coresFor(g.gpulet, threads, cpus),
+      provider: opts.provider ?? 'cpu',
+      warmRuns: opts.warmRuns ?? 1,
+      nice: opts.nice ?? null,
+      models: g.models.map(({ model, maxBatch }) => {
+        const f = opts.files[model];
+        if (f === undefined) throw new Error(`no model file for ${model} (gpulet ${key})`);
+        return { name: model, path: f.path, inputShape: f.inputShape, inputType: f.inputType, maxBatch: Math.max(1, Math.floor(maxBatch)) };
+      }),
+    };
+    return { key, setup: g, init, state: 'starting', host: null, generation: 0, job: null, jobLabel: null, deathsInARow: 0, everReady: false, affinity: '', onFirstReady: null, retiring: false };
+  }
+
+  /**
+   * Get a gpulet ready for `setup` while serving goes on (re-planning: engine/server/replanner.ts's
+   * GpuletLoader). A gpulet not running yet gets a runner; one that lacks models or batch sizes gets
+   * a new runner with the union, and the old one keeps serving until the new one is ready, then
+   * finishes its batch and ends. Resolves once the gpulet can serve `setup`.
+   */
+  async prepare(setup: GpuletSetup): Promise<void> {
+    const key = keyOf(setup.gpu, setup.gpulet);
+    const old = this.slots.get(key);
+    let g = setup;
+    if (old !== undefined && old.state !== 'dead' && old.state !== 'closed') {
+      const have = new Map(old.setup.models.map((m) => [m.model, m.maxBatch] as const));
+      if (old.setup.partitionPct === setup.partitionPct && setup.models.every((m) => (have.get(m.model) ?? 0) >= m.maxBatch)) return;
+      const union = new Map(have);
+      for (const m of setup.models) union.set(m.model, Math.max(union.get(m.model) ?? 0, m.maxBatch));
+      g = { ...setup, models: [...union].map(([model, maxBatch]) => ({ model, maxBatch })) };
+    }
+    const slot = this.newSlot(g);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        slot.onFirstReady = { resolve, reject };
+        this.start(slot);
+      });
+    } catch (e) {
+      // A gpulet that never started stays known (dead), so its batches fail instead of throwing.
+      if (!this.slots.has(key)) this.slots.set(key, slot);
+      throw e;
+    }
+    if (this.closed) {
+      await slot.host?.terminate();
+      return;
+    }
+    const before = this.slots.get(key);
+    this.slots.set(key, slot);
+    if (before !== undefined && before !== slot) this.retire(before);
+  }
+
+  /**
+   * The gpulet left the plan and has nothing left to run (the dispatcher calls this): end its
+   * runner and forget it.
+   */
+  release(gpu: number, gpulet: number): void {
+    const key = keyOf(gpu, gpulet);
+    const slot = this.slots.get(key);
+    if (slot === undefined) return;
+    this.slots.delete(key);
+    this.retire(slot);
+  }
+
+  /** End a runner no longer routed to, once its batch in flight (if any) has answered. */
+  private retire(slot: Slot): void {
+    slot.retiring = true;
+    if (slot.job !== null) {
+      this.leaving.add(slot);
+      return;
+    }
+    this.leaving.delete(slot);
+    slot.state = 'closed';
+    slot.generation++;
+    void slot.host?.terminate();
+    slot.host = null;
   }
 
   /** Start every gpulet's runner, load and warm its sessions; resolves once all are ready. */
@@ -231,19 +308,21 @@ export class OnnxExecutor implements Executor {
 
   /** Fail what is in flight, end every runner, and wait for them to go. */
   async close(): Promise<void> {
+    this.closed = true;
     const ends: Promise<void>[] = [];
-    for (const slot of this.slots.values()) {
+    for (const slot of [...this.slots.values(), ...this.leaving]) {
       slot.state = 'closed';
       slot.generation++;
       const job = slot.job;
       slot.job = null;
       if (job) {
         this.clock.cancel(job.watchdog);
-        job.failed('executor closed');
+        this.post(() => job.failed('executor closed'));
       }
       if (slot.host) ends.push(slot.host.terminate());
       slot.host = null;
     }
+    this.leaving.clear();
     if (this.warm) ends.push(this.warm.stop());
     this.warm = null;
     if (this.mainNice) setNice(this.mainNice.before);
@@ -286,19 +365,42 @@ export class OnnxExecutor implements Executor {
         slot.job = null;
         this.clock.cancel(job.watchdog);
         if (msg.type === 'error') {
-          job.failed(`gpulet ${slot.key}: batch failed: ${msg.message}`);
+          const message = msg.message;
+          this.post(() => job.failed(`gpulet ${slot.key}: batch failed: ${message}`));
+          if (slot.retiring) this.retire(slot);
           return;
         }
         slot.deathsInARow = 0;
         if (this.onRunTimed && slot.jobLabel) this.onRunTimed(slot.key, slot.jobLabel.model, slot.jobLabel.batch, msg.runMs);
-        job.done(this.clock.now());
+        const finishedAtMs = this.clock.now();
+        this.post(() => job.done(finishedAtMs));
+        if (slot.retiring) this.retire(slot);
       }
     }
+  }
+
+  /** Hand `fn` to the clock's loop, now. */
+  private post(fn: () => void): void {
+    this.clock.at(this.clock.now(), fn);
   }
 
   /** The runner is gone or useless: fail its batch, then restart it or give it up. */
   private lost(slot: Slot, reason: string): void {
     if (slot.state === 'closed' || slot.state === 'dead') return;
+    if (slot.retiring) {
+      // A runner on its way out: fail its batch, do not restart it.
+      this.leaving.delete(slot);
+      slot.state = 'closed';
+      slot.generation++;
+      slot.host = null;
+      const job = slot.job;
+      slot.job = null;
+      if (job) {
+        this.clock.cancel(job.watchdog);
+        this.post(() => job.failed(`gpulet ${slot.key}: ${reason}`));
+      }
+      return;
+    }
     slot.generation++; // ignore anything the old runner still says
     slot.host = null;
     this.failures.push({ gpulet: slot.key, atMs: this.clock.now(), reason });
@@ -306,7 +408,7 @@ export class OnnxExecutor implements Executor {
     slot.job = null;
     if (job) {
       this.clock.cancel(job.watchdog);
-      job.failed(`gpulet ${slot.key}: ${reason}`);
+      this.post(() => job.failed(`gpulet ${slot.key}: ${reason}`));
     }
     if (!slot.everReady) {
       // Never started: a missing file or a bad model does not heal by retrying.

@@ -11,7 +11,7 @@
  *    the other half runs the other at the same batch, over the solo latency (cores share caches and
  *    memory bandwidth: the CPU analogue of the paper's interference profiling, Figure 6).
  */
-import { WallClock } from '../../engine/clock.ts';
+import { RealtimeClock } from '../../engine/clock.ts';
 import type { BatchJob, Clock } from '../../engine/types.ts';
 import { OnnxExecutor, type GpuletSetup, type ModelFile, type OnnxExecutorOptions } from './executor.ts';
 import { threadsFor } from './cores.ts';
@@ -86,7 +86,10 @@ const median = (xs: readonly number[]): number => {
   return n % 2 === 1 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 };
 
-/** Run one batch and resolve with its latency as the engine would see it, ms. */
+/**
+ * Run one batch and resolve with its latency as the engine would see it, ms. The executor posts
+ * its answer to `clock`, whose loop must be running (RealtimeClock.runInBackground).
+ */
 export function timeBatch(ex: OnnxExecutor, clock: Clock, job: BatchJob): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = clock.now();
@@ -122,8 +125,12 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
   const threadsByPartition: Record<string, number> = {};
   for (const p of spec.partitionsPct) {
     threadsByPartition[String(p)] = threadsFor(p, spec.cpus.length);
-    const clock = new WallClock();
-    const ex = await OnnxExecutor.create({ clock, gpulets: [setup(0, p)], files: spec.files, cpus: spec.cpus, affinity: spec.affinity, host: spec.host, keepWarm: spec.keepWarm, ...spec.executor });
+    const clock = new RealtimeClock();
+    const loop = clock.runInBackground();
+    const ex = await OnnxExecutor.create({ clock, gpulets: [setup(0, p)], files: spec.files, cpus: spec.cpus, affinity: spec.affinity, host: spec.host, keepWarm: spec.keepWarm, ...spec.executor }).catch(async (e: unknown) => {
+      await loop.stop();
+      throw e;
+    });
     try {
       affinity.push(`${p} %: ${ex.describe().join("; ")}`);
       for (let r = 0; r < spec.reps; r++) {
@@ -138,6 +145,7 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
       }
     } finally {
       await ex.close();
+      await loop.stop();
     }
   }
 
@@ -161,8 +169,12 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
   // colocationSlowdown[self][other]: self timed on gpulet 0 while other runs on gpulet 1.
   const colocationSlowdown: Record<string, Record<string, number>> = Object.fromEntries(models.map((m) => [m, Object.fromEntries(models.map((o) => [o, 1]))]));
   if (split !== null) {
-    const clock = new WallClock();
-    const ex = await OnnxExecutor.create({ clock, gpulets: [setup(0, split), setup(1, 100 - split)], files: spec.files, cpus: spec.cpus, affinity: spec.affinity, host: spec.host, keepWarm: spec.keepWarm, ...spec.executor });
+    const clock = new RealtimeClock();
+    const loop = clock.runInBackground();
+    const ex = await OnnxExecutor.create({ clock, gpulets: [setup(0, split), setup(1, 100 - split)], files: spec.files, cpus: spec.cpus, affinity: spec.affinity, host: spec.host, keepWarm: spec.keepWarm, ...spec.executor }).catch(async (e: unknown) => {
+      await loop.stop();
+      throw e;
+    });
     try {
       for (const model of models) {
         for (const other of models) {
@@ -188,6 +200,7 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
       }
     } finally {
       await ex.close();
+      await loop.stop();
     }
   }
   const cpu = cpuUse(before, cpuSnapshot());

@@ -15,13 +15,13 @@ export function adjustSatNode(ctx: SchedContext, state: State, node: Node, credi
   const t = node.tasks[0];
   if (t === undefined || node.tasks.length !== 1) return true;
   let l = ctx.estOn(t.model, t.batch, node, state);
-  const old = t.throughput;
+  const old = t.throughputRps;
   if (2 * l < t.sloMs) {
     // Fix sat-duty: the artifact lowers the throughput to b / L but keeps the old (shorter) duty
     // cycle; the fix moves the duty cycle with it so a gpulet's summed latency never exceeds it.
     if (ctx.fix('sat-duty')) node.dutyMs = l;
-    t.throughput = f32((t.batch * 1000) / l);
-    if (credit) credit.additionalRate += Math.max(0, Math.trunc(f32(old - t.throughput)));
+    t.throughputRps = f32((t.batch * 1000) / l);
+    if (credit) credit.additionalRps += Math.max(0, Math.trunc(f32(old - t.throughputRps)));
     return true;
   }
   let b = t.batch;
@@ -34,8 +34,8 @@ export function adjustSatNode(ctx: SchedContext, state: State, node: Node, credi
   }
   t.batch = b;
   node.dutyMs = dc;
-  t.throughput = f32(b * (1000 / dc));
-  if (credit && old > t.throughput) credit.additionalRate += Math.trunc(f32(old - t.throughput));
+  t.throughputRps = f32(b * (1000 / dc));
+  if (credit && old > t.throughputRps) credit.additionalRps += Math.trunc(f32(old - t.throughputRps));
   return true;
 }
 
@@ -67,7 +67,7 @@ export function adjustResNode(ctx: SchedContext, state: State, node: Node): bool
   sum = 0;
   node.tasks.forEach((t, i) => {
     t.batch = bs[i];
-    t.throughput = f32((1000 * t.batch) / dmin);
+    t.throughputRps = f32((1000 * t.batch) / dmin);
     sum = f32(sum + ctx.estOn(t.model, t.batch, node, state));
   });
   node.dutyMs = dmin;
@@ -100,7 +100,7 @@ export function settle(ctx: SchedContext, state: State): string | null {
         const sum = lat.reduce((a, b) => a + b, 0);
         if (sum > node.dutyMs) {
           node.dutyMs = sum;
-          for (const t of node.tasks) t.throughput = (1000 * t.batch) / sum;
+          for (const t of node.tasks) t.throughputRps = (1000 * t.batch) / sum;
         }
         node.occupancy = sum / node.dutyMs;
         const late = node.tasks.findIndex((t, i) => node.dutyMs + lat[i] > t.sloMs);
@@ -109,7 +109,7 @@ export function settle(ctx: SchedContext, state: State): string | null {
         if (t.batch === 1) return `${t.task}: duty cycle + latency exceed its SLO under the predicted interference on GPU ${gpu.index}`;
         node.dutyMs *= (t.batch - 1) / t.batch;
         t.batch -= 1;
-        for (const u of node.tasks) u.throughput = (1000 * u.batch) / node.dutyMs;
+        for (const u of node.tasks) u.throughputRps = (1000 * u.batch) / node.dutyMs;
       }
     }
   return null;

@@ -7,12 +7,14 @@
  * - saturate batch: the largest b with 2 L_est(b, p) <= SLO (Nexus's half-SLO rule);
  * - residue batch for rate r: the largest b with L_est(b, p) + 1000 b / r <= SLO;
  * - p_eff: the knee of saturate throughput against gpulet size; p_req: the smallest size that still
- *   serves a residue rate; a model's rate split into saturate gpulets of size p_eff and one residue.
+ *   serves a residue rate; a model's rate split into saturate gpulets of size p_eff and one residue
+ *   (the split itself, and greedy's, are in partitioning.ts).
  */
 import { InputError } from '../errors.ts';
 import type { InterferencePredictor, LatencyModel } from '../types.ts';
 import type { FixName, Fixes } from './fixes.ts';
-import { MAX_BATCH, TRP_SLACK, emptyNode, f32, sameNode, type Node, type SchedTask, type State } from './state.ts';
+import { BATCH_SLOTS, MAX_BATCH, PARTITION_SLOTS } from '../limits.ts';
+import { emptyNode, f32, sameNode, type Node, type SchedTask, type State, type TaskCopy } from './state.ts';
 
 /** How a scheduler variant behaves. */
 export interface SchedulerConfig {
@@ -21,8 +23,8 @@ export interface SchedulerConfig {
   readonly partsPct: readonly number[];
   /** Apply the interference predictor (gpulet-int). */
   readonly interference: boolean;
-  /** Greedy best-fit: smallest partition whose saturate throughput covers the rate; no time sharing. */
-  readonly greedy: boolean;
+  /** How a rate becomes gpulet requests, and whether time sharing may place the rest (partitioning.ts). */
+  readonly partitioning: PartitionStrategy;
   /**
    * Check d + sum L <= SLO for every co-resident when time sharing. The paper's baselines ran with
    * the older artifact's "No Check" (false); the released code always checks (true).
@@ -42,13 +44,23 @@ export interface SchedulerConfig {
   readonly fixes: Fixes;
 }
 
+/** The step where elastic partitioning and greedy best-fit differ (implementations: partitioning.ts). */
+export interface PartitionStrategy {
+  readonly name: string;
+  /** Split a task's rate into gpulet requests (the artifact's estimateTrp, or getEstimateTrpST for greedy). */
+  estimate(ctx: SchedContext, task: SchedTask, rateRps: number): Node[];
+  /** Whether what best fit and the fallback leave may time-share gpulets in use (Nexus-style). */
+  readonly timeShares: boolean;
+}
+
 /** getMaxReturnPart's MIN_THRESHOLD: a size pair must gain at least 5 % (a C++ float). */
 const KNEE_MIN_GAIN = f32(1.05);
 
+/** One row of a model's saturate table (the artifact's SatTrpEntry: part, max_batch, sat_trp). */
 export interface SatEntry {
   sizePct: number;
   batch: number;
-  throughput: number;
+  throughputRps: number;
 }
 
 /** Everything the placement code needs, fixed for one scheduling run. */
@@ -89,10 +101,10 @@ export class SchedContext {
     // Memoised per model: planning asks for the same few (batch, size) pairs thousands of times.
     let table = this.estTables.get(model);
     if (table === undefined) {
-      table = new Float64Array(101 * 33).fill(NaN);
+      table = new Float64Array(PARTITION_SLOTS * BATCH_SLOTS).fill(NaN);
       this.estTables.set(model, table);
     }
-    const key = sizePct * 33 + batch;
+    const key = sizePct * BATCH_SLOTS + batch;
     let v = table[key];
     if (v !== v) {
       v = f32(f32(f32(this.latency.latencyMs(model, batch, sizePct)) + f32(this.latency.batchOverheadMs(model, batch))) * this.ratio);
@@ -134,19 +146,19 @@ export class SchedContext {
     task: { model: string; sloMs: number },
     node: Node,
     state: State | null,
-    rate: number,
+    rateRps: number,
     residue: boolean,
     interference: boolean,
-  ): { batch: number; rate: number } {
+  ): { batch: number; rateRps: number } {
     const lat = (b: number) => (interference ? this.estOn(task.model, b, node, state) : this.est(task.model, b, node.sizePct));
-    const ok = (b: number) => (residue ? f32(lat(b) + f32((1000 * b) / rate)) <= task.sloMs : 2 * lat(b) <= task.sloMs);
+    const ok = (b: number) => (residue ? f32(lat(b) + f32((1000 * b) / rateRps)) <= task.sloMs : 2 * lat(b) <= task.sloMs);
     const batch = probeSearch(ok);
-    if (batch > 0 || !residue) return { batch, rate };
+    if (batch > 0 || !residue) return { batch, rateRps };
     const l1 = this.estOn(task.model, 1, node, state);
-    if (l1 < 1000 / rate && l1 < task.sloMs) {
-      return { batch: 1, rate: Math.trunc(f32(f32(1000 / f32(task.sloMs - l1)) * this.ratio)) };
+    if (l1 < 1000 / rateRps && l1 < task.sloMs) {
+      return { batch: 1, rateRps: Math.trunc(f32(f32(1000 / f32(task.sloMs - l1)) * this.ratio)) };
     }
-    return { batch: 0, rate };
+    return { batch: 0, rateRps };
   }
 
   /** Saturate batch and throughput per size, computed once per model (initSaturateTrp). */
@@ -157,7 +169,7 @@ export class SchedContext {
       table = this.parts.map((sizePct) => {
         const node = emptyNode(-1, sizePct);
         const batch = Math.max(1, this.maxBatch(task, node, null, 1, false, false).batch);
-        return { sizePct, batch, throughput: f32((batch * 1000) / this.est(task.model, batch, sizePct)) };
+        return { sizePct, batch, throughputRps: f32((batch * 1000) / this.est(task.model, batch, sizePct)) };
       });
       this.satTables.set(key, table);
     }
@@ -184,8 +196,8 @@ export class SchedContext {
     for (let i = n - 1; i >= 2; i--) {
       const lo = parts[i];
       const hi = parts[i - 1];
-      const tLo = this.sat(task, lo).throughput;
-      const tHi = this.sat(task, hi).throughput;
+      const tLo = this.sat(task, lo).throughputRps;
+      const tHi = this.sat(task, hi).throughputRps;
       if (f32(tHi / tLo) < KNEE_MIN_GAIN) continue;
       const gain = f32(f32(tHi - tLo) / (hi - lo));
       if (gain > bestGain) {
@@ -201,16 +213,16 @@ export class SchedContext {
    * below p_eff, walking down, where the gpulet keeps up (1000 b / r >= L) and L + 1000 b / r <= SLO.
    * Returns size 0 when no batch works.
    */
-  minPart(task: { model: string; sloMs: number }, capPct: number, rate: number): { sizePct: number; batch: number; rate: number } {
+  minPart(task: { model: string; sloMs: number }, capPct: number, rateRps: number): { sizePct: number; batch: number; rateRps: number } {
     const parts = this.parts;
     const cap = Math.min(parts[0], capPct);
-    const r = this.maxBatch(task, emptyNode(-1, cap), null, rate, true, false);
-    if (r.batch === 0) return { sizePct: 0, batch: 0, rate: r.rate };
+    const r = this.maxBatch(task, emptyNode(-1, cap), null, rateRps, true, false);
+    if (r.batch === 0) return { sizePct: 0, batch: 0, rateRps: r.rateRps };
     let best = cap;
     for (const p of parts) {
       if (p > cap) continue;
       const l = this.est(task.model, r.batch, p);
-      const d = f32((r.batch * 1000) / r.rate);
+      const d = f32((r.batch * 1000) / r.rateRps);
       if (d < l) {
         if (p === parts[0]) best = p;
         break;
@@ -218,116 +230,17 @@ export class SchedContext {
       if (task.sloMs < f32(l + d)) break;
       best = p;
     }
-    return { sizePct: best, batch: r.batch, rate: r.rate };
+    return { sizePct: best, batch: r.batch, rateRps: r.rateRps };
   }
 
-  /**
-   * Split `rate` into gpulet requests (estimateTrp): saturate gpulets of size p_eff while the rate
-   * exceeds their throughput, then one residue gpulet of size p_req. Greedy uses its own split.
-   * Remaining rates of at most 15 req/s are ignored (TRP_SLACK).
-   */
-  estimate(task: SchedTask, rate: number): Node[] {
-    const out: Node[] = [];
-    if (this.config.greedy) return this.estimateGreedy(task, rate);
-    let r = rate;
-    while (r > TRP_SLACK) {
-      const pe = this.effectivePart(task);
-      const s = this.sat(task, pe);
-      const n = emptyNode(out.length, pe);
-      if (s.throughput < r) {
-        const whole = this.fix('fit-whole-rate') ? this.wholeRateNode(task, r, pe, s.throughput, out.length) : null;
-        if (whole !== null) {
-          out.push(whole);
-          break;
-        }
-        n.tasks = [copyOf(task, r, s.batch, s.throughput)];
-        n.occupancy = 1;
-        n.dutyMs = this.est(task.model, s.batch, pe);
-        out.push(n);
-        r = Math.trunc(f32(r - s.throughput));
-        continue;
-      }
-      // A residue no batch can serve: the artifact would go on with an unset batch; we stop here and
-      // let placement fail for this rate (spec Q-MP1).
-      const res = this.residueNode(task, r, pe, out.length);
-      if (res !== null) out.push(res);
-      break;
-    }
-    return out;
-  }
-
-  /** The artifact's residue gpulet for `rate`: its p_req at or below `capPct`, batch and duty for the rate. */
-  private residueNode(task: SchedTask, rate: number, capPct: number, index: number): Node | null {
-    const m = this.minPart(task, capPct, rate);
-    if (m.batch === 0) return null;
-    const n = emptyNode(index, m.sizePct);
-    const l = this.est(task.model, m.batch, m.sizePct);
-    n.dutyMs = Math.max(f32(m.batch * f32(1000 / m.rate)), l);
-    n.tasks = [copyOf(task, m.rate, m.batch, f32((m.batch * 1000) / n.dutyMs))];
-    n.occupancy = f32(l / n.dutyMs);
-    return n;
-  }
-
-  /**
-   * Fix fit-whole-rate. The artifact splits a rate just above one efficient gpulet's saturate
-   * throughput into that gpulet and a residue gpulet (mobilenet_v2 at 693 req/s: 40 % for 670 and
-   * 20 % for the 23 left). If one gpulet smaller than the two together carries the whole rate (50 %
-   * here), plan that one instead: less of the GPU, one gpulet fewer to place.
-   */
-  private wholeRateNode(task: SchedTask, rate: number, pe: number, satRps: number, index: number): Node | null {
-    const residue = Math.trunc(f32(rate - satRps));
-    if (residue <= TRP_SLACK) return null;
-    const split = pe + (this.residueNode(task, residue, pe, index)?.sizePct ?? pe);
-    for (let k = this.parts.length - 1; k >= 0; k--) {
-      const p = this.parts[k];
-      if (p <= pe) continue;
-      if (p >= split) break;
-      const n = this.residueNode(task, rate, p, index);
-      if (n !== null && n.tasks[0].throughput >= rate) return n;
-    }
-    return null;
-  }
-
-  /** Greedy best-fit's split (getEstimateTrpST): the smallest size whose saturate throughput exceeds the rest. */
-  private estimateGreedy(task: SchedTask, rate: number): Node[] {
-    const out: Node[] = [];
-    if (rate <= TRP_SLACK) return out;
-    const ascending = [...this.parts].sort((a, b) => a - b);
-    let r = rate;
-    while (r > 0) {
-      let chosen = ascending[0];
-      let t = 0;
-      let batch = 1;
-      for (const p of ascending) {
-        const s = this.sat(task, p);
-        chosen = p;
-        t = Math.trunc(s.throughput);
-        batch = s.batch;
-        if (t > r) break;
-      }
-      if (t === 0) throw new Error(`greedy: zero saturate throughput for ${task.model}`);
-      const n = emptyNode(out.length, chosen);
-      const l = this.est(task.model, batch, chosen);
-      if (this.fix('greedy-duty')) {
-        // The artifact sets duty = b / r (below the batch latency when r > T) and claims throughput
-        // T for every chunk, also the last, smaller one; the fix floors the duty cycle at the
-        // latency and claims what the gpulet serves at that duty cycle.
-        n.dutyMs = Math.max(f32(batch * (1000 / r)), l);
-        n.tasks = [copyOf(task, r, batch, f32((batch * 1000) / n.dutyMs))];
-      } else {
-        n.dutyMs = f32(batch * (1000 / r));
-        n.tasks = [copyOf(task, r, batch, t)];
-      }
-      n.occupancy = f32(l / n.dutyMs);
-      out.push(n);
-      r -= t;
-    }
-    return out;
+  /** Split `rate` into gpulet requests, as the configured partitioning does (partitioning.ts). */
+  estimate(task: SchedTask, rateRps: number): Node[] {
+    return this.config.partitioning.estimate(this, task, rateRps);
   }
 }
 
-export function copyOf(task: SchedTask, rate: number, batch: number, throughput: number) {
-  return { task: task.task, model: task.model, sloMs: task.sloMs, id: task.id, rate, batch, throughput };
+export function copyOf(task: SchedTask, rateRps: number, batch: number, throughputRps: number): TaskCopy {
+  return { task: task.task, model: task.model, sloMs: task.sloMs, id: task.id, rateRps, batch, throughputRps };
 }
 
 /**

@@ -134,13 +134,13 @@ export interface BurstFailure {
  */
 export function burstFailures(ctx: SchedContext, state: State, meanRps: ReadonlyMap<number, number>): BurstFailure[] {
   const planned = new Map<number, number>();
-  for (const g of state.gpus) for (const n of g.nodes) for (const t of n.tasks) planned.set(t.id, (planned.get(t.id) ?? 0) + t.throughput);
+  for (const g of state.gpus) for (const n of g.nodes) for (const t of n.tasks) planned.set(t.id, (planned.get(t.id) ?? 0) + t.throughputRps);
   const ratio = ctx.config.latencyRatio;
   const worst = new Map<number, BurstFailure>();
   for (const g of state.gpus)
     for (const node of g.nodes) {
       if (node.tasks.length === 0) continue;
-      const loads = node.tasks.map((t) => loadOf(ctx, state, node, t, (meanRps.get(t.id) ?? 0) * (t.throughput / (planned.get(t.id) ?? t.throughput)), ratio));
+      const loads = node.tasks.map((t) => loadOf(ctx, state, node, t, (meanRps.get(t.id) ?? 0) * (t.throughputRps / (planned.get(t.id) ?? t.throughputRps)), ratio));
       const shares = lateShares(loads, node.dutyMs);
       node.tasks.forEach((t, j) => {
         if (!(shares[j] > LATE_SHARE)) return;

@@ -4,13 +4,15 @@
  * incrementalScehduling, elasticPartitioning, addModeltoSchedule; standalone_scheduler.cpp for the
  * full search). One implementation serves every variant through {@link SchedulerConfig}:
  * temporal-only SBP is this code restricted to whole GPUs, greedy best-fit swaps the rate split and
- * never time-shares, and ideal fixes each GPU's layout and searches all of them.
+ * never time-shares (its PartitionStrategy, partitioning.ts), and ideal fixes each GPU's layout and searches all of them.
  */
-import type { Demand, Plan, PlanInput, Scheduler, Shortfall } from '../plan.ts';
+import type { Demand, Plan, Shortfall } from '../plan.ts';
+import { MAX_BATCH } from '../limits.ts';
+import { modelInfo, type PlanInput, type Scheduler } from './scheduler.ts';
 import { SchedContext, poissonP99, type SchedulerConfig } from './batching.ts';
 import { settle } from './adjust.ts';
 import { burstFailures } from './burst.ts';
-import { allocateFit, checkFit, mergeResidue, readjust } from './placement.ts';
+import { allocateFit, checkFit, mergeResidue, readjust } from './packing.ts';
 import { allocateTimeShare } from './timeshare.ts';
 import { TRP_SLACK, f32, freshState, hasTask, type Node, type SchedTask, type State } from './state.ts';
 import { toPlan } from './state.ts';
@@ -34,20 +36,21 @@ interface RunResult {
  * re-check pass) is first removed and then re-placed at its full rate.
  */
 function addTask(ctx: SchedContext, state: State, task: SchedTask): string | null {
-  task.additionalRate = 0;
+  task.additionalRps = 0;
   const scheduled = state.gpus.some((g) => g.nodes.some((n) => hasTask(n, task.id)));
   if (!scheduled) {
-    const est = ctx.estimate(task, task.rate).sort(bySizeDesc);
-    if (ctx.fix('share-residue') && !ctx.config.greedy && shareResidue(ctx, state, task, est)) return null;
+    const est = ctx.estimate(task, task.rateRps).sort(bySizeDesc);
+    const { partitioning } = ctx.config;
+    if (ctx.fix('share-residue') && partitioning.timeShares && shareResidue(ctx, state, task, est)) return null;
     let fallback = true;
     if (checkFit(ctx, state, est)) fallback = !allocateFit(ctx, state, est, task);
     if (!fallback) return null;
     const empty = state.gpus.flatMap((g) => g.nodes.filter((n) => n.tasks.length === 0)).sort(bySizeDesc);
     readjust(ctx, state, task, empty);
     if (mergeResidue(ctx, state, task)) return null;
-    if (ctx.config.greedy) return `${task.task}: ${task.rate} req/s left after best fit and the fallback (greedy does not time-share)`;
+    if (!partitioning.timeShares) return `${task.task}: ${task.rateRps} req/s left after best fit and the fallback (${partitioning.name} does not time-share)`;
     if (allocateTimeShare(ctx, state, task, [])) return null;
-    return `${task.task}: ${task.rate} req/s left after best fit, the fallback and temporal sharing`;
+    return `${task.task}: ${task.rateRps} req/s left after best fit, the fallback and temporal sharing`;
   }
   const target: Node[] = [];
   const previous: Node[] = [];
@@ -69,9 +72,9 @@ function addTask(ctx: SchedContext, state: State, task: SchedTask): string | nul
     }
   readjust(ctx, state, task, target.sort(bySizeDesc));
   if (mergeResidue(ctx, state, task)) return null;
-  if (ctx.config.greedy) return `${task.task}: ${task.rate} req/s left when re-placed after the interference re-check`;
+  if (!ctx.config.partitioning.timeShares) return `${task.task}: ${task.rateRps} req/s left when re-placed after the interference re-check`;
   if (allocateTimeShare(ctx, state, task, previous)) return null;
-  return `${task.task}: ${task.rate} req/s left when re-placed after the interference re-check`;
+  return `${task.task}: ${task.rateRps} req/s left when re-placed after the interference re-check`;
 }
 
 /**
@@ -87,24 +90,24 @@ function shareResidue(ctx: SchedContext, state: State, task: SchedTask, est: Nod
   if (sats.length === est.length) return false;
   if (!state.gpus.some((g) => g.nodes.some((n) => n.tasks.length > 0 && n.occupancy < 1 && n.tasks.length < ctx.config.maxModels))) return false;
   const saved = structuredClone(state.gpus);
-  const rate = task.rate;
-  const additional = task.additionalRate;
+  const rateRps = task.rateRps;
+  const additionalRps = task.additionalRps;
   if ((sats.length === 0 || (checkFit(ctx, state, sats) && allocateFit(ctx, state, sats, task, false))) && allocateTimeShare(ctx, state, task, [])) return true;
   state.gpus = saved;
-  task.rate = rate;
-  task.additionalRate = additional;
+  task.rateRps = rateRps;
+  task.additionalRps = additionalRps;
   return false;
 }
 
 /** Ascending rate x SLO; equal keys: larger artifact id first (cmp_task_dsc). */
-const processingOrder = (a: SchedTask, b: SchedTask) => a.rate * a.sloMs - b.rate * b.sloMs || b.id - a.id;
+const processingOrder = (a: SchedTask, b: SchedTask) => a.rateRps * a.sloMs - b.rateRps * b.sloMs || b.id - a.id;
 
 /** elasticPartitioning plus the interference re-check loop (incrementalScehduling). */
 function schedule(ctx: SchedContext, state: State, tasks: SchedTask[]): string | null {
   const retried = new Set<number>();
   let session = tasks;
   for (;;) {
-    const orgRate = new Map(session.map((t) => [t.id, t.rate]));
+    const orgRate = new Map(session.map((t) => [t.id, t.rateRps]));
     session.sort(processingOrder);
     for (const t of session) {
       const reason = addTask(ctx, state, { ...t });
@@ -114,14 +117,14 @@ function schedule(ctx: SchedContext, state: State, tasks: SchedTask[]): string |
     if (unsettled !== null) return unsettled;
     if (!ctx.config.interference) return null;
     const got = new Map<number, number>();
-    for (const gpu of state.gpus) for (const n of gpu.nodes) for (const t of n.tasks) got.set(t.id, f32((got.get(t.id) ?? 0) + t.throughput));
+    for (const gpu of state.gpus) for (const n of gpu.nodes) for (const t of n.tasks) got.set(t.id, f32((got.get(t.id) ?? 0) + t.throughputRps));
     const next: SchedTask[] = [];
     for (const t of session) {
       const want = orgRate.get(t.id) as number;
       if ((got.get(t.id) ?? 0) < f32(want * f32(ctx.config.recheckThreshold))) {
         if (retried.has(t.id)) return `${t.task}: planned throughput below ${ctx.config.recheckThreshold} x its rate twice (interference re-check)`;
         retried.add(t.id);
-        next.push({ ...t, rate: want, additionalRate: 0 });
+        next.push({ ...t, rateRps: want, additionalRps: 0 });
       }
     }
     if (next.length === 0) return null;
@@ -139,11 +142,11 @@ function schedTasks(demands: readonly Demand[], config: SchedulerConfig, scale?:
     .map((d, i) => {
       const id = ARTIFACT_IDS.indexOf(d.task);
       const planned = d.rateRps * (scale?.get(d.task) ?? 1);
-      let rate = config.provisionP99 ? poissonP99(planned) : Math.trunc(planned);
+      let rateRps = config.provisionP99 ? poissonP99(planned) : Math.trunc(planned);
       // Fix place-small: the artifact silently never places a task whose rate is 15 req/s or less
       // (TRP_SLACK); with the fix a task that has demand gets at least one gpulet.
-      if (rate <= TRP_SLACK && config.fixes.has('place-small')) rate = TRP_SLACK + 1;
-      return { task: d.task, model: d.model, sloMs: d.sloMs, id: id >= 0 ? id : ARTIFACT_IDS.length + i, rate, additionalRate: 0, meanRps: d.rateRps };
+      if (rateRps <= TRP_SLACK && config.fixes.has('place-small')) rateRps = TRP_SLACK + 1;
+      return { task: d.task, model: d.model, sloMs: d.sloMs, id: id >= 0 ? id : ARTIFACT_IDS.length + i, rateRps, additionalRps: 0, meanRps: d.rateRps };
     });
 }
 
@@ -259,8 +262,8 @@ export class ElasticScheduler implements Scheduler {
       this.config,
       input.latency,
       this.config.interference ? (input.predictor ?? null) : null,
-      (m) => input.models[m]?.memoryMb ?? 0,
-      (m) => input.models[m]?.inputBytes ?? 0,
+      (m) => modelInfo(input.models, m).memoryMb,
+      (m) => modelInfo(input.models, m).inputBytes,
     );
     let result: RunResult | null = null;
     if (this.opts.fullSearch) {
@@ -332,8 +335,8 @@ export function workBoundGpus(ctx: SchedContext, tasks: readonly SchedTask[], sh
   for (const t of tasks) {
     let best = 0;
     for (const p of ctx.parts)
-      for (let b = 1; b <= 32; b++) best = Math.max(best, (1000 * b) / ctx.est(t.model, b, p) / (p / 100));
-    need += Math.max(0, share * t.rate - TRP_SLACK) / best;
+      for (let b = 1; b <= MAX_BATCH; b++) best = Math.max(best, (1000 * b) / ctx.est(t.model, b, p) / (p / 100));
+    need += Math.max(0, share * t.rateRps - TRP_SLACK) / best;
   }
   return Math.ceil(need - 1e-9);
 }

@@ -2,18 +2,20 @@
  * The scheduler registry: one typed object, one factory per policy (STYLE habit 10).
  * All variants share the elastic-partitioning code (elastic.ts); they differ only in configuration.
  */
-import type { Scheduler } from '../plan.ts';
+import { PARTITIONS_PCT } from '../limits.ts';
+import type { Scheduler } from './scheduler.ts';
 import type { SchedulerConfig } from './batching.ts';
 import { ElasticScheduler } from './elastic.ts';
 import { ALL_FIXES, type Fixes } from './fixes.ts';
+import { ELASTIC, GREEDY } from './partitioning.ts';
 
 /** The artifact's partition set {50, 60, 80, 100} with complements, descending (reference §3). */
-export const GPULET_PARTS = [100, 80, 60, 50, 40, 20] as const;
+export const GPULET_PARTS: readonly number[] = [...PARTITIONS_PCT].reverse();
 
 const base: Omit<SchedulerConfig, 'name'> = {
   partsPct: GPULET_PARTS,
   interference: false,
-  greedy: false,
+  partitioning: ELASTIC,
   timeShareSloCheck: true,
   latencyRatio: 1.1,
   maxModels: 3,
@@ -36,7 +38,7 @@ export const CONFIGS = {
    */
   'temporal-nocheck': { ...base, name: 'temporal-nocheck', partsPct: [100], timeShareSloCheck: false },
   /** Greedy best-fit partitioning: smallest adequate partition, no time sharing. */
-  greedy: { ...base, name: 'greedy', greedy: true },
+  greedy: { ...base, name: 'greedy', partitioning: GREEDY },
   /** Elastic partitioning, interference ignored (the paper's "glet"). */
   gpulet: { ...base, name: 'gpulet' },
   /** Elastic partitioning with the interference predictor (the paper's "glet+int"). */

@@ -14,7 +14,6 @@ export const CONTEXT_MB = 1230; // PyTorch context of every gpulet process
 export const MEM_ROOM = 0.9; // usable share of device memory
 export const NET_LIMIT_GBIT = 3.0; // per-GPU input bandwidth, with Giga = 1024^3
 export const TRP_SLACK = 15; // remaining rates at or below this are ignored, req/s
-export const MAX_BATCH = 32;
 
 /**
  * Round to IEEE single precision. The artifact keeps latencies, duty cycles, occupancies and
@@ -26,52 +25,63 @@ export const f32 = Math.fround;
 /** The artifact's usable share of device memory, a C++ float. */
 const MEM_ROOM_F32 = f32(MEM_ROOM);
 
-/** A task as the scheduler works on it: `rate` is the remaining (provisioned) rate, an integer. */
+/**
+ * A task as the scheduler works on it (the artifact's Task): `rateRps` is the remaining
+ * (provisioned) rate, an integer.
+ */
 export interface SchedTask {
   readonly task: string;
   readonly model: string;
   readonly sloMs: number;
   /** Tie-break identity: the artifact's model id (larger id first on equal rate x SLO). */
   readonly id: number;
-  rate: number;
-  /** Throughput lost to interference adjustments, to be served again. */
-  additionalRate: number;
+  /** Remaining rate, req/s (C++ request_rate). */
+  rateRps: number;
+  /** Throughput lost to interference adjustments, to be served again, req/s (C++ additional_rate). */
+  additionalRps: number;
   /** The task's mean demand, req/s (the burst check routes this). */
   readonly meanRps: number;
 }
 
-/** One task on one gpulet. `rate` is the task's remaining rate when the copy was made. */
+/** One task on one gpulet. `rateRps` is the task's remaining rate when the copy was made (C++ request_rate). */
 export interface TaskCopy {
   readonly task: string;
   readonly model: string;
   readonly sloMs: number;
   readonly id: number;
-  rate: number;
+  rateRps: number;
   batch: number;
-  /** Planned throughput here, req/s. */
-  throughput: number;
+  /** Planned throughput here, req/s (C++ throughput). */
+  throughputRps: number;
 }
 
-/** A gpulet. */
+/** A gpulet (the artifact's Node). */
 export interface Node {
   /** GPU index. */
   gpu: number;
+  /** Share of the GPU, percent (C++ resource_pntg). */
   sizePct: number;
-  /** Tells apart the two halves of a 50/50 GPU. */
+  /** Tells apart the two halves of a 50/50 GPU (C++ dedup_num). */
   dedup: number;
+  /** Duty cycle, ms (C++ duty_cycle). */
   dutyMs: number;
   /** Sum of batch latencies over the duty cycle; 1 marks a saturate node. */
   occupancy: number;
+  /** C++ vTaskList. */
   tasks: TaskCopy[];
 }
 
+/** A GPU (the artifact's GPU). */
 export interface Gpu {
+  /** C++ GPUID. */
   index: number;
+  /** C++ TOTAL_MEMORY. */
   totalMemMb: number;
+  /** C++ used_memory. */
   usedMemMb: number;
-  /** Gpulet processes whose context has been charged: (size, dedup). */
+  /** Gpulet processes whose context has been charged: (size, dedup) (C++ vLoadedParts). */
   loaded: Array<{ sizePct: number; dedup: number }>;
-  /** One 100 % node, or two complementary nodes (the requested one first). */
+  /** One 100 % node, or two complementary nodes (the requested one first) (C++ vNodeList). */
   nodes: Node[];
 }
 
@@ -154,7 +164,7 @@ export function releaseMemory(gpu: Gpu, memMb: number, id: number, node: Node): 
 /** Input traffic of a GPU, Gbit/s (Giga = 1024^3, as the artifact). */
 export function gpuGbits(gpu: Gpu, inputBytes: (model: string) => number): number {
   let bytesPerS = 0;
-  for (const n of gpu.nodes) for (const t of n.tasks) bytesPerS += t.throughput * inputBytes(t.model);
+  for (const n of gpu.nodes) for (const t of n.tasks) bytesPerS += t.throughputRps * inputBytes(t.model);
   return (bytesPerS * 8) / 1024 ** 3;
 }
 
@@ -176,7 +186,7 @@ export function toPlan(
         task: t.task,
         model: t.model,
         batch: t.batch,
-        rateRps: t.throughput,
+        rateRps: t.throughputRps,
         latencyMs: latencyOf(node, t),
       }));
       gpulets.push({ partitionPct: node.sizePct, dutyCycleMs: node.dutyMs, models });

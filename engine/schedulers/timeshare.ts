@@ -3,22 +3,23 @@
  * use, at a shorter common duty cycle (the artifact's allocateTimeShare, scheduler_incremental.cpp;
  * Nexus's squishy bin packing; reference §4.3 step 5).
  */
+import { MAX_BATCH } from '../limits.ts';
 import { copyOf, type SchedContext } from './batching.ts';
 import { TRP_SLACK, chargeMemory, f32, fitsMemory, hasTask, sameNode, type Node, type SchedTask, type State, type TaskCopy } from './state.ts';
 
 /**
- * The batch a task already on a gpulet needs at the new, shorter duty cycle `d`.
+ * The batch a task already on a gpulet needs at the new, shorter duty cycle d = `dutyMs`.
  *
  * The artifact uses trunc(d x stored rate / 1000), where the stored rate is the task's whole
  * remaining demand when it was placed (not its share here), truncated, at least 1. At low rates
  * that silently halves a task's planned throughput (e.g. 68 req/s at d = 29 ms: trunc(1.97) = 1
  * batch, 34.5 req/s) while the plan is still called feasible. Fix timeshare-rate keeps the task's
- * planned throughput: ceil(d x throughput / 1000). Both are clamped to 32 (the artifact clamps
- * when committing; in its check a batch above 32 would make its latency lookup loop forever).
+ * planned throughput: ceil(d x throughput / 1000). Both are clamped to MAX_BATCH (the artifact clamps
+ * when committing; in its check a larger batch would make its latency lookup loop forever).
  */
-function coResidentBatch(ctx: SchedContext, d: number, t: TaskCopy): number {
-  const b = ctx.fix('timeshare-rate') ? Math.ceil((d * t.throughput) / 1000 - 1e-9) : Math.trunc(d / (1000 / t.rate));
-  return Math.min(32, Math.max(1, b));
+function coResidentBatch(ctx: SchedContext, dutyMs: number, t: TaskCopy): number {
+  const b = ctx.fix('timeshare-rate') ? Math.ceil((dutyMs * t.throughputRps) / 1000 - 1e-9) : Math.trunc(dutyMs / (1000 / t.rateRps));
+  return Math.min(MAX_BATCH, Math.max(1, b));
 }
 
 /**
@@ -38,13 +39,13 @@ export function allocateTimeShare(ctx: SchedContext, state: State, task: SchedTa
       } else if (node.occupancy < 1 && node.tasks.length < ctx.config.maxModels) cands.push(node);
     }
   cands.sort((a, b) => b.occupancy - a.occupancy);
-  while (task.rate + task.additionalRate > TRP_SLACK) {
+  while (task.rateRps + task.additionalRps > TRP_SLACK) {
     let placed = false;
     for (const node of cands) {
       if (hasTask(node, task.id) || node.occupancy >= 1) continue;
-      let bmax = Math.trunc(node.dutyMs * (task.rate / 1000));
+      let bmax = Math.trunc(node.dutyMs * (task.rateRps / 1000));
       if (bmax === 0) continue;
-      bmax = Math.min(bmax, 32);
+      bmax = Math.min(bmax, MAX_BATCH);
       const shared = (d: number, ln: number): boolean => {
         let sum = ln;
         const slos = [task.sloMs];
@@ -64,7 +65,7 @@ export function allocateTimeShare(ctx: SchedContext, state: State, task: SchedTa
         // duty cycle, smaller co-resident batches) often passes them; the fix goes on down to 1,
         // as squishy bin packing's search for a feasible duty cycle does.
         for (; b >= 1; b--) {
-          d = Math.trunc((b * 1000) / task.rate); // whole milliseconds, as coded
+          d = Math.trunc((b * 1000) / task.rateRps); // whole milliseconds, as coded
           const ln = ctx.estOn(task.model, b, node, state);
           if (!(f32(d + ln) < task.sloMs && f32(ln / d) < 1 - node.occupancy) || d > node.dutyMs) continue;
           if (shared(d, ln)) break;
@@ -73,23 +74,23 @@ export function allocateTimeShare(ctx: SchedContext, state: State, task: SchedTa
       } else {
         let ln = 0;
         for (; b >= 1; b--) {
-          d = Math.trunc((b * 1000) / task.rate);
+          d = Math.trunc((b * 1000) / task.rateRps);
           ln = ctx.estOn(task.model, b, node, state);
           if (f32(d + ln) < task.sloMs && f32(ln / d) < 1 - node.occupancy) break;
         }
         if (d > node.dutyMs || b === 0) continue;
         if (!shared(d, ln)) continue;
       }
-      const thr = f32(b * (1000 / d));
-      node.tasks.push(copyOf(task, task.rate, b, thr));
-      const left = f32(task.rate - thr);
-      task.rate = left > 0 ? Math.trunc(left) : 0;
+      const throughputRps = f32(b * (1000 / d));
+      node.tasks.push(copyOf(task, task.rateRps, b, throughputRps));
+      const left = f32(task.rateRps - throughputRps);
+      task.rateRps = left > 0 ? Math.trunc(left) : 0;
       chargeMemory(state.gpus[node.gpu], mem, task.id, node);
       let occ = 0;
       for (const t of node.tasks) {
         if (t.id !== task.id) {
           t.batch = coResidentBatch(ctx, d, t);
-          t.throughput = f32((t.batch * 1000) / d);
+          t.throughputRps = f32((t.batch * 1000) / d);
         }
         occ = f32(occ + f32(ctx.estOn(t.model, t.batch, node, state) / d));
       }

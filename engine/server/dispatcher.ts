@@ -231,6 +231,12 @@ export class Dispatcher {
 
   /** Forget retired gpulets that have nothing left to do. */
   private prune(): void {
-    if (this.retired.length > 0) this.retired = this.retired.filter((g) => g.isBusy || g.numQueued > 0);
+    if (this.retired.length === 0) return;
+    const still: GpuletRuntime[] = [];
+    for (const g of this.retired) {
+      if (g.isBusy || g.numQueued > 0) still.push(g);
+      else this.executor.release?.(g.spec.gpu, g.spec.gpulet);
+    }
+    this.retired = still;
   }
 }

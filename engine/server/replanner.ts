@@ -25,7 +25,8 @@
  * - A task whose target dropped to 0 is planned again once its rate is back (the artifact never
  *   re-adds it: setupTasks skips targets equal to 0).
  */
-import { gpusUsed, type Demand, type Plan, type PlanInput, type Scheduler } from '../plan.ts';
+import { gpusUsed, type Demand, type Plan } from '../plan.ts';
+import { modelInfo, type PlanInput, type Scheduler } from '../schedulers/scheduler.ts';
 import type { Clock } from '../types.ts';
 import type { Dispatcher, StagedGpulet, Staging } from './dispatcher.ts';
 import { placeOnGpus, type PlacementResult } from './placement.ts';
@@ -288,12 +289,16 @@ export class Replanner {
     }
     const epoch = (atMs: number): void => {
       if (atMs >= untilMs) return;
-      clock.at(atMs, () => {
-        // Run after the events already due now (the rate monitor's tick among them), so the
-        // counting interval that ends now is in.
-        clock.at(atMs, () => this.onEpoch());
-        epoch(atMs + this.epochMs);
-      });
+      // Late: after every other event of this time (the rate monitor's tick among them), so the
+      // counting interval that ends now is in.
+      clock.at(
+        atMs,
+        () => {
+          epoch(atMs + this.epochMs);
+          this.onEpoch();
+        },
+        'late',
+      );
     };
     epoch(clock.now() + this.epochMs);
   }
@@ -530,7 +535,7 @@ export class Replanner {
       serving: this.opts.dispatcher.servingGpulets.map((s) => ({ place: s.place, models: s.spec.tasks.map((t) => t.model) })),
       numGpus: this.opts.maxGpus,
       gpuMemoryMb: input.gpuMemoryMb,
-      modelMemoryMb: (m) => input.models[m]?.memoryMb ?? 0,
+      modelMemoryMb: (m) => modelInfo(input.models, m).memoryMb,
     });
   }
 

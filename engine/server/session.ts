@@ -134,9 +134,9 @@ export class ServingSession {
   }
 
   /**
-   * One pending timer per stream. A timer admits every arrival already due, in order: a wall
-   * clock's timers fire at most about once a millisecond, and a late timer must not move an
-   * arrival's time. On the virtual clock that is exactly the one arrival it was set for.
+   * One pending timer per stream, set for its next arrival; arrivals of one stream at the same
+   * instant (a replayed trace's) are admitted by one event. Each arrival carries its own time, on
+   * either clock.
    */
   private follow(stream: ArrivalStream, i: number): void {
     const { clock, untilMs } = this.opts;
@@ -146,12 +146,12 @@ export class ServingSession {
     let atMs = stream.nextArrivalMs();
     const arrive = (): void => {
       this.timers[i] = FIRED;
-      const nowMs = clock.now() - origin;
+      const dueMs = atMs;
       do {
         if (task === null) tracker.arriveApp(origin + atMs);
         else tracker.arriveTask(task, origin + atMs);
         atMs = stream.nextArrivalMs();
-      } while (atMs <= nowMs && atMs < untilMs);
+      } while (atMs <= dueMs && atMs < untilMs);
       if (atMs < untilMs) this.timers[i] = clock.at(origin + atMs, arrive);
       else this.endStream(i);
     };

@@ -86,6 +86,14 @@ export class RequestTracker implements RequestSink {
     if (--parent.pending === 0) this.numAppsInFlight--;
   }
 
+  /** Whether every request that arrived has ended, per task and at the top level. */
+  get allEnded(): boolean {
+    const t = this.total;
+    if (t.arrived !== t.completed + t.dropped || this.numAppsInFlight !== 0) return false;
+    for (const c of this.byTask.values()) if (c.arrived !== c.completed + c.dropped) return false;
+    return true;
+  }
+
   /**
    * The end-of-run check: every request that arrived has ended. Throws, naming the counts, if not
    * (STYLE habit 5: nothing disappears silently).

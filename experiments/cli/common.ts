@@ -8,6 +8,10 @@ import { SCHEDULER_NAMES } from '../../engine/schedulers/index.ts';
 import { BUILTIN_WORKLOADS } from '../../sim/workload.ts';
 import { DEFAULT_PREDICTOR, PREDICTORS } from '../../sim/predictors.ts';
 import { FIX_NAMES } from '../../engine/schedulers/fixes.ts';
+import { EPOCH_MS } from '../../engine/server/rate-monitor.ts';
+import { resolveModel } from '../../sim/profiles/catalog.ts';
+import { loadTrace, traceLoad, type Load } from '../../sim/trace.ts';
+import type { Workload } from '../../sim/workload.ts';
 
 import type { Io } from '../lib/io.ts';
 
@@ -60,4 +64,42 @@ export function checkPositive(flag: string, v: number): void {
 }
 export function checkNonNegative(flag: string, v: number): void {
   if (!(v >= 0) || !Number.isFinite(v)) throw new InputError(`${flag}: expected a non-negative number, got ${show(v)}`);
+}
+
+export interface TraceArgs {
+  trace?: string;
+  traceScale: number;
+  traceStepS: number;
+  azureMap: 'top' | 'sum';
+}
+
+/** --trace and how to read it (simulate, serve). */
+export function traceOptions<T>(y: Argv<T>) {
+  return y
+    .option('trace', { type: 'string', describe: 'Arrivals from a trace: one total req/s per line per step (the artifact flux format), a CSV time_s,model of request times, or Azure Functions 2019 per-minute counts' })
+    .option('trace-scale', { type: 'number', default: 1, describe: 'Multiply trace rates by this (replay: play this many times faster)' })
+    .option('trace-step-s', { type: 'number', default: 20, describe: 'Seconds each line of a rate-steps trace lasts' })
+    .option('azure-map', { choices: ['top', 'sum'] as const, default: 'top', describe: "Azure counts: the busiest functions drive the tasks in order (top), or their sum scales the workload's rates (sum)" });
+}
+
+/** The load `--trace` describes for `w`, or null without it. */
+export function traceFrom(a: TraceArgs, w: Workload): Load | null {
+  checkPositive('--trace-step-s', a.traceStepS);
+  return a.trace === undefined ? null : traceLoad(w, loadTrace(a.trace, resolveModel, { scale: a.traceScale, stepMs: a.traceStepS * 1000, azure: a.azureMap }));
+}
+
+export interface AutoscaleArgs {
+  autoscale: boolean;
+  maxGpus?: number;
+  epochS: number;
+  p99: boolean;
+}
+
+/** --autoscale and its settings (simulate, serve). */
+export function autoscaleOptions<T>(y: Argv<T>) {
+  return y
+    .option('autoscale', { type: 'boolean', default: false, describe: 'Re-plan every epoch from the measured rates (EWMA), scaling the GPU count up and down' })
+    .option('max-gpus', { type: 'number', describe: "With --autoscale: GPUs there are (default: the workload's)" })
+    .option('epoch-s', { type: 'number', default: EPOCH_MS / 1000, describe: 'With --autoscale: seconds between re-plans (the paper: 20); also the window of the per-window counts' })
+    .option('p99', { type: 'boolean', default: true, describe: 'With --autoscale: plan for the Poisson p99 of each target rate (--no-p99: the targets as they are)' });
 }

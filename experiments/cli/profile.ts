@@ -4,7 +4,7 @@ import { InputError, show } from '../../engine/errors.ts';
 import { allowedCpus, coreSharePartitions } from '../../backends/onnx/cores.ts';
 import { parseModelList } from '../../backends/onnx/models.ts';
 import { mpsPreflight } from '../../backends/mps/preflight.ts';
-import { MAX_BATCH } from '../../sim/profiles/latency.ts';
+import { MAX_BATCH, PARTITIONS_PCT } from '../../engine/limits.ts';
 import { fmt } from '../lib/format.ts';
 import { DEFAULT_PROFILE_MODELS, profileTable, runProfile, type ProfileRunOptions } from '../lib/profiling.ts';
 import { checkPositive, print, type Command, type Common } from './common.ts';
@@ -92,7 +92,7 @@ function profileRunOptions(a: ProfileArgs): ProfileRunOptions {
   checkPositive('--width', a.width);
   checkPositive('--load', a.load);
   const cores = allowedCpus().length;
-  const partitionsPct = a.partitions === undefined ? (a.backend === 'onnx' ? coreSharePartitions(cores) : [20, 40, 50, 60, 80, 100]) : parseIntList('--partitions', a.partitions, { min: 1, max: 100 });
+  const partitionsPct = a.partitions === undefined ? (a.backend === 'onnx' ? coreSharePartitions(cores) : [...PARTITIONS_PCT]) : parseIntList('--partitions', a.partitions, { min: 1, max: 100 });
   if (!partitionsPct.includes(100)) throw new InputError(`--partitions: expected a list that includes 100 (SLOs are 2 x L(32, 100 %)), got ${show(a.partitions)}`);
   const batches = parseIntList('--batches', a.batches, { min: 1, max: MAX_BATCH });
   if (!batches.includes(1) || !batches.includes(MAX_BATCH)) throw new InputError(`--batches: expected a list with 1 and ${MAX_BATCH} (the profile loader interpolates between them), got ${show(a.batches)}`);

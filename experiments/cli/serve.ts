@@ -8,6 +8,10 @@
  * with a profile measured here (`gpulet profile`, then `--profiles STEM.csv`; the sidecar
  * STEM.json says which zoo variant of each model to load) and refuses a plan that spans several
  * GPUs. The mps backend serves real GPUs (a process per gpulet under MPS).
+ *
+ * `--trace FILE` makes arrivals follow a trace; `--autoscale` re-plans every epoch on the wall
+ * clock with the simulator's re-planner, starting and loading new gpulets for real while the
+ * serving plan goes on (the time each load took is reported: the reorganisation cost).
  */
 import { parseFixes } from '../../engine/schedulers/fixes.ts';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
@@ -16,15 +20,17 @@ import { gpusUsed } from '../../engine/plan.ts';
 import { mpsPreflight } from '../../backends/mps/preflight.ts';
 import { totalRate } from '../../sim/workload.ts';
 import { loadContext, planWorkload, resolveWorkload, type Context } from '../lib/context.ts';
+import { loadDurationMs } from '../../sim/trace.ts';
 import { fmt, table } from '../lib/format.ts';
 import { loadProfileSet, type ProfileSidecar } from '../lib/profiling.ts';
 import { servePlanForReal, type ServeRealResult } from '../lib/serving.ts';
 import { checkNice } from './profile.ts';
-import { checkPositive, print, workloadOptions, type Command, type WorkloadArgs } from './common.ts';
+import { autoscaleOptions, checkPositive, print, traceFrom, traceOptions, workloadOptions, type AutoscaleArgs, type Command, type TraceArgs, type WorkloadArgs } from './common.ts';
+import { atPeak, windowsLine } from './simulate.ts';
 
-interface ServeArgs extends WorkloadArgs {
+interface ServeArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs {
   backend: string;
-  duration: number;
+  duration?: number;
   seed: number;
   host: string;
   affinity: boolean;
@@ -37,9 +43,9 @@ export const serve: Command<ServeArgs> = (io) => ({
   command: 'serve',
   describe: 'Plan, then serve the plan for real in real time (onnxruntime on CPU core shares, or CUDA under MPS) under the seeded arrivals, and report the accounting',
   builder: (y) =>
-    workloadOptions(y)
+    autoscaleOptions(traceOptions(workloadOptions(y)))
       .option('backend', { type: 'string', default: 'onnx', describe: 'onnx (CPU; needs --profiles from `gpulet profile`) or mps (NVIDIA GPUs under MPS)' })
-      .option('duration', { alias: 'd', type: 'number', default: 30, describe: 'Seconds of arrivals (queues then drain)' })
+      .option('duration', { alias: 'd', type: 'number', describe: 'Seconds of arrivals, queues then drain (default: 30, or the whole trace)' })
       .option('seed', { type: 'number', default: 1, describe: 'Run seed: the same arrivals as `simulate --seed`' })
       .option('host', { type: 'string', default: 'process', describe: 'onnx: gpulet runners as processes (killable) or threads' })
       .option('affinity', { type: 'boolean', default: true, describe: 'onnx: pin each gpulet to its cores with taskset' })
@@ -49,8 +55,8 @@ export const serve: Command<ServeArgs> = (io) => ({
   handler: async (a: ArgumentsCamelCase<ServeArgs>) => {
     if (a.backend !== 'onnx' && a.backend !== 'mps') throw new InputError(`--backend: expected onnx or mps, got ${show(a.backend)}`);
     if (a.host !== 'process' && a.host !== 'thread') throw new InputError(`--host: expected process or thread, got ${show(a.host)}`);
-    checkPositive('--duration', a.duration);
     checkPositive('--hang-timeout', a.hangTimeout);
+    checkPositive('--epoch-s', a.epochS);
     if (a.backend === 'mps') {
       const missing = mpsPreflight(); // before building any model: say at once what is missing
       if (missing !== null) throw new InputError(`--backend mps: ${missing}`);
@@ -62,7 +68,15 @@ export const serve: Command<ServeArgs> = (io) => ({
     if (a.profiles !== undefined) ({ ctx, sidecar } = loadProfileSet(a.profiles));
     else ctx = loadContext({});
     const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus });
-    const plan = planWorkload(w, a.scheduler, ctx, { predictor: a.predictor, fixes: parseFixes(a.fixes) });
+    const load = traceFrom(a, w);
+    const durationS = a.duration ?? (load ? loadDurationMs(load) / 1000 : 30);
+    checkPositive('--duration', durationS);
+    const fixes = parseFixes(a.fixes);
+    const autoscale = a.autoscale
+      ? { scheduler: a.scheduler, ctx, settings: { maxGpus: a.maxGpus ?? w.numGpus, predictor: a.predictor, provisionP99: a.p99, fixes, epochMs: a.epochS * 1000 } }
+      : undefined;
+    // Without re-planning, a static plan under a trace is made for the trace's busiest step.
+    const plan = planWorkload(load && !autoscale ? atPeak(w, load) : w, a.scheduler, ctx, { predictor: a.predictor, fixes });
 
     const stop = new AbortController();
     const hardStop = new AbortController();
@@ -78,8 +92,10 @@ export const serve: Command<ServeArgs> = (io) => ({
       res = await servePlanForReal(w, plan, {
         backend: a.backend,
         seed: a.seed,
-        durationS: a.duration,
+        durationS,
         sidecar,
+        load,
+        autoscale,
         host: a.host,
         affinity: a.affinity,
         keepWarm: a.keepWarm,
@@ -93,17 +109,34 @@ export const serve: Command<ServeArgs> = (io) => ({
       process.off('SIGINT', onSigint);
     }
     const s = res.summary;
+    const first = res.plan;
+    const scaled = res.autoscale;
     const doc = {
       workload: w.name,
-      scheduler: plan.scheduler,
+      scheduler: first.scheduler,
       backend: a.backend,
-      rate_rps: totalRate(w),
-      duration_s: a.duration,
+      rate_rps: load ? null : totalRate(w),
+      ...(a.trace !== undefined ? { trace: a.trace } : {}),
+      duration_s: durationS,
       seed: a.seed,
-      plan_feasible: plan.feasible,
-      ...(plan.reason !== undefined ? { plan_reason: plan.reason } : {}),
-      gpus_used: gpusUsed(plan),
+      plan_feasible: first.feasible,
+      ...(first.reason !== undefined ? { plan_reason: first.reason } : {}),
+      gpus_used: gpusUsed(first),
       ...s,
+      ...(res.windows !== null ? { windows: res.windows } : {}),
+      ...(scaled !== null
+        ? {
+            autoscale: {
+              epoch_s: a.epochS,
+              replans: scaled.replans,
+              gpulets_kept: scaled.gpulets_kept,
+              gpulets_loaded: scaled.gpulets_loaded,
+              gpu_seconds: scaled.gpu_seconds,
+              loads: scaled.loads.map((l) => ({ gpulet: l.gpulet, at_ms: Number(l.startedAtMs.toFixed(1)), load_ms: Number(l.loadMs.toFixed(1)), error: l.error })),
+              epochs: scaled.epochs.map((e) => ({ at_ms: Number(e.atMs.toFixed(1)), action: e.action, gpus_before: e.gpusBefore, gpus_after: e.gpusAfter, new_gpulets: e.numNew, targets: e.targets })),
+            },
+          }
+        : {}),
       stopped_early: res.stoppedEarly,
       arrival_window_s: Number(res.arrivalWindowS.toFixed(3)),
       drain_ms: Number(res.drainMs.toFixed(1)),
@@ -113,12 +146,19 @@ export const serve: Command<ServeArgs> = (io) => ({
     print(io, a.format, doc, () => {
       const rows = Object.entries(s.models).map(([m, t]) => [m, t.arrived, t.completed, t.dropped, t.slo_violations, t.p50_ms, t.p99_ms, t.slo_ms]);
       return [
-        `${w.name} at ${fmt(totalRate(w))} req/s for ${fmt(res.arrivalWindowS)} s${res.stoppedEarly ? ' (stopped early)' : ''}, ${plan.scheduler} on ${gpusUsed(plan)} ${a.backend === 'onnx' ? 'machine' : 'GPU(s)'}` +
-          `${plan.feasible ? '' : ` (plan INFEASIBLE: ${plan.reason})`}, backend ${a.backend}`,
+        `${w.name} ${load ? `following ${a.trace}` : `at ${fmt(totalRate(w))} req/s`} for ${fmt(res.arrivalWindowS)} s${res.stoppedEarly ? ' (stopped early)' : ''}, ${first.scheduler} on ${gpusUsed(first)} ${a.backend === 'onnx' ? 'machine' : 'GPU(s)'}` +
+          `${scaled ? `, re-planned every ${a.epochS} s` : ''}${first.feasible ? '' : ` (first plan INFEASIBLE: ${first.reason})`}, backend ${a.backend}`,
         table(['model', 'arrived', 'completed', 'dropped', 'violations', 'p50 ms', 'p99 ms', 'SLO ms'], rows),
         `requests: ${s.requests.arrived} arrived = ${s.requests.completed} completed + ${s.requests.dropped} dropped` +
           ` (${Object.entries(s.dropped_by_reason).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'})`,
         `SLO violations: ${fmt(s.slo_violation_pct, 3)} %, throughput ${fmt(s.throughput_rps)} req/s, goodput ${fmt(s.goodput_rps)} req/s; gpulet restarts: ${res.restarts}`,
+        ...(res.windows !== null && res.windows.length > 0 ? [windowsLine(res.windows)] : []),
+        ...(scaled !== null
+          ? [
+              `epochs: ${Object.entries(scaled.replans).map(([k, n]) => `${n} ${k}`).join(', ')}; gpulets kept ${scaled.gpulets_kept}, loaded ${scaled.gpulets_loaded}` +
+                (scaled.loads.length > 0 ? `; loading took ${fmt(Math.min(...scaled.loads.map((l) => l.loadMs)))}-${fmt(Math.max(...scaled.loads.map((l) => l.loadMs)))} ms` : ''),
+            ]
+          : []),
         `other processes used ${res.cpu === null ? 'an unknown share' : `${fmt(res.cpu.foreignCores, 2)} cores`} of the machine meanwhile`,
         'executor:',
         ...res.gpulets.map((g) => `  ${g}`),

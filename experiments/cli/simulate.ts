@@ -1,40 +1,32 @@
 /**
  * `gpulet simulate`: plan, then serve the plan on simulated GPUs and report the accounting. With
- * `--trace` arrivals follow a trace; with `--autoscale` the plan is re-made every 20 s from the
- * measured rates on up to `--max-gpus` GPUs, and the JSON gains one `windows` entry per 20 s.
+ * `--trace` arrivals follow a trace; with `--autoscale` the plan is re-made every epoch (20 s) from
+ * the measured rates on up to `--max-gpus` GPUs, and the JSON gains one `windows` entry per epoch.
  */
 import { parseFixes } from '../../engine/schedulers/fixes.ts';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { gpusUsed, type Plan } from '../../engine/plan.ts';
 import { loadContext, planWorkload, resolveWorkload, simulatePlan, type SimulateResult } from '../lib/context.ts';
 import { DEFAULT_REORG_MS, simulateAutoscale, type AutoscaleResult } from '../lib/autoscale.ts';
-import { resolveModel } from '../../sim/profiles/catalog.ts';
-import { loadDurationMs, loadRates, loadTrace, traceLoad, type Load } from '../../sim/trace.ts';
+import { loadDurationMs, loadRates, type Load } from '../../sim/trace.ts';
 import { fmt, table } from '../lib/format.ts';
 import { progress } from '../lib/progress.ts';
 import { totalRate, type Workload } from '../../sim/workload.ts';
 import { COLOCATION_MODELS, DEFAULT_COLOCATION, colocationModel } from '../../sim/colocation.ts';
 import { ChromeTimeline } from '../lib/timeline.ts';
-import { checkNonNegative, checkPositive, print, workloadOptions, type Command, type WorkloadArgs } from './common.ts';
+import { autoscaleOptions, checkNonNegative, checkPositive, print, traceFrom, traceOptions, workloadOptions, type AutoscaleArgs, type Command, type TraceArgs, type WorkloadArgs } from './common.ts';
 
-interface SimArgs extends WorkloadArgs {
+interface SimArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs {
   duration?: number;
   seed: number;
   jitter: number;
   interference: string;
   timeline?: string;
-  trace?: string;
-  traceScale: number;
-  traceStepS: number;
-  azureMap: 'top' | 'sum';
-  autoscale: boolean;
-  maxGpus?: number;
   reorgS: number;
-  p99: boolean;
 }
 
 /** The workload with each task at its rate in the trace's busiest step: what a static plan serves. */
-function atPeak(w: Workload, load: Load): Workload {
+export function atPeak(w: Workload, load: Load): Workload {
   const peak = loadRates(load).peakRps;
   if (w.app) return { ...w, appRateRps: peak.get(null) ?? 0, tasks: w.tasks.map((t) => ({ ...t, rateRps: peak.get(null) ?? 0 })) };
   return { ...w, tasks: w.tasks.map((t) => ({ ...t, rateRps: peak.get(t.task) ?? 0 })) };
@@ -44,26 +36,19 @@ export const simulate: Command<SimArgs> = (io) => ({
   command: 'simulate',
   describe: 'Plan, then serve the plan on the simulated GPUs under seeded arrivals, and report the accounting',
   builder: (y) =>
-    workloadOptions(y)
+    autoscaleOptions(traceOptions(workloadOptions(y)))
       .option('duration', { alias: 'd', type: 'number', describe: 'Seconds of arrivals, queues then drain (default: 20, or the whole trace)' })
       .option('seed', { type: 'number', default: 1, describe: 'Run seed: same seed, same inputs, same output' })
       .option('jitter', { type: 'number', default: 0.02, describe: 'Coefficient of variation of batch-latency jitter' })
       .option('interference', { type: 'string', default: DEFAULT_COLOCATION, describe: `Co-location slowdown the simulated GPUs apply: ${Object.keys(COLOCATION_MODELS).join(', ')}` })
       .option('timeline', { type: 'string', describe: 'Write every batch to this file as a Chrome trace (one track per gpulet; open in ui.perfetto.dev)' })
-      .option('trace', { type: 'string', describe: 'Arrivals from a trace: one total req/s per line per step (the artifact flux format), a CSV time_s,model of request times, or Azure Functions 2019 per-minute counts' })
-      .option('trace-scale', { type: 'number', default: 1, describe: 'Multiply trace rates by this (replay: play this many times faster)' })
-      .option('trace-step-s', { type: 'number', default: 20, describe: 'Seconds each line of a rate-steps trace lasts' })
-      .option('azure-map', { choices: ['top', 'sum'] as const, default: 'top', describe: "Azure counts: the busiest functions drive the tasks in order (top), or their sum scales the workload's rates (sum)" })
-      .option('autoscale', { type: 'boolean', default: false, describe: 'Re-plan every 20 s from the measured rates (EWMA), scaling the GPU count up and down' })
-      .option('max-gpus', { type: 'number', describe: "With --autoscale: GPUs there are (default: the workload's)" })
-      .option('reorg-s', { type: 'number', default: DEFAULT_REORG_MS / 1000, describe: 'With --autoscale: seconds a new gpulet takes to start, load and warm up (paper: 10-15)' })
-      .option('p99', { type: 'boolean', default: true, describe: 'With --autoscale: plan for the Poisson p99 of each target rate (--no-p99: the targets as they are)' }) as unknown as Argv<SimArgs>,
+      .option('reorg-s', { type: 'number', default: DEFAULT_REORG_MS / 1000, describe: 'With --autoscale: seconds a new gpulet takes to start, load and warm up (paper: 10-15)' }) as unknown as Argv<SimArgs>,
   handler: (a: ArgumentsCamelCase<SimArgs>) => {
     const ctx = loadContext({ profiles: a.profiles });
     const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus });
-    checkPositive('--trace-step-s', a.traceStepS);
     checkNonNegative('--reorg-s', a.reorgS);
-    const load = a.trace === undefined ? null : traceLoad(w, loadTrace(a.trace, resolveModel, { scale: a.traceScale, stepMs: a.traceStepS * 1000, azure: a.azureMap }));
+    checkPositive('--epoch-s', a.epochS);
+    const load = traceFrom(a, w);
     const durationS = a.duration ?? (load ? loadDurationMs(load) / 1000 : 20);
     checkPositive('--duration', durationS);
     checkNonNegative('--jitter', a.jitter);
@@ -75,18 +60,18 @@ export const simulate: Command<SimArgs> = (io) => ({
     let scaled: AutoscaleResult | null = null;
     let plan: Plan;
     if (a.autoscale) {
-      scaled = simulateAutoscale(w, a.scheduler, ctx, { ...common, maxGpus: a.maxGpus ?? w.numGpus, reorgMs: a.reorgS * 1000, predictor: a.predictor, provisionP99: a.p99 });
+      scaled = simulateAutoscale(w, a.scheduler, ctx, { ...common, maxGpus: a.maxGpus ?? w.numGpus, reorgMs: a.reorgS * 1000, predictor: a.predictor, provisionP99: a.p99, epochMs: a.epochS * 1000 });
       res = scaled;
       plan = scaled.initial_plan;
     } else {
       // A static plan under a trace is made for the trace's busiest step.
       plan = planWorkload(load ? atPeak(w, load) : w, a.scheduler, ctx, { predictor: a.predictor, fixes });
-      res = simulatePlan(w, plan, ctx, { ...common, windowS: load ? 20 : undefined });
+      res = simulatePlan(w, plan, ctx, { ...common, windowS: load ? a.epochS : undefined });
     }
     bar.stop();
     if (scaled !== null && scaled.capped_windows.length > 0) {
       const n = scaled.capped_windows.length;
-      io.err(`simulate: the load needed more than ${a.maxGpus ?? w.numGpus} GPU(s) in ${n} window(s) of 20 s (first at ${scaled.capped_windows[0]} s); served with what there is (capped_windows in --format json)\n`);
+      io.err(`simulate: the load needed more than ${a.maxGpus ?? w.numGpus} GPU(s) in ${n} window(s) of ${a.epochS} s (first at ${scaled.capped_windows[0]} s); served with what there is (capped_windows in --format json)\n`);
     }
     if (timeline !== null && a.timeline !== undefined) {
       timeline.write(a.timeline, { workload: w.name, scheduler: plan.scheduler, seed: a.seed, duration_s: durationS });
@@ -112,7 +97,7 @@ export const simulate: Command<SimArgs> = (io) => ({
       const rows = Object.entries(res.models).map(([m, s]) => [m, s.arrived, s.completed, s.dropped, s.slo_violations, s.p50_ms, s.p99_ms, s.slo_ms]);
       return [
         (scaled
-          ? `${w.name}${a.trace ? ` following ${a.trace}` : ` at ${fmt(totalRate(w))} req/s`} for ${durationS} s, ${plan.scheduler} re-planned every 20 s on up to ${a.maxGpus ?? w.numGpus} GPU(s)`
+          ? `${w.name}${a.trace ? ` following ${a.trace}` : ` at ${fmt(totalRate(w))} req/s`} for ${durationS} s, ${plan.scheduler} re-planned every ${a.epochS} s on up to ${a.maxGpus ?? w.numGpus} GPU(s)`
           : `${w.name}${a.trace ? ` following ${a.trace}` : ''} at ${fmt(totalRate(load ? atPeak(w, load) : w))} req/s${a.trace ? ' (the plan: its busiest step)' : ''} for ${durationS} s, ${plan.scheduler} on ${gpusUsed(plan)} GPU(s)` +
             `${plan.feasible ? '' : ` (plan INFEASIBLE: ${plan.reason})`}`) + `, interference: ${res.interference}`,
         table(['model', 'arrived', 'completed', 'dropped', 'violations', 'p50 ms', 'p99 ms', 'SLO ms'], rows),
@@ -130,7 +115,8 @@ export const simulate: Command<SimArgs> = (io) => ({
   },
 });
 
-function windowsLine(windows: NonNullable<SimulateResult['windows']>): string {
+/** The worst window in one line. */
+export function windowsLine(windows: NonNullable<SimulateResult['windows']>): string {
   const worst = windows.reduce((m, x) => (x.slo_violation_pct > m.slo_violation_pct ? x : m), windows[0]);
-  return `${windows.length} windows of 20 s: worst ${fmt(worst.slo_violation_pct, 3)} % violations (${worst.start_s}-${worst.end_s} s, ${fmt(worst.rate_rps)} req/s on ${worst.gpus} GPU(s))`;
+  return `${windows.length} windows of ${windows[0].end_s - windows[0].start_s} s: worst ${fmt(worst.slo_violation_pct, 3)} % violations (${worst.start_s}-${worst.end_s} s, ${fmt(worst.rate_rps)} req/s on ${worst.gpus} GPU(s))`;
 }

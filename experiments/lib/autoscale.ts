@@ -5,20 +5,21 @@
  */
 import { VirtualClock } from '../../engine/clock.ts';
 import { InputError, show } from '../../engine/errors.ts';
-import type { Demand, Plan, Scheduler } from '../../engine/plan.ts';
+import type { Demand, Plan } from '../../engine/plan.ts';
+import type { Scheduler } from '../../engine/schedulers/scheduler.ts';
 import { ElasticScheduler } from '../../engine/schedulers/elastic.ts';
 import { CONFIGS, type SchedulerName } from '../../engine/schedulers/index.ts';
 import { ALL_FIXES, type Fixes } from '../../engine/schedulers/fixes.ts';
-import { DEFAULT_BURST, DelayLoader, Replanner, initialPlan, type BurstOptions, type EpochRecord } from '../../engine/server/replanner.ts';
+import { DEFAULT_BURST, DelayLoader, Replanner, initialPlan, type BurstOptions, type EpochRecord, type GpuletLoader } from '../../engine/server/replanner.ts';
 import { EPOCH_MS } from '../../engine/server/rate-monitor.ts';
-import { ServingSession } from '../../engine/server/session.ts';
-import { windowRows } from '../../engine/server/windows.ts';
+import { Run, type RunOptions } from '../../engine/server/run.ts';
+import type { WindowRow } from '../../engine/server/windows.ts';
 import { round } from '../../engine/metrics.ts';
 import { SimulatedGpu } from '../../sim/gpu.ts';
 import { DEFAULT_COLOCATION, colocationModel } from '../../sim/colocation.ts';
 import { FLUX_STEP_MS, meanRpsBetween, type Load } from '../../sim/trace.ts';
 import type { Workload } from '../../sim/workload.ts';
-import { checkCoverage, planInput, predictorFor, runReportingProgress, streamsFor, type Context, type SimulateOptions, type SimulateResult } from './context.ts';
+import { checkCoverage, planInput, predictorFor, streamsFor, type Context, type SimulateOptions, type SimulateResult } from './context.ts';
 
 /** Reorganisation time of a new gpulet, ms: the upper end of the paper's 10-15 s (§4.6). */
 export const DEFAULT_REORG_MS = 15_000;
@@ -110,15 +111,21 @@ export function startingRates(w: Workload, load: Load | null | undefined): Deman
   });
 }
 
-function burstOptions(opts: AutoscaleOptions): BurstOptions {
+function burstOptions(opts: ReplanSettings): BurstOptions {
   const { foresightMs, load } = opts;
   if (foresightMs === undefined) return DEFAULT_BURST;
   if (!load) throw new InputError('foresight: needs a load to look ahead in');
   return { ...DEFAULT_BURST, foresight: { aheadMs: foresightMs, rps: (task, fromMs, toMs) => meanRpsBetween(load, task, fromMs, toMs) } };
 }
 
-/** Serve `w` with epoch re-planning and autoscaling up to `maxGpus` GPUs, on simulated GPUs. */
-export function simulateAutoscale(w: Workload, schedulerName: string, ctx: Context, opts: AutoscaleOptions): AutoscaleResult {
+/** What re-planning needs besides a clock and a loader. */
+export type ReplanSettings = Pick<AutoscaleOptions, 'maxGpus' | 'predictor' | 'provisionP99' | 'fixes' | 'epochMs' | 'foresightMs' | 'load'>;
+
+/**
+ * The first plan and the re-planner's settings for `w` (simulated or real: the loader differs):
+ * the runtime scheduler, every task at its starting rate, the fixes' options.
+ */
+export function replanSetup(w: Workload, schedulerName: string, ctx: Context, opts: ReplanSettings, loader: GpuletLoader): { plan0: Plan; epochMs: number; replan: NonNullable<RunOptions['replan']> } {
   checkCoverage(w, ctx);
   if (!Number.isInteger(opts.maxGpus) || opts.maxGpus < 1) throw new InputError(`--max-gpus: expected a whole number >= 1, got ${show(opts.maxGpus)}`);
   const scheduler = runtimeScheduler(schedulerName, opts.provisionP99 ?? true, opts.fixes);
@@ -126,16 +133,35 @@ export function simulateAutoscale(w: Workload, schedulerName: string, ctx: Conte
   const inputFor = (demands: readonly Demand[], numGpus: number) => ({ ...base, demands, numGpus });
   const tasks = startingRates(w, opts.load);
   const epochMs = opts.epochMs ?? EPOCH_MS;
-  const untilMs = opts.durationS * 1000;
-
-  const clock = new VirtualClock();
-  const colocation = opts.colocation ?? colocationModel(DEFAULT_COLOCATION);
-  const gpu = new SimulatedGpu({ clock, latency: ctx.latency, seed: opts.seed, jitterCv: opts.jitterCv, colocation, batchCostMs: ctx.batchCostMs });
   const fixes = opts.fixes ?? ALL_FIXES;
   const keepSmall = fixes.has('place-small');
   const headroom = fixes.has('headroom') ? headroomScheduler(schedulerName, opts.provisionP99 ?? true, fixes) : undefined;
   const plan0 = initialPlan(scheduler, inputFor, tasks, opts.maxGpus, keepSmall, headroom);
-  const session = new ServingSession({
+  return {
+    plan0,
+    epochMs,
+    replan: {
+      scheduler,
+      planInput: inputFor,
+      tasks,
+      maxGpus: opts.maxGpus,
+      loader,
+      epochMs,
+      keepSmall,
+      headroom,
+      burst: fixes.has('early-replan') ? burstOptions(opts) : undefined,
+    },
+  };
+}
+
+/** Serve `w` with epoch re-planning and autoscaling up to `maxGpus` GPUs, on simulated GPUs. */
+export function simulateAutoscale(w: Workload, schedulerName: string, ctx: Context, opts: AutoscaleOptions): AutoscaleResult {
+  const clock = new VirtualClock();
+  const { plan0, epochMs, replan } = replanSetup(w, schedulerName, ctx, opts, new DelayLoader(clock, opts.reorgMs ?? DEFAULT_REORG_MS));
+  const untilMs = opts.durationS * 1000;
+  const colocation = opts.colocation ?? colocationModel(DEFAULT_COLOCATION);
+  const gpu = new SimulatedGpu({ clock, latency: ctx.latency, seed: opts.seed, jitterCv: opts.jitterCv, colocation, batchCostMs: ctx.batchCostMs });
+  const run = new Run({
     clock,
     executor: gpu,
     plan: plan0,
@@ -146,35 +172,20 @@ export function simulateAutoscale(w: Workload, schedulerName: string, ctx: Conte
     observer: opts.observer ?? null,
     windowMs: epochMs,
     fixes: opts.fixes,
+    replan,
   });
-  const replanner = new Replanner({
-    clock,
-    dispatcher: session.dispatcher,
-    scheduler,
-    planInput: inputFor,
-    tasks,
-    maxGpus: opts.maxGpus,
-    loader: new DelayLoader(clock, opts.reorgMs ?? DEFAULT_REORG_MS),
-    untilMs,
-    epochMs,
-    keepSmall,
-    headroom,
-    burst: fixes.has('early-replan') ? burstOptions(opts) : undefined,
-  });
-  session.start();
-  replanner.start();
-  runReportingProgress(clock, untilMs, opts.onProgress);
-  const summary = session.finish(opts.durationS);
+  const r = run.simulate(opts.onProgress);
+  return { ...autoscaleStats(run, untilMs, epochMs), ...r.summary, interference: colocation.name, events: r.events, windows: r.windows as WindowRow[], initial_plan: plan0 };
+}
+
+/** What the re-planner did over a run: GPU-seconds, epochs by action, gpulets kept and loaded. */
+export function autoscaleStats(run: Run, untilMs: number, epochMs: number): Omit<AutoscaleResult, keyof SimulateResult | 'initial_plan'> {
+  const replanner = run.replanner as Replanner;
   const replans = { steady: 0, incremental: 0, repartition: 0, kept: 0 };
   for (const e of replanner.epochs) replans[e.action]++;
   return {
-    ...summary,
-    interference: colocation.name,
-    events: clock.numEvents,
-    windows: windowRows(session.windows as NonNullable<typeof session.windows>, replanner.timeline, untilMs),
     gpu_seconds: round(replanner.gpuSeconds(untilMs), 1),
     loading_gpu_seconds: round(replanner.loadingGpuSeconds(untilMs), 1),
-    initial_plan: plan0,
     epochs: replanner.epochs,
     replans,
     gpulets_kept: replanner.epochs.reduce((n, e) => n + e.numKept, 0),

@@ -5,10 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { VirtualClock } from '../../engine/clock.ts';
 import { InputError, show } from '../../engine/errors.ts';
-import { gpusUsed, type Plan, type PlanInput, type Scheduler } from '../../engine/plan.ts';
-import { ServingSession, type ArrivalStream, type RunSummary } from '../../engine/server/session.ts';
-import { partitionSumPct } from '../../engine/server/replanner.ts';
-import { windowRows, type WindowRow } from '../../engine/server/windows.ts';
+import type { Plan } from '../../engine/plan.ts';
+import type { PlanInput, Scheduler } from '../../engine/schedulers/scheduler.ts';
+import type { ArrivalStream, RunSummary } from '../../engine/server/session.ts';
+import { Run } from '../../engine/server/run.ts';
+import type { WindowRow } from '../../engine/server/windows.ts';
 import { loadStreams, type Load } from '../../sim/trace.ts';
 import type { BatchObserver } from '../../engine/server/gpulet.ts';
 import { CONFIGS, SCHEDULERS, type SchedulerName } from '../../engine/schedulers/index.ts';
@@ -19,11 +20,9 @@ import { defaultProfile, loadLatencyProfile } from '../../sim/profiles/latency.t
 import { defaultOverheadTables, measuredBatchCostMs } from '../../sim/profiles/batch-overhead.ts';
 import { DEFAULT_PREDICTOR, predictorByName } from '../../sim/predictors.ts';
 import { SimulatedGpu, type ColocationModel } from '../../sim/gpu.ts';
+import { gpuMemoryMb } from '../../sim/gpu-types.ts';
 import { DEFAULT_COLOCATION, colocationModel } from '../../sim/colocation.ts';
 import { arrivalStreams, loadWorkload, withTotalRate, type Workload } from '../../sim/workload.ts';
-
-/** GPU memory per device type, MB (reference §2.1: 11,000 MB for the RTX 2080 Ti). */
-export const GPU_MEMORY_MB: Readonly<Record<string, number>> = { rtx2080ti: 11_000, rtx3080: 10_200 };
 
 /** Profiles and catalog a run uses. */
 export interface Context {
@@ -88,7 +87,7 @@ export function planInput(w: Workload, ctx: Context, predictor: InterferencePred
     demands: w.tasks,
     numGpus: w.numGpus,
     gpuType: ctx.latency.gpuType,
-    gpuMemoryMb: GPU_MEMORY_MB[ctx.latency.gpuType] ?? GPU_MEMORY_MB.rtx2080ti,
+    gpuMemoryMb: gpuMemoryMb(ctx.latency.gpuType),
     latency: ctx.latency,
     models: ctx.models,
     predictor,
@@ -104,21 +103,8 @@ export function planWorkload(w: Workload, schedulerName: string, ctx: Context, o
 /** The predictor a scheduler variant plans with (null: the variant ignores interference). */
 export function predictorFor(schedulerName: string, predictorName = DEFAULT_PREDICTOR): InterferencePredictor | null {
   const p = predictorByName(predictorName); // validate the name even when unused
-  return CONFIGS[schedulerName as SchedulerName]?.interference ? p : null;
-}
-
-/**
- * Run the virtual clock to the end, calling `onProgress` after each simulated second of the
- * arrival window. Running in slices changes nothing: the events and their order are the same.
- */
-export function runReportingProgress(clock: VirtualClock, untilMs: number, onProgress?: (simulatedS: number) => void): void {
-  if (onProgress) {
-    for (let s = 1; s * 1000 < untilMs; s++) {
-      clock.run(s * 1000);
-      onProgress(s);
-    }
-  }
-  clock.run();
+  if (!Object.hasOwn(CONFIGS, schedulerName)) throw new InputError(`--scheduler: expected one of ${Object.keys(CONFIGS).join(', ')}, got ${show(schedulerName)}`);
+  return CONFIGS[schedulerName as SchedulerName].interference ? p : null;
 }
 
 export interface SimulateOptions {
@@ -155,22 +141,20 @@ export function simulatePlan(w: Workload, plan: Plan, ctx: Context, opts: Simula
   const clock = new VirtualClock();
   const colocation = opts.colocation ?? colocationModel(DEFAULT_COLOCATION);
   const gpu = new SimulatedGpu({ clock, latency: ctx.latency, seed: opts.seed, jitterCv: opts.jitterCv, colocation, batchCostMs: ctx.batchCostMs });
-  const untilMs = opts.durationS * 1000;
-  const session = new ServingSession({
+  const run = new Run({
     clock,
     executor: gpu,
     plan,
     tasks: w.tasks,
     app: w.app,
     streams: streamsFor(w, opts.load, opts.seed),
-    untilMs,
+    untilMs: opts.durationS * 1000,
     observer: opts.observer ?? null,
     windowMs: opts.windowS === undefined ? undefined : opts.windowS * 1000,
     fixes: opts.fixes,
   });
-  session.start();
-  runReportingProgress(clock, untilMs, opts.onProgress);
-  const res: SimulateResult = { ...session.finish(opts.durationS), interference: colocation.name, events: clock.numEvents };
-  if (session.windows !== null) res.windows = windowRows(session.windows, [{ atMs: 0, gpus: gpusUsed(plan), partitionSumPct: partitionSumPct(plan) }], untilMs);
+  const r = run.simulate(opts.onProgress);
+  const res: SimulateResult = { ...r.summary, interference: colocation.name, events: r.events };
+  if (r.windows !== null) res.windows = r.windows;
   return res;
 }

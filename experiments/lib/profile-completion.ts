@@ -23,10 +23,11 @@ import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { csvFormat } from 'd3-dsv';
 import { InputError } from '../../engine/errors.ts';
+import { MAX_BATCH, PARTITIONS_PCT } from '../../engine/limits.ts';
 import { defaultOverheadTables, type OverheadTables } from '../../sim/profiles/batch-overhead.ts';
 import { catalog, type CatalogModel } from '../../sim/profiles/catalog.ts';
 import {
-  MAX_BATCH, SHAPE_BATCHES, fitConstants, fitLaunchCostMs, fitPartitionSoftness, floorShareOf, monotoneCubic,
+  SHAPE_BATCHES, fitConstants, fitLaunchCostMs, fitPartitionSoftness, floorShareOf, monotoneCubic,
   shapeFor, shapeLatencyMs, sloAnchorMs, smEnvelope, type CompletionConstants, type ModelFeatures, type Shape,
   type TrainingModel,
 } from '../../sim/profiles/completion.ts';
@@ -34,7 +35,7 @@ import { parseLatencyRows, type LatencyRow } from '../../sim/profiles/latency.ts
 import { defaultUtilProfile, type UtilProfile } from '../../sim/profiles/util.ts';
 
 /** Partitions of the generated profile (Figure 3's, and the artifact's available sizes). */
-export const PROFILE_PARTITIONS = [20, 40, 50, 60, 80, 100] as const;
+export const PROFILE_PARTITIONS = PARTITIONS_PCT;
 const GPU = 'rtx2080ti';
 
 /** The data the study reads. */
@@ -112,7 +113,7 @@ export function run(inputs: CompletionInputs = defaultInputs()): CompletionResul
   // fixed per-request costs, not by GPU time (LeNet's 5 ms SLO would otherwise mean a flat 2.5 ms,
   // 10x what 12 tiny kernels take, and make every LeNet plan infeasible).
   const anchorMs = (m: CatalogModel) => {
-    const kernels = LAUNCH_BOUND_KERNELS[m.name];
+    const kernels = Object.hasOwn(LAUNCH_BOUND_KERNELS, m.name) ? LAUNCH_BOUND_KERNELS[m.name] : undefined;
     const k32 = inputs.util.kernelMs(m.name, MAX_BATCH);
     if (kernels !== undefined && floorShareOf(constants.launchCostMs, k32) >= 1) return kernels * (constants.launchCostMs + k32);
     return sloAnchor(m);

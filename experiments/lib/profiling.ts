@@ -29,8 +29,10 @@ import { processHost, threadHost, type HostFactory } from '../../backends/onnx/h
 import { variantFiles, variantLabel, type ModelVariant, type VariantFile } from '../../backends/onnx/models.ts';
 import { measureProfile, type ProfileResult } from '../../backends/onnx/profile.ts';
 import { mpsExecutorOptions } from '../../backends/mps/executor.ts';
+import { cpuProfileGpu, MPS_PROFILE_GPU } from '../../sim/gpu-types.ts';
 import { catalog } from '../../sim/profiles/catalog.ts';
-import { loadLatencyProfile, MAX_BATCH } from '../../sim/profiles/latency.ts';
+import { MAX_BATCH } from '../../engine/limits.ts';
+import { loadLatencyProfile } from '../../sim/profiles/latency.ts';
 import type { Context } from './context.ts';
 import { table } from './format.ts';
 import { toCsv, writeText } from './output.ts';
@@ -104,7 +106,7 @@ export function loadProfileSet(csvPath: string): ProfileSet {
 export function variantsFor(models: readonly string[], sidecar: ProfileSidecar | null): Record<string, ModelVariant> {
   const out: Record<string, ModelVariant> = {};
   for (const m of models) {
-    const v = sidecar?.models[m];
+    const v = sidecar !== null && Object.hasOwn(sidecar.models, m) ? sidecar.models[m] : undefined;
     if (sidecar !== null && v === undefined) throw new InputError(`profile set: model ${m} is not in the sidecar (profiled: ${Object.keys(sidecar.models).join(', ')})`);
     out[m] = v === undefined ? { width: 1 } : { width: v.width, ...(v.bert_layers !== undefined ? { bertLayers: v.bert_layers } : {}) };
   }
@@ -169,7 +171,7 @@ export async function runProfile(o: ProfileRunOptions): Promise<{ sidecar: Profi
     },
   });
   (bar as Progress | null)?.stop();
-  const gpu = o.backend === 'onnx' ? `cpu-${cpus.length}c` : 'mps-gpu';
+  const gpu = o.backend === 'onnx' ? cpuProfileGpu(cpus.length) : MPS_PROFILE_GPU;
   const paths = profilePaths(o.stem);
   const write = (path: string, text: string): string => writeText(dirname(path), basename(path), text);
   const written = [write(paths.csv, profileCsv(result, gpu))];

@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { MAX_BATCH } from '../../engine/limits.ts';
 import { fieldError, parseCsvRows, readNumber, readText } from './csv.ts';
 
 /** How one model's batching cost is computed. */
@@ -31,9 +32,6 @@ export const overheadRules = {
   bert: { kind: 'constant', ms: 1 },
 } as const satisfies Record<string, OverheadRule>;
 
-/** Maximum batch of every table. */
-export const OVERHEAD_MAX_BATCH = 32;
-
 /** Measured batching cost per input shape: `ms[b]` for b = 1..32 (index 0 unused). */
 export type OverheadTables = ReadonlyMap<string, Float64Array>;
 
@@ -43,11 +41,11 @@ export function parseOverheadTables(csvText: string, fileName: string): Overhead
   const lastRow = new Map<string, number>();
   for (const row of parseCsvRows(csvText, fileName, ['input', 'batch', 'overhead_ms'])) {
     const input = readText(row, 'input', fileName);
-    const batch = readNumber(row, 'batch', fileName, { what: `an integer batch 1..${OVERHEAD_MAX_BATCH}`, integer: true, min: 1, max: OVERHEAD_MAX_BATCH });
+    const batch = readNumber(row, 'batch', fileName, { what: `an integer batch 1..${MAX_BATCH}`, integer: true, min: 1, max: MAX_BATCH });
     const ms = readNumber(row, 'overhead_ms', fileName, { what: 'a non-negative number', min: 0 });
     let table = tables.get(input);
     if (table === undefined) {
-      table = new Float64Array(OVERHEAD_MAX_BATCH + 1).fill(Number.NaN);
+      table = new Float64Array(MAX_BATCH + 1).fill(Number.NaN);
       tables.set(input, table);
     }
     if (!Number.isNaN(table[batch])) throw fieldError(row, 'batch', fileName, `one row per (input, batch); ${input} has batch ${batch} already`, batch);
@@ -56,10 +54,10 @@ export function parseOverheadTables(csvText: string, fileName: string): Overhead
   }
   for (const [input, table] of tables) {
     const missing = [];
-    for (let b = 1; b <= OVERHEAD_MAX_BATCH; b++) if (Number.isNaN(table[b])) missing.push(b);
+    for (let b = 1; b <= MAX_BATCH; b++) if (Number.isNaN(table[b])) missing.push(b);
     if (missing.length > 0) {
       const row = { rowNumber: lastRow.get(input) ?? 2, fields: {} };
-      throw fieldError(row, 'batch', fileName, `batches 1..${OVERHEAD_MAX_BATCH} for input ${input}`, `none for ${missing.join(' ')}`);
+      throw fieldError(row, 'batch', fileName, `batches 1..${MAX_BATCH} for input ${input}`, `none for ${missing.join(' ')}`);
     }
   }
   return tables;
@@ -98,7 +96,7 @@ const MEASURED_INPUT: Readonly<Record<string, string>> = { lenet: '1x28x28' };
  */
 export function measuredBatchCostMs(model: string, batch: number, tables: OverheadTables = defaultOverheadTables()): number {
   const rule = overheadRuleFor(model);
-  const input = MEASURED_INPUT[model] ?? (rule?.kind === 'table' ? rule.input : undefined);
+  const input = (Object.hasOwn(MEASURED_INPUT, model) ? MEASURED_INPUT[model] : undefined) ?? (rule?.kind === 'table' ? rule.input : undefined);
   const table = input === undefined ? undefined : tables.get(input);
   return table === undefined ? 0 : table[batch];
 }

@@ -22,17 +22,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { BATCH_SLOTS, MAX_BATCH, PARTITION_SLOTS } from '../../engine/limits.ts';
 import type { LatencyModel } from '../../engine/types.ts';
 import { batchOverheadMs, defaultOverheadTables, overheadRuleFor, type OverheadTables } from './batch-overhead.ts';
 import { catalog, resolveModel } from './catalog.ts';
 import { fieldError, parseCsvRows, readNumber, readText, type CsvRow } from './csv.ts';
 
 export { defaultUtilProfile, loadUtilProfile } from './util.ts';
-
-/** Largest batch in any profile (the paper's cap, reference §2.1). */
-export const MAX_BATCH = 32;
-const PARTITION_SLOTS = 101;
-const BATCH_SLOTS = MAX_BATCH + 1;
 
 /** One validated profile row. */
 export interface LatencyRow {

@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { MAX_BATCH, POW2_BATCHES } from '../../engine/limits.ts';
 import { resolveModel } from './catalog.ts';
 import { fieldError, parseCsvRows, readNumber, type CsvRow } from './csv.ts';
 
@@ -34,8 +35,7 @@ export interface UtilProfile {
 }
 
 /** The batches the file must give for every model. */
-export const UTIL_BATCHES = [1, 2, 4, 8, 16, 32] as const;
-const MAX_BATCH = 32;
+export const UTIL_BATCHES = POW2_BATCHES;
 
 /** Parse and validate a utilisation CSV; every model needs exactly the batches 1, 2, 4, 8, 16, 32. */
 export function loadUtilProfile(csvText: string, fileName: string): UtilProfile {

@@ -3,7 +3,7 @@
  * that `simulate` and `serve` both take; `serve` prints the `simulate` JSON shape; the MPS backend
  * and a missing profile are refused in one line with exit 2.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +61,51 @@ describe('gpulet profile / simulate / serve on a measured profile', () => {
     const real = JSON.parse((await cli('serve', ...argv)).out);
     const sim = JSON.parse((await cli('simulate', ...argv)).out);
     expect(real.requests.arrived).toBe(sim.requests.arrived);
+  });
+});
+
+describe('serve --autoscale: re-planning on the wall clock', () => {
+  // A made-up profile for LeNet on this machine's two core shares: slow enough on paper that 20
+  // req/s fits on half the machine and 400 req/s needs all of it; real LeNet (~0.5 ms a batch)
+  // keeps every promise, so what is tested is the re-planning, not the machine's speed.
+  const csv = [
+    'model,gpu,partition,batch,latency_ms,source',
+    ...[
+      [50, 1, 4],
+      [50, 4, 12],
+      [50, 32, 80],
+      [100, 1, 2.5],
+      [100, 4, 7],
+      [100, 32, 45],
+    ].map(([p, b, ms]) => `lenet,cpu-2c,${p},${b},${ms},synthetic`),
+  ].join('\n');
+  const synth = join(dir, 'synth');
+  writeFileSync(`${synth}.csv`, `${csv}\n`);
+  writeFileSync(`${synth}.workload.json`, JSON.stringify({ name: 'synth', gpus: 1, gpu: 'cpu-2c', models: [{ model: 'lenet', rate: 20, slo_ms: 100 }] }));
+  // 2 s steps: quiet, a burst, quiet again (the first plan is sized for the first 20 s: the burst).
+  writeFileSync(`${synth}.trace.txt`, '20\n20\n20\n400\n400\n400\n');
+
+  it('scales down, then up, loading new gpulets for real while serving; every request accounted for', async () => {
+    const r = await cli('serve', '--profiles', `${synth}.csv`, '-w', `${synth}.workload.json`, '-s', 'gpulet', '--trace', `${synth}.trace.txt`, '--trace-step-s', '2', '--autoscale', '--epoch-s', '1', '--format', 'json');
+    expect(r.code, r.err).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.requests.arrived).toBeGreaterThan(0);
+    expect(doc.requests.arrived).toBe(doc.requests.completed + doc.requests.dropped);
+    expect(doc.models.lenet.arrived).toBe(doc.requests.arrived);
+    // The arrivals are the trace's, as in simulate: about 2 x 3 x 20 + 2 x 3 x 400.
+    expect(doc.requests.arrived).toBeGreaterThan(2000);
+    const sizes: number[] = doc.windows.map((w: { partition_sum_pct: number }) => w.partition_sum_pct);
+    const down = sizes.findIndex((p, i) => i > 0 && p < sizes[i - 1]);
+    expect(down, `gpulet sizes per window: ${sizes.join(', ')}`).toBeGreaterThan(0);
+    expect(sizes.slice(down + 1).some((p) => p > sizes[down]), `gpulet sizes per window: ${sizes.join(', ')}`).toBe(true);
+    // Every new gpulet was started and loaded by a runner, and the load took measurable time.
+    const loads = doc.autoscale.loads as Array<{ load_ms: number; error: string | null }>;
+    expect(loads.length).toBeGreaterThanOrEqual(1); // the scale-up's gpulet (a re-plan while it loads stages it again)
+    for (const l of loads) {
+      expect(l.error).toBeNull();
+      expect(l.load_ms).toBeGreaterThan(0);
+    }
+    expect(doc.executor.restarts).toBe(0);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { WallClock } from '../../engine/clock.ts';
+import { RealtimeClock } from '../../engine/clock.ts';
 import type { BatchJob } from '../../engine/types.ts';
-import { serveRealtime } from '../../backends/realtime.ts';
+import { Run } from '../../engine/server/run.ts';
 import { OnnxExecutor, type GpuletSetup } from '../../backends/onnx/executor.ts';
 import { threadHost } from '../../backends/onnx/host.ts';
 import { variantFiles } from '../../backends/onnx/models.ts';
@@ -37,9 +37,16 @@ describe('core shares', () => {
   });
 });
 
+/** A real-time clock whose loop runs in the background (the executor posts its answers to it); stop it after. */
+function looping(): { clock: RealtimeClock; stop(): Promise<void> } {
+  const clock = new RealtimeClock();
+  const loop = clock.runInBackground();
+  return { clock, stop: () => loop.stop() };
+}
+
 describe('OnnxExecutor', () => {
   it('runs batches in a process per gpulet and reports completion on the clock', async () => {
-    const clock = new WallClock();
+    const { clock, stop } = looping();
     const ex = await OnnxExecutor.create({ clock, gpulets: [lenetOn(0, 50), lenetOn(1, 50)], files });
     try {
       expect(ex.allReady).toBe(true);
@@ -50,11 +57,12 @@ describe('OnnxExecutor', () => {
       expect(a).toBeLessThan(1000);
     } finally {
       await ex.close();
+      await stop();
     }
   });
 
   it('fails a batch larger than the warmed maximum, and keeps serving', async () => {
-    const clock = new WallClock();
+    const { clock, stop } = looping();
     const ex = await OnnxExecutor.create({ clock, gpulets: [lenetOn(0, 100, 2)], files });
     try {
       await expect(timeBatch(ex, clock, job(0, 'lenet', 3, 100))).rejects.toThrow(/batch 3 outside 1..2/);
@@ -62,21 +70,23 @@ describe('OnnxExecutor', () => {
       expect(ex.numRestarts).toBe(0);
     } finally {
       await ex.close();
+      await stop();
     }
   });
 
   it('create() rejects with the reason when a runner cannot load its model', async () => {
     const bad = { lenet: { ...files.lenet, path: '/nonexistent/lenet.onnx' } };
-    await expect(OnnxExecutor.create({ clock: new WallClock(), gpulets: [lenetOn(0, 100)], files: bad })).rejects.toThrow(/gpulet 0\.0 did not start: .*cannot load models/);
+    await expect(OnnxExecutor.create({ clock: new RealtimeClock(), gpulets: [lenetOn(0, 100)], files: bad })).rejects.toThrow(/gpulet 0\.0 did not start: .*cannot load models/);
   });
 
   it('runs its runners in worker threads too (threadHost)', async () => {
-    const clock = new WallClock();
+    const { clock, stop } = looping();
     const ex = await OnnxExecutor.create({ clock, gpulets: [lenetOn(0, 100)], files, host: threadHost });
     try {
       await expect(timeBatch(ex, clock, job(0, 'lenet', 4, 100))).resolves.toBeGreaterThan(0);
     } finally {
       await ex.close();
+      await stop();
     }
   });
 });
@@ -103,19 +113,19 @@ describe('faults', () => {
    * leaving ample time for the restart (a process start and session load) on a slow CI machine.
    */
   async function serveWithFault(fault: 'crash' | 'hang') {
-    const clock = new WallClock();
+    const clock = new RealtimeClock();
     const ex = await OnnxExecutor.create({ clock, gpulets, files, hangTimeoutMs: 300 });
     let injectedAtMs = -1;
     const ends: Array<{ gpulet: string; endedAtMs: number; ok: boolean }> = [];
     try {
-      const res = await serveRealtime({
+      const run = new Run({
         clock,
         executor: ex,
         plan,
         tasks,
         app: null,
         streams: [every('resnet50', 250, 10), every('lenet', 250, 10)],
-        durationMs: 2500,
+        untilMs: 2500,
         observer: {
           batchStarted: (j, startedAtMs) => {
             if (injectedAtMs >= 0 || j.gpulet !== 0 || startedAtMs < 300) return;
@@ -126,6 +136,7 @@ describe('faults', () => {
           batchEnded: (j, _s, endedAtMs, ok) => ends.push({ gpulet: `${j.gpu}.${j.gpulet}`, endedAtMs, ok }),
         },
       });
+      const res = await run.serve();
       return { res, ex, injectedAtMs, ends, readyAtEnd: ex.allReady };
     } finally {
       await ex.close();

@@ -4,7 +4,8 @@
  * with what there is, and the command line's one-line notice of it.
  */
 import { describe, expect, it } from 'vitest';
-import type { Demand, GpuletPlan, Plan, PlanInput, Scheduler } from '../../engine/plan.ts';
+import type { Demand, GpuletPlan, Plan } from '../../engine/plan.ts';
+import type { PlanInput, Scheduler } from '../../engine/schedulers/scheduler.ts';
 import { parseFixes } from '../../engine/schedulers/fixes.ts';
 import { DelayLoader, HEADROOM_FACTORS, Replanner, initialPlan, startingTarget, targetRps, updateTargets, withHeadroom, type BurstOptions } from '../../engine/server/replanner.ts';
 import type { ModelInfo } from '../../engine/types.ts';

@@ -60,20 +60,20 @@ describe('saturate and residue batches (reference §4.3)', () => {
     // 2.2 (2 + b) <= 40  =>  b <= 16.18  =>  16; throughput 16000 / (1.1 x 18) = 808.08 req/s
     const s = ctxOf('temporal').sat(A, 100);
     expect(s.batch).toBe(16);
-    expect(s.throughput).toBe(Math.fround(16000 / Math.fround(18 * Math.fround(1.1)))); // single precision, as the artifact
+    expect(s.throughputRps).toBe(Math.fround(16000 / Math.fround(18 * Math.fround(1.1)))); // single precision, as the artifact
   });
 
   it('residue batch for 291 req/s: largest b with 1.1 L(b) + 1000 b / r <= SLO', () => {
     // 2.2 + 1.1 b + 3.436 b <= 40  =>  b <= 8.33  =>  8
     const r = ctxOf('temporal').maxBatch(A, emptyNode(0, 100), null, 291, true, false);
-    expect(r).toEqual({ batch: 8, rate: 291 });
+    expect(r).toEqual({ batch: 8, rateRps: 291 });
   });
 
   it('residue corner case: no batch fits, batch 1 at a raised rate', () => {
     // SLO 20, L(1) = 3.3 ms estimated, rate 10: 3.3 + 100 > 20 for every b, but 3.3 < 100 and < 20:
     // rate := trunc(1000 / (20 - 3.3) x 1.1) = trunc(65.87) = 65
     const r = ctxOf('temporal').maxBatch({ model: 'A', sloMs: 20 }, emptyNode(0, 100), null, 10, true, false);
-    expect(r).toEqual({ batch: 1, rate: 65 });
+    expect(r).toEqual({ batch: 1, rateRps: 65 });
   });
 });
 
@@ -81,7 +81,7 @@ describe('p_eff and p_req (reference §4.3, worked on a hand-made curve)', () =>
   // L scales with sqrt(100/p): at 20 % it is 2.236x, at 40 % 1.581x, 50 % 1.414x, 60 % 1.291x, 80 % 1.118x.
   it('p_eff is the high end of the pair with the best throughput gain per percent', () => {
     const ctx = ctxOf('gpulet');
-    const t = (p: number) => ctx.sat(A, p).throughput;
+    const t = (p: number) => ctx.sat(A, p).throughputRps;
     // Compute every pair's gain by hand from the saturate table, excluding (80, 100).
     const pairs: Array<[number, number]> = [
       [20, 40],
@@ -104,8 +104,8 @@ describe('p_eff and p_req (reference §4.3, worked on a hand-made curve)', () =>
     const ctx = ctxOf('gpulet');
     // 50 req/s, cap 40 %: residue batch at 40 %: 1.739 (2 + b) + 20 b <= 40  =>  b <= 1.68  =>  1.
     // At 20 %: L = 1.1 x 2.236 x 3 = 7.38 ms; d = 20 ms >= 7.38 and 7.38 + 20 <= 40  =>  20 %.
-    expect(ctx.minPart(A, 40, 50)).toEqual({ sizePct: 20, batch: 1, rate: 50 });
+    expect(ctx.minPart(A, 40, 50)).toEqual({ sizePct: 20, batch: 1, rateRps: 50 });
     // 100 req/s: 1.739 (2 + b) + 10 b <= 40  =>  b = 3. At 20 %: L = 12.3, d = 30: 42.3 > 40, stop at 40 %.
-    expect(ctx.minPart(A, 40, 100)).toEqual({ sizePct: 40, batch: 3, rate: 100 });
+    expect(ctx.minPart(A, 40, 100)).toEqual({ sizePct: 40, batch: 3, rateRps: 100 });
   });
 });

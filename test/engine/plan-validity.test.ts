@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Plan, PlanInput } from '../../engine/plan.ts';
+import type { Plan } from '../../engine/plan.ts';
+import type { PlanInput } from '../../engine/schedulers/scheduler.ts';
 import { GPULET_PARTS, SCHEDULERS, type SchedulerName } from '../../engine/schedulers/index.ts';
 import { loadContext, planInput, resolveWorkload } from '../../experiments/lib/context.ts';
 import { predictorByName } from '../../sim/predictors.ts';

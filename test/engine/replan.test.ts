@@ -4,7 +4,8 @@
  * and new gpulets together.
  */
 import { describe, expect, it } from 'vitest';
-import type { Demand, GpuletPlan, Plan, PlanInput, Scheduler } from '../../engine/plan.ts';
+import type { Demand, GpuletPlan, Plan } from '../../engine/plan.ts';
+import type { PlanInput, Scheduler } from '../../engine/schedulers/scheduler.ts';
 import { placeOnGpus } from '../../engine/server/placement.ts';
 import { Ewma, RateMonitor, ewmaAlpha } from '../../engine/server/rate-monitor.ts';
 import { DelayLoader, Replanner, initialPlan, targetRps, updateTargets } from '../../engine/server/replanner.ts';

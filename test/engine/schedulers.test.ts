@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PlanInput } from '../../engine/plan.ts';
+import type { PlanInput } from '../../engine/schedulers/scheduler.ts';
+import { InputError } from '../../engine/errors.ts';
 import { SCHEDULERS } from '../../engine/schedulers/index.ts';
 import type { ModelInfo } from '../../engine/types.ts';
 import { fakeLatency } from '../helpers.ts';
@@ -70,5 +71,13 @@ describe('temporal scheduler (Nexus squishy bin packing as the artifact codes it
     const plan = SCHEDULERS.temporal().plan(input({ A: 1000, B: 100 }, 1));
     expect(plan.feasible).toBe(false);
     expect(plan.reason).toMatch(/^A: \d+ req\/s left after best fit, the fallback and temporal sharing \(on 1 GPU\(s\)\)$/);
+  });
+});
+
+describe('strict model lookups', () => {
+  it.each(['C', 'constructor', 'toString', '__proto__'])('a demand for model %s, which the input lacks, is an InputError naming the known models', (model) => {
+    const bad = { ...input({ A: 100, B: 100 }), demands: [{ task: 'X', model, rateRps: 100, sloMs: 40 }] };
+    expect(() => SCHEDULERS.gpulet().plan(bad)).toThrow(InputError);
+    expect(() => SCHEDULERS.gpulet().plan(bad)).toThrow(`no model information for ${JSON.stringify(model)}: expected one of A, B`);
   });
 });

@@ -19,7 +19,7 @@ describe('the worked example of reference §4.8 on the embedded profile', () => 
     it(`${model}: saturate throughput per size within 4 % of the worked values (Figure 3 read by eye, interpolated differently)`, () => {
       for (const [size, [throughput, batch]] of Object.entries(w.sat)) {
         const s = ctx.sat(task, Number(size));
-        expect(Math.abs(s.throughput / throughput - 1)).toBeLessThan(0.04);
+        expect(Math.abs(s.throughputRps / throughput - 1)).toBeLessThan(0.04);
         if (batch !== undefined) expect(s.batch).toBe(batch);
       }
     });
@@ -30,7 +30,7 @@ describe('the worked example of reference §4.8 on the embedded profile', () => 
 
   it('two 50 % gpulets give ResNet-50 about 1.6x the throughput of one whole GPU', () => {
     const t = { model: 'resnet50', sloMs: 108 };
-    expect((2 * ctx.sat(t, 50).throughput) / ctx.sat(t, 100).throughput).toBeCloseTo(1.58, 1);
+    expect((2 * ctx.sat(t, 50).throughputRps) / ctx.sat(t, 100).throughputRps).toBeCloseTo(1.58, 1);
   });
 
   it('ResNet-50 at 200 req/s: the residue gpulet is p_req = 20 % with the residue batch at p_eff', () => {
@@ -42,6 +42,6 @@ describe('the worked example of reference §4.8 on the embedded profile', () => 
     for (let k = 1; k <= 31; k++) if (est(k, 40) + (1000 * k) / 200 <= 108) b = k;
     const d = (1000 * b) / 200;
     const fitsAt20 = d >= est(b, 20) && est(b, 20) + d <= 108;
-    expect(ctx.minPart(t, 40, 200)).toEqual({ sizePct: fitsAt20 ? 20 : 40, batch: b, rate: 200 });
+    expect(ctx.minPart(t, 40, 200)).toEqual({ sizePct: fitsAt20 ? 20 : 40, batch: b, rateRps: 200 });
   });
 });

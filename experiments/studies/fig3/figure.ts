@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { MAX_BATCH, PARTITIONS_PCT, POW2_BATCHES } from '../../../engine/limits.ts';
 import { parseLatencyRows } from '../../../sim/profiles/latency.ts';
 import { writeCsv } from '../../lib/output.ts';
 import type { Experiment } from '../../lib/experiment.ts';
@@ -17,7 +18,6 @@ import { SERIES_COLORS, paperLayer, topLevel } from '../../figures/style.ts';
 import { num } from '../../figures/table.ts';
 
 export const FIG3_MODELS = ['googlenet', 'resnet50', 'ssd-mobilenetv1', 'vgg16'] as const;
-const PARTITIONS = [20, 40, 50, 60, 80, 100];
 
 export interface Fig3Row {
   model: string;
@@ -41,7 +41,7 @@ export function fig3Rows(oursCsv = dataFile('rtx2080ti-latency.csv'), paperCsv =
   const key = (m: string, p: number, b: number) => `${m}/${p}/${b}`;
   const paper = new Map(parseLatencyRows(readFileSync(paperCsv, 'utf8'), paperCsv).map((r) => [key(r.model, r.partitionPct, r.batch), r.latencyMs]));
   return parseLatencyRows(readFileSync(oursCsv, 'utf8'), oursCsv)
-    .filter((r) => (FIG3_MODELS as readonly string[]).includes(r.model) && PARTITIONS.includes(r.partitionPct))
+    .filter((r) => (FIG3_MODELS as readonly string[]).includes(r.model) && PARTITIONS_PCT.includes(r.partitionPct))
     .map((r) => ({
       model: r.model,
       partition: r.partitionPct,
@@ -78,7 +78,7 @@ export const FIG3: FigureDef = {
   required: ['model', 'partition', 'batch', 'ours_ms', 'paper_ms'],
   figure(t: Inputs) {
     const values = (t['fig3.csv']?.rows ?? []).map((r) => ({ model: r.model, partition: `${r.partition} %`, p: Number(r.partition), batch: Number(r.batch), ours_ms: num(r, 'ours_ms'), paper_ms: num(r, 'paper_ms') }));
-    const x = { field: 'batch', type: 'quantitative', title: 'batch size', scale: { type: 'log', base: 2, domain: [1, 32] }, axis: { values: [1, 2, 4, 8, 16, 32] } };
+    const x = { field: 'batch', type: 'quantitative', title: 'batch size', scale: { type: 'log', base: 2, domain: [1, MAX_BATCH] }, axis: { values: [...POW2_BATCHES] } };
     const color = { field: 'partition', type: 'ordinal', title: 'gpulet size', sort: { field: 'p' }, scale: { range: SERIES_COLORS.slice(0, 6) } };
     return topLevel('Figure 3: batch latency L(b, p) on an RTX 2080 Ti', ['lines: our embedded profile (every batch); diamonds: read off the paper\'s Figure 3'], {
       data: { values },

@@ -1,6 +1,7 @@
 /**
- * Placing one task's gpulet requests onto GPUs: best fit, the readjust fallback and residue merging
- * (temporal sharing is in timeshare.ts, interference adjustments in adjust.ts).
+ * Packing one task's gpulet requests onto the scheduler's GPUs: best fit, the readjust fallback and
+ * residue merging (temporal sharing is in timeshare.ts, interference adjustments in adjust.ts).
+ * Putting a finished plan on physical GPUs is another matter: engine/server/placement.ts.
  *
  * Port of the gpulet artifact (casys-kaist/glet, scheduler_incremental.cpp and scheduler_base.cpp;
  * reference §4.3 "What the code actually does"). Decisions follow the artifact's loop orders and
@@ -127,13 +128,13 @@ export function allocateFit(ctx: SchedContext, state: State, est: readonly Node[
         req.dedup = bf.dedup;
       }
       const rt = req.tasks[0];
-      const r = ctx.maxBatch(rt, req, state, rt.rate, isResidue, true);
-      rt.rate = r.rate;
+      const r = ctx.maxBatch(rt, req, state, rt.rateRps, isResidue, true);
+      rt.rateRps = r.rateRps;
       rt.batch = r.batch;
       if (rt.batch === 0) return false;
       const l = ctx.estOn(rt.model, rt.batch, req, state);
-      req.dutyMs = isResidue ? Math.max(f32((rt.batch * 1000) / rt.rate), l) : l;
-      rt.throughput = f32((rt.batch * 1000) / req.dutyMs);
+      req.dutyMs = isResidue ? Math.max(f32((rt.batch * 1000) / rt.rateRps), l) : l;
+      rt.throughputRps = f32((rt.batch * 1000) / req.dutyMs);
       req.occupancy = f32(l / req.dutyMs);
     }
     if (bp === 100 && rp < 100 && ctx.repartition) split(state, bf, rp);
@@ -150,11 +151,11 @@ export function allocateFit(ctx: SchedContext, state: State, est: readonly Node[
         } else adjustResNode(ctx, state, n);
       }
     }
-    task.rate = Math.trunc(f32(task.rate - bf.tasks[0].throughput));
+    task.rateRps = Math.trunc(f32(task.rateRps - bf.tasks[0].throughputRps));
   }
   if (!placesAll) return true;
-  if (task.rate + task.additionalRate > TRP_SLACK) return false;
-  task.rate = 0;
+  if (task.rateRps + task.additionalRps > TRP_SLACK) return false;
+  task.rateRps = 0;
   return true;
 }
 
@@ -165,11 +166,11 @@ function fitBandwidth(ctx: SchedContext, state: State, rt: TaskCopy, gpuIndex: n
   if (rem === 0) return false;
   const bytes = ctx.inputBytes(rt.model);
   const b0 = rt.batch;
-  const t0 = rt.throughput;
+  const t0 = rt.throughputRps;
   for (let i = b0; i >= 1; i--) {
     if (((i / b0) * t0 * bytes * 8) / 1024 ** 3 <= rem) {
       rt.batch = i;
-      rt.throughput = f32(f32(i / b0) * t0);
+      rt.throughputRps = f32(f32(i / b0) * t0);
       return true;
     }
   }
@@ -192,8 +193,8 @@ function needsRevert(ctx: SchedContext, state: State, node: Node, task: SchedTas
       } else if (!adjustResNode(ctx, state, n)) revert = true;
     }
     if (!revert) {
-      task.rate += task.additionalRate;
-      task.additionalRate = 0;
+      task.rateRps += task.additionalRps;
+      task.additionalRps = 0;
     }
   }
   return revert;
@@ -208,7 +209,7 @@ function revertNode(node: Node): void {
 /** If `node` is a whole GPU, split it to the first size a fresh estimate asks for. */
 function splitForEstimate(ctx: SchedContext, state: State, node: Node, task: SchedTask, given: Node[]): number | null {
   if (!(node.sizePct === 100 && ctx.usePart && ctx.repartition)) return null;
-  const cands = ctx.estimate(task, task.rate);
+  const cands = ctx.estimate(task, task.rateRps);
   if (cands.length === 0) return null;
   const sz = cands[0].sizePct;
   if (sz < 100) {
@@ -227,22 +228,22 @@ function splitForEstimate(ctx: SchedContext, state: State, node: Node, task: Sch
 export function readjust(ctx: SchedContext, state: State, task: SchedTask, given: Node[]): boolean {
   given.sort(bySizeDesc);
   if (ctx.config.interference) {
-    task.rate += task.additionalRate;
-    task.additionalRate = 0;
+    task.rateRps += task.additionalRps;
+    task.additionalRps = 0;
   }
   const mem = ctx.memoryMb(task.model);
   let proceedResidue = false;
-  while (task.rate + task.additionalRate > TRP_SLACK && given.length > 0) {
+  while (task.rateRps + task.additionalRps > TRP_SLACK && given.length > 0) {
     const nd = given[0];
     let b = splitForEstimate(ctx, state, nd, task, given);
-    if (b === null) b = Math.max(1, ctx.maxBatch(task, nd, state, task.rate, false, true).batch);
+    if (b === null) b = Math.max(1, ctx.maxBatch(task, nd, state, task.rateRps, false, true).batch);
     const l = ctx.estOn(task.model, b, nd, state);
     const full = f32(b * (1000 / l));
-    if (full > task.rate) {
+    if (full > task.rateRps) {
       proceedResidue = true;
       break;
     }
-    const rt = copyOf(task, task.rate, b, full);
+    const rt = copyOf(task, task.rateRps, b, full);
     if (!fitBandwidth(ctx, state, rt, nd.gpu)) return false;
     const gpu = state.gpus[nd.gpu];
     if (fitsMemory(gpu, mem, task.id, nd)) {
@@ -251,25 +252,25 @@ export function readjust(ctx: SchedContext, state: State, task: SchedTask, given
       nd.dutyMs = ctx.estOn(task.model, b, nd, state);
       if (needsRevert(ctx, state, nd, task)) revertNode(nd);
       else {
-        task.rate = Math.trunc(f32(task.rate - rt.throughput));
+        task.rateRps = Math.trunc(f32(task.rateRps - rt.throughputRps));
         chargeMemory(gpu, mem, task.id, nd);
       }
     }
     given.splice(given.indexOf(nd), 1);
   }
   if (proceedResidue) {
-    while (task.rate > TRP_SLACK && given.length > 0) {
+    while (task.rateRps > TRP_SLACK && given.length > 0) {
       const nd = given[0];
       splitForEstimate(ctx, state, nd, task, given);
-      const r = ctx.maxBatch(task, nd, state, task.rate, true, true);
-      task.rate = r.rate;
+      const r = ctx.maxBatch(task, nd, state, task.rateRps, true, true);
+      task.rateRps = r.rateRps;
       if (r.batch === 0) return false;
       // Fix duty-floor: the artifact sets duty = b / r with no floor at the batch latency, so such
       // a gpulet can claim more throughput than it can run (occupancy > 1). The fix floors the duty
       // cycle at the latency, as its own estimateTrp does; the unserved rest goes to the next gpulet.
-      nd.dutyMs = f32(r.batch * (1000 / task.rate));
+      nd.dutyMs = f32(r.batch * (1000 / task.rateRps));
       if (ctx.fix('duty-floor')) nd.dutyMs = Math.max(nd.dutyMs, ctx.estOn(task.model, r.batch, nd, state));
-      const rt = copyOf(task, task.rate, r.batch, f32((1000 * r.batch) / nd.dutyMs));
+      const rt = copyOf(task, task.rateRps, r.batch, f32((1000 * r.batch) / nd.dutyMs));
       if (!fitBandwidth(ctx, state, rt, nd.gpu)) return false;
       nd.occupancy = f32(ctx.estOn(task.model, rt.batch, nd, state) / nd.dutyMs);
       const gpu = state.gpus[nd.gpu];
@@ -277,14 +278,14 @@ export function readjust(ctx: SchedContext, state: State, task: SchedTask, given
         nd.tasks.push(rt);
         if (needsRevert(ctx, state, nd, task)) revertNode(nd);
         else {
-          task.rate = task.rate >= rt.throughput ? Math.trunc(f32(task.rate - rt.throughput)) : 0;
+          task.rateRps = task.rateRps >= rt.throughputRps ? Math.trunc(f32(task.rateRps - rt.throughputRps)) : 0;
           chargeMemory(gpu, mem, task.id, nd);
         }
       }
       given.splice(given.indexOf(nd), 1);
     }
   }
-  return task.rate <= TRP_SLACK;
+  return task.rateRps <= TRP_SLACK;
 }
 
 const isOwnResidue = (node: Node, task: SchedTask) => node.occupancy < 1 && node.tasks.length === 1 && node.tasks[0].id === task.id;
@@ -295,22 +296,22 @@ const isOwnResidue = (node: Node, task: SchedTask) => node.occupancy < 1 && node
  * that size; GPUs left empty become whole again.
  */
 export function mergeResidue(ctx: SchedContext, state: State, task: SchedTask): boolean {
-  let r = task.rate;
+  let r = task.rateRps;
   let count = 0;
   let minT = Infinity;
   let target = 0;
   for (const gpu of state.gpus)
     for (const node of gpu.nodes) {
       if (!isOwnResidue(node, task)) continue;
-      r = Math.trunc(f32(r + node.tasks[0].throughput));
+      r = Math.trunc(f32(r + node.tasks[0].throughputRps));
       count++;
-      const t = ctx.sat(task, node.sizePct).throughput;
+      const t = ctx.sat(task, node.sizePct).throughputRps;
       if (t < minT) {
         minT = t;
         target = node.sizePct;
       }
     }
-  if (count === 0 || (count === 1 && r < TRP_SLACK) || minT < r) return task.rate <= TRP_SLACK;
+  if (count === 0 || (count === 1 && r < TRP_SLACK) || minT < r) return task.rateRps <= TRP_SLACK;
   const mem = ctx.memoryMb(task.model);
   for (const gpu of state.gpus)
     for (const node of gpu.nodes) {
@@ -323,17 +324,17 @@ export function mergeResidue(ctx: SchedContext, state: State, task: SchedTask): 
       if (!fitsMemory(gpu, mem, task.id, node)) continue;
       if (node.tasks.length > 0 || node.sizePct !== target) continue;
       const m = ctx.maxBatch(task, node, state, r, true, true);
-      r = m.rate;
+      r = m.rateRps;
       if (m.batch === 0) continue;
       node.dutyMs = f32((m.batch * 1000) / r);
       if (ctx.fix('duty-floor')) node.dutyMs = Math.max(node.dutyMs, ctx.estOn(task.model, m.batch, node, state));
       node.occupancy = f32(ctx.estOn(task.model, m.batch, node, state) / node.dutyMs);
       const throughput = f32((m.batch * 1000) / node.dutyMs);
       node.tasks.push(copyOf(task, Math.trunc(throughput), m.batch, throughput));
-      task.rate = r > throughput ? Math.trunc(f32(r - throughput)) : 0;
+      task.rateRps = r > throughput ? Math.trunc(f32(r - throughput)) : 0;
       break outer;
     }
-  if (task.rate > TRP_SLACK) return false;
+  if (task.rateRps > TRP_SLACK) return false;
   for (const gpu of state.gpus) {
     if (gpu.nodes.length > 1 && gpu.nodes.every((n) => n.tasks.length === 0) && ctx.repartition) {
       const keep = gpu.nodes[0];
