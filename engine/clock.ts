@@ -93,9 +93,15 @@ export class VirtualClock implements Clock {
 
   private swap(i: number, j: number): void {
     const { times, seqs, fns } = this;
-    const t = times[i]; times[i] = times[j]; times[j] = t;
-    const s = seqs[i]; seqs[i] = seqs[j]; seqs[j] = s;
-    const f = fns[i]; fns[i] = fns[j]; fns[j] = f;
+    const t = times[i];
+    times[i] = times[j];
+    times[j] = t;
+    const s = seqs[i];
+    seqs[i] = seqs[j];
+    seqs[j] = s;
+    const f = fns[i];
+    fns[i] = fns[j];
+    fns[j] = f;
   }
 
   private push(t: number, id: number, fn: () => void): void {
@@ -160,7 +166,8 @@ export class RealtimeClock extends VirtualClock {
 
   /** Count time from now on (serving starts after the executor has loaded); only before any event. */
   restart(): void {
-    if (this.numEvents > 0 || this.numPending > 0) throw new Error('RealtimeClock.restart: events were already scheduled');
+    if (this.numEvents > 0 || this.numPending > 0)
+      throw new Error('RealtimeClock.restart: events were already scheduled');
     this.originMs = performance.now();
   }
 

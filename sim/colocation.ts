@@ -16,6 +16,9 @@ export const COLOCATION_MODELS: Record<string, () => ColocationModel> = {
 export const DEFAULT_COLOCATION = 'truth';
 
 export function colocationModel(name: string): ColocationModel {
-  if (!Object.hasOwn(COLOCATION_MODELS, name)) throw new InputError(`--interference: expected one of ${Object.keys(COLOCATION_MODELS).join(', ')}, got ${show(name)}`);
+  if (!Object.hasOwn(COLOCATION_MODELS, name))
+    throw new InputError(
+      `--interference: expected one of ${Object.keys(COLOCATION_MODELS).join(', ')}, got ${show(name)}`,
+    );
   return COLOCATION_MODELS[name]();
 }

@@ -48,7 +48,9 @@ export const MEASURED_PROFILE_MEMORY_MB = GPU_TYPES.rtx2080ti.memoryMb;
 /** The known GPU type `name`, or an InputError naming the known ones. */
 export function gpuType(name: string): GpuType {
   if (!Object.hasOwn(GPU_TYPES, name))
-    throw new InputError(`unknown GPU type ${show(name)}: expected one of ${GPU_TYPE_NAMES.join(', ')}, or a profile from gpulet profile (cpu-<cores>c, ${MPS_PROFILE_GPU})`);
+    throw new InputError(
+      `unknown GPU type ${show(name)}: expected one of ${GPU_TYPE_NAMES.join(', ')}, or a profile from gpulet profile (cpu-<cores>c, ${MPS_PROFILE_GPU})`,
+    );
   return GPU_TYPES[name as keyof typeof GPU_TYPES];
 }
 

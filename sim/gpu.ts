@@ -93,7 +93,8 @@ export class SimulatedGpu implements Executor {
       onGpu = [];
       this.running.set(job.gpu, onGpu);
     }
-    if (onGpu.some((o) => o.job.gpulet === job.gpulet)) throw new Error(`gpulet ${job.gpu}.${job.gpulet} is already running a batch`);
+    if (onGpu.some((o) => o.job.gpulet === job.gpulet))
+      throw new Error(`gpulet ${job.gpu}.${job.gpulet} is already running a batch`);
     onGpu.push(r);
     this.numBatches++;
     this.busyMsByGpu.set(job.gpu, (this.busyMsByGpu.get(job.gpu) ?? 0) + soloMs);

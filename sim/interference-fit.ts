@@ -61,7 +61,9 @@ export function leastSquares(points: readonly FitPoint[]): LinearConstants {
     let pivot = col;
     for (let r = col + 1; r < n; r++) if (Math.abs(a[r][col]) > Math.abs(a[pivot][col])) pivot = r;
     if (!(Math.abs(a[pivot][col]) > 1e-12 * points.length)) {
-      throw new InputError(`least squares: expected features that vary independently, got ${points.length} points with collinear features`);
+      throw new InputError(
+        `least squares: expected features that vary independently, got ${points.length} points with collinear features`,
+      );
     }
     [a[col], a[pivot]] = [a[pivot], a[col]];
     for (let r = 0; r < n; r++) {
@@ -81,7 +83,11 @@ export function predict(c: LinearConstants, f: readonly [number, number, number,
 }
 
 /** A seeded random split of `points` into train (the first `trainFraction`, rounded) and validation. */
-export function splitPoints<T>(points: readonly T[], seed: number | string, trainFraction = 0.7): { train: T[]; validation: T[] } {
+export function splitPoints<T>(
+  points: readonly T[],
+  seed: number | string,
+  trainFraction = 0.7,
+): { train: T[]; validation: T[] } {
   const order = points.map((_, i) => i);
   const rng = streamRng(seed, 'interference-fit', 'split');
   for (let i = order.length - 1; i > 0; i--) {
@@ -89,7 +95,10 @@ export function splitPoints<T>(points: readonly T[], seed: number | string, trai
     [order[i], order[j]] = [order[j], order[i]];
   }
   const numTrain = Math.round(points.length * trainFraction);
-  return { train: order.slice(0, numTrain).map((i) => points[i]), validation: order.slice(numTrain).map((i) => points[i]) };
+  return {
+    train: order.slice(0, numTrain).map((i) => points[i]),
+    validation: order.slice(numTrain).map((i) => points[i]),
+  };
 }
 
 export interface FitResult {
@@ -116,19 +125,34 @@ export function quantile(values: readonly number[], q: number): number {
 }
 
 /** The percentiles both Figure 6 and Figure 10 are read at, in percent of the value. */
-export function cdfSummaryPct(values: readonly number[]): { p50: number; p75: number; p90: number; p95: number; p99: number; max: number } {
+export function cdfSummaryPct(values: readonly number[]): {
+  p50: number;
+  p75: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+} {
   const at = (q: number) => quantile(values, q) * 100;
   return { p50: at(0.5), p75: at(0.75), p90: at(0.9), p95: at(0.95), p99: at(0.99), max: at(1) };
 }
 
 /** Columns of the fitted-constants file (one row per GPU type). */
-export const CONSTANTS_COLUMNS = ['gpu', 'c1_l2_self', 'c2_l2_other', 'c3_dram_self', 'c4_dram_other', 'c5_constant'] as const;
+export const CONSTANTS_COLUMNS = [
+  'gpu',
+  'c1_l2_self',
+  'c2_l2_other',
+  'c3_dram_self',
+  'c4_dram_other',
+  'c5_constant',
+] as const;
 
 /** Read fitted constants for `gpu` from a constants CSV (columns {@link CONSTANTS_COLUMNS}, plus provenance). */
 export function parseConstants(text: string, fileName: string, gpu: string): LinearConstants {
   const rows = parseCsvRows(text, fileName, CONSTANTS_COLUMNS);
   const row = rows.find((r) => readText(r, 'gpu', fileName) === gpu);
-  if (row === undefined) throw fieldError(rows[0], 'gpu', fileName, `a row for ${gpu}`, rows.map((r) => r.fields.gpu).join(' '));
+  if (row === undefined)
+    throw fieldError(rows[0], 'gpu', fileName, `a row for ${gpu}`, rows.map((r) => r.fields.gpu).join(' '));
   const num = (field: string) => readNumber(row, field, fileName, { what: 'a finite number' });
   return [num('c1_l2_self'), num('c2_l2_other'), num('c3_dram_self'), num('c4_dram_other'), num('c5_constant')];
 }

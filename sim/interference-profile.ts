@@ -80,7 +80,13 @@ export interface ProfileOptions {
 /** Mean latency of `numBatches` back-to-back batches of `self` on gpulet 0, with `other` looping on gpulet 1 (or idle). */
 function measure(o: ProfileOptions, self: RunningBatch, other: RunningBatch | null, seed: string): number {
   const clock = new VirtualClock();
-  const gpu = new SimulatedGpu({ clock, latency: o.latency, seed, jitterCv: o.jitterCv ?? 0.02, colocation: o.colocation });
+  const gpu = new SimulatedGpu({
+    clock,
+    latency: o.latency,
+    seed,
+    jitterCv: o.jitterCv ?? 0.02,
+    colocation: o.colocation,
+  });
   const numBatches = o.numBatches ?? 3;
   const selfJob: BatchJob = { gpu: 0, gpulet: 0, ...self };
   let selfRunning = true;
@@ -100,11 +106,15 @@ function measure(o: ProfileOptions, self: RunningBatch, other: RunningBatch | nu
   let startedAt = 0;
   const next = () => {
     startedAt = clock.now();
-    gpu.run(selfJob, (endedAt) => {
-      totalMs += endedAt - startedAt;
-      if (++done < numBatches) next();
-      else selfRunning = false;
-    }, fail);
+    gpu.run(
+      selfJob,
+      (endedAt) => {
+        totalMs += endedAt - startedAt;
+        if (++done < numBatches) next();
+        else selfRunning = false;
+      },
+      fail,
+    );
   };
   next();
   clock.run();
@@ -115,12 +125,26 @@ function measure(o: ProfileOptions, self: RunningBatch, other: RunningBatch | nu
 export function profilePairs(pairs: readonly Pair[], opts: ProfileOptions): ProfilePoint[] {
   const points: ProfilePoint[] = [];
   pairs.forEach(([a, b], pair) => {
-    for (const [self, other, side] of [[a, b, 0], [b, a, 1]] as const) {
+    for (const [self, other, side] of [
+      [a, b, 0],
+      [b, a, 1],
+    ] as const) {
       const key = `profile/${pair}/${side}`;
       const soloMs = measure(opts, self, null, `${opts.seed}/${key}/solo`);
       const colocatedMs = measure(opts, self, other, `${opts.seed}/${key}/colocated`);
       const [l2Self, l2Other, dramSelf, dramOther] = linearFeatures(opts.util, self, other);
-      points.push({ pair, self, other, l2Self, l2Other, dramSelf, dramOther, soloMs, colocatedMs, factor: colocatedMs / soloMs });
+      points.push({
+        pair,
+        self,
+        other,
+        l2Self,
+        l2Other,
+        dramSelf,
+        dramOther,
+        soloMs,
+        colocatedMs,
+        factor: colocatedMs / soloMs,
+      });
     }
   });
   return points;
@@ -128,8 +152,20 @@ export function profilePairs(pairs: readonly Pair[], opts: ProfileOptions): Prof
 
 /** Columns of the profiled dataset CSV, in order (the fit reads the features and `factor`). */
 export const DATASET_COLUMNS = [
-  'pair', 'self_model', 'self_batch', 'self_partition', 'other_model', 'other_batch', 'other_partition',
-  'l2_self', 'l2_other', 'dram_self', 'dram_other', 'solo_ms', 'colocated_ms', 'factor',
+  'pair',
+  'self_model',
+  'self_batch',
+  'self_partition',
+  'other_model',
+  'other_batch',
+  'other_partition',
+  'l2_self',
+  'l2_other',
+  'dram_self',
+  'dram_other',
+  'solo_ms',
+  'colocated_ms',
+  'factor',
 ] as const;
 
 /** One dataset CSV row for a point, keyed by {@link DATASET_COLUMNS}. */

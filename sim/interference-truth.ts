@@ -69,11 +69,16 @@ export const CALIBRATED: ContentionParams = Object.freeze({
 });
 
 /** The structural (noise-free) slowdown of `self` next to `other`: deterministic, >= 1. */
-export function contentionSlowdown(util: UtilProfile, self: RunningBatch, other: RunningBatch, k: ContentionParams): number {
+export function contentionSlowdown(
+  util: UtilProfile,
+  self: RunningBatch,
+  other: RunningBatch,
+  k: ContentionParams,
+): number {
   const us = util.util(self.model, self.batch);
   const uo = util.util(other.model, other.batch);
-  const ws = Math.pow(self.partitionPct / 100, k.partitionExponent);
-  const wo = Math.pow(other.partitionPct / 100, k.partitionExponent);
+  const ws = (self.partitionPct / 100) ** k.partitionExponent;
+  const wo = (other.partitionPct / 100) ** k.partitionExponent;
   const ls = us.l2Pct / 100;
   const lo = uo.l2Pct / 100;
   const ds = us.dramPct / 100;
@@ -83,7 +88,7 @@ export function contentionSlowdown(util: UtilProfile, self: RunningBatch, other:
   const rhoSolo = Math.min(ds * ws, k.rhoMax);
   const rho = Math.min(ds * ws * growthSelf + dOther * wo * growthOther, k.rhoMax);
   const stretch = (growthSelf * (1 - rhoSolo)) / (1 - rho);
-  const memoryFraction = Math.min(1, k.memoryScale * Math.pow(ds, k.memoryExponent));
+  const memoryFraction = Math.min(1, k.memoryScale * ds ** k.memoryExponent);
   return 1 + memoryFraction * Math.max(0, stretch - 1);
 }
 
@@ -91,7 +96,7 @@ export function contentionSlowdown(util: UtilProfile, self: RunningBatch, other:
 export function noiseMultiplier(rng: Rng, k: ContentionParams): number {
   const z = standardNormal(rng);
   let m = Math.exp(k.noiseSigma * z - (k.noiseSigma * k.noiseSigma) / 2);
-  if (rng() < k.spikeProb) m *= Math.pow(1 - rng(), -1 / k.spikeShape);
+  if (rng() < k.spikeProb) m *= (1 - rng()) ** (-1 / k.spikeShape);
   return m;
 }
 

@@ -19,7 +19,11 @@ export const PAPER_RTX2080TI: LinearConstants = [
 ];
 
 /** The four features of the linear model for `self` next to `other`: [L2 self, L2 other, DRAM self, DRAM other]. */
-export function linearFeatures(util: UtilProfile, self: RunningBatch, other: RunningBatch): [number, number, number, number] {
+export function linearFeatures(
+  util: UtilProfile,
+  self: RunningBatch,
+  other: RunningBatch,
+): [number, number, number, number] {
   const us = util.util(self.model, self.batch);
   const uo = util.util(other.model, other.batch);
   const fs = self.partitionPct / 10_000; // percent of peak x percent of GPU -> fraction

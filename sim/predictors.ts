@@ -19,6 +19,7 @@ export const PREDICTORS: Record<string, () => InterferencePredictor> = {
 export const DEFAULT_PREDICTOR = 'fitted';
 
 export function predictorByName(name: string): InterferencePredictor {
-  if (!Object.hasOwn(PREDICTORS, name)) throw new InputError(`--predictor: expected one of ${Object.keys(PREDICTORS).join(', ')}, got ${show(name)}`);
+  if (!Object.hasOwn(PREDICTORS, name))
+    throw new InputError(`--predictor: expected one of ${Object.keys(PREDICTORS).join(', ')}, got ${show(name)}`);
   return PREDICTORS[name]();
 }

@@ -30,7 +30,7 @@ export function standardNormal(rng: Rng): number {
  * Gamma(k) = Gamma(k + 1) * U^(1/k) is used.
  */
 export function gamma(rng: Rng, shape: number): number {
-  if (shape < 1) return gamma(rng, shape + 1) * Math.pow(1 - rng(), 1 / shape);
+  if (shape < 1) return gamma(rng, shape + 1) * (1 - rng()) ** (1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {

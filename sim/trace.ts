@@ -66,10 +66,16 @@ export function loadTrace(file: string, resolve: ModelResolver, opts: TraceOptio
 /** Parse trace text; `file` names it in error messages. */
 export function parseTrace(text: string, file: string, resolve: ModelResolver, opts: TraceOptions = {}): Trace {
   const scale = opts.scale ?? 1;
-  if (!(scale > 0) || !Number.isFinite(scale)) throw new InputError(`--trace-scale: expected a positive number, got ${show(scale)}`);
+  if (!(scale > 0) || !Number.isFinite(scale))
+    throw new InputError(`--trace-scale: expected a positive number, got ${show(scale)}`);
   const stepMs = opts.stepMs ?? FLUX_STEP_MS;
-  if (!(stepMs > 0) || !Number.isFinite(stepMs)) throw new InputError(`--trace-step-s: expected a positive number, got ${show(stepMs / 1000)}`);
-  const firstLine = text.split('\n', 64).find((l) => l.trim() !== '')?.trim() ?? '';
+  if (!(stepMs > 0) || !Number.isFinite(stepMs))
+    throw new InputError(`--trace-step-s: expected a positive number, got ${show(stepMs / 1000)}`);
+  const firstLine =
+    text
+      .split('\n', 64)
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '';
   if (firstLine.startsWith(AZURE_HEAD[0])) return parseAzure(text, file, scale, opts.azure ?? 'top');
   if (/(^|,)\s*time_s\s*(,|$)/.test(firstLine)) return parseTimestamps(text, file, resolve, scale);
   return parseRateSteps(text, file, scale, stepMs);
@@ -82,7 +88,8 @@ export function parseRateSteps(text: string, file: string, scale = 1, stepMs = F
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     const v = Number(line);
-    if (!Number.isFinite(v) || v < 0) throw new InputError(`${file}: line ${i + 1}: expected a non-negative rate in req/s, got ${show(line)}`);
+    if (!Number.isFinite(v) || v < 0)
+      throw new InputError(`${file}: line ${i + 1}: expected a non-negative rate in req/s, got ${show(line)}`);
     rates.push(v * scale);
   });
   if (rates.length === 0) throw new InputError(`${file}: expected one rate per line, got no rates`);
@@ -95,17 +102,23 @@ export function parseTimestamps(text: string, file: string, resolve: ModelResolv
   const header = lines[0].split(',').map((h) => h.trim());
   const ti = header.indexOf('time_s');
   const mi = header.indexOf('model');
-  if (ti < 0 || mi < 0) throw new InputError(`${file}: header: expected columns time_s and model, got ${show(lines[0])}`);
+  if (ti < 0 || mi < 0)
+    throw new InputError(`${file}: header: expected columns time_s and model, got ${show(lines[0])}`);
   const times = new Map<string, number[]>();
   for (let i = 1; i < lines.length; i++) {
     if (lines[i].trim() === '') continue;
     const cells = lines[i].split(',');
     const t = Number(cells[ti]);
     if (cells[ti] === undefined || cells[ti].trim() === '' || !Number.isFinite(t) || t < 0)
-      throw new InputError(`${file}: row ${i + 1}, field time_s: expected a non-negative number of seconds, got ${show(cells[ti])}`);
+      throw new InputError(
+        `${file}: row ${i + 1}, field time_s: expected a non-negative number of seconds, got ${show(cells[ti])}`,
+      );
     const model = resolve((cells[mi] ?? '').trim(), `${file}: row ${i + 1}, field model`).name;
     let list = times.get(model);
-    if (list === undefined) times.set(model, (list = []));
+    if (list === undefined) {
+      list = [];
+      times.set(model, list);
+    }
     list.push((t * 1000) / scale);
   }
   if (times.size === 0) throw new InputError(`${file}: expected at least one request row after the header, got none`);
@@ -122,11 +135,16 @@ export function parseAzure(text: string, file: string, scale = 1, mapping: Azure
   const nl = text.indexOf('\n');
   const header = (nl < 0 ? text : text.slice(0, nl)).trim().split(',');
   for (let i = 0; i < AZURE_HEAD.length; i++)
-    if (header[i] !== AZURE_HEAD[i]) throw new InputError(`${file}: header column ${i + 1}: expected ${AZURE_HEAD[i]}, got ${show(header[i])}`);
+    if (header[i] !== AZURE_HEAD[i])
+      throw new InputError(`${file}: header column ${i + 1}: expected ${AZURE_HEAD[i]}, got ${show(header[i])}`);
   const numMinutes = header.length - AZURE_HEAD.length;
   for (let m = 0; m < numMinutes; m++)
-    if (header[AZURE_HEAD.length + m] !== String(m + 1)) throw new InputError(`${file}: header column ${AZURE_HEAD.length + m + 1}: expected minute ${m + 1}, got ${show(header[AZURE_HEAD.length + m])}`);
-  if (numMinutes === 0) throw new InputError(`${file}: header: expected minute columns 1, 2, ... after Trigger, got none`);
+    if (header[AZURE_HEAD.length + m] !== String(m + 1))
+      throw new InputError(
+        `${file}: header column ${AZURE_HEAD.length + m + 1}: expected minute ${m + 1}, got ${show(header[AZURE_HEAD.length + m])}`,
+      );
+  if (numMinutes === 0)
+    throw new InputError(`${file}: header: expected minute columns 1, 2, ... after Trigger, got none`);
   const sum = new Float64Array(numMinutes);
   // For `top`: the k busiest rows so far (k small), with their counts.
   const top: Array<{ total: number; key: string; counts: Float64Array }> = [];
@@ -146,7 +164,8 @@ export function parseAzure(text: string, file: string, scale = 1, mapping: Azure
       let keyEnd = pos;
       for (let f = 0; f < AZURE_HEAD.length; f++) {
         const c = text.indexOf(',', p);
-        if (c < 0 || c > end) throw new InputError(`${file}: row ${row}: expected ${AZURE_HEAD.length + numMinutes} fields, got ${f + 1}`);
+        if (c < 0 || c > end)
+          throw new InputError(`${file}: row ${row}: expected ${AZURE_HEAD.length + numMinutes} fields, got ${f + 1}`);
         if (f === 2) {
           keyStart = p;
           keyEnd = c;
@@ -173,7 +192,9 @@ export function parseAzure(text: string, file: string, scale = 1, mapping: Azure
           const cellStart = p - digits;
           const comma = text.indexOf(',', cellStart);
           const cell = text.slice(cellStart, comma < 0 || comma > end ? end : comma).trim();
-          throw new InputError(`${file}: row ${row}, minute ${m + 1}: expected a whole count of invocations, got ${show(cell)}`);
+          throw new InputError(
+            `${file}: row ${row}, minute ${m + 1}: expected a whole count of invocations, got ${show(cell)}`,
+          );
         }
         p++;
         counts[m] = v;
@@ -203,7 +224,8 @@ export function parseAzure(text: string, file: string, scale = 1, mapping: Azure
 export function traceLoad(w: Workload, trace: Trace): Load {
   if (trace.kind === 'total') {
     const n = trace.totalRps.length;
-    if (w.app) return { kind: 'rates', stepMs: trace.stepMs, numSteps: n, rpsByTask: new Map([[null, trace.totalRps]]) };
+    if (w.app)
+      return { kind: 'rates', stepMs: trace.stepMs, numSteps: n, rpsByTask: new Map([[null, trace.totalRps]]) };
     const total = totalRate(w);
     // Shares of the workload's rate vector; a workload with all-zero rates splits evenly.
     const share = (rate: number) => (total > 0 ? rate / total : 1 / w.tasks.length);
@@ -214,10 +236,15 @@ export function traceLoad(w: Workload, trace: Trace): Load {
       rpsByTask: new Map(w.tasks.map((t) => [t.task, trace.totalRps.map((v) => v * share(t.rateRps))] as const)),
     };
   }
-  if (w.app) throw new InputError(`${trace.source}: a per-model trace cannot drive application workload ${w.name}; use a rate-steps file or --azure-map sum`);
+  if (w.app)
+    throw new InputError(
+      `${trace.source}: a per-model trace cannot drive application workload ${w.name}; use a rate-steps file or --azure-map sum`,
+    );
   if (trace.kind === 'ranked') {
     if (trace.rpsByRank.length < w.tasks.length)
-      throw new InputError(`${trace.source}: expected at least ${w.tasks.length} functions for the ${w.tasks.length} tasks of ${w.name}, got ${trace.rpsByRank.length}`);
+      throw new InputError(
+        `${trace.source}: expected at least ${w.tasks.length} functions for the ${w.tasks.length} tasks of ${w.name}, got ${trace.rpsByRank.length}`,
+      );
     return {
       kind: 'rates',
       stepMs: trace.stepMs,
@@ -227,7 +254,10 @@ export function traceLoad(w: Workload, trace: Trace): Load {
   }
   const known = new Set(w.tasks.map((t) => t.model));
   for (const m of trace.atMsByModel.keys())
-    if (!known.has(m)) throw new InputError(`${trace.source}: requests for ${m}, which workload ${w.name} does not serve (it has ${[...known].join(', ')})`);
+    if (!known.has(m))
+      throw new InputError(
+        `${trace.source}: requests for ${m}, which workload ${w.name} does not serve (it has ${[...known].join(', ')})`,
+      );
   let endMs = 0;
   const atMsByTask = new Map<string | null, Float64Array>();
   for (const t of w.tasks) {
@@ -367,6 +397,13 @@ export class ReplayStream implements ArrivalStream {
 export function loadStreams(w: Workload, load: Load, seed: number | string): ArrivalStream[] {
   if (load.kind === 'times') return [...load.atMsByTask].map(([task, times]) => new ReplayStream(task, times));
   return [...load.rpsByTask].map(
-    ([task, rates]) => new PiecewiseRateStream(task, load.stepMs, rates, streamRng(seed, 'arrivals', task ?? (w.app as { name: string }).name), w.arrival),
+    ([task, rates]) =>
+      new PiecewiseRateStream(
+        task,
+        load.stepMs,
+        rates,
+        streamRng(seed, 'arrivals', task ?? (w.app as { name: string }).name),
+        w.arrival,
+      ),
   );
 }

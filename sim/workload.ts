@@ -51,7 +51,10 @@ export const BUILTIN_WORKLOADS: Readonly<Record<string, BuiltinSpec>> = {
     // Six LeNets and ResNet-50 in parallel; the app SLO, 108 ms, is every model's SLO (§7.1).
     app: {
       sloMs: 108,
-      tasks: [...GAME_LENETS.map((task) => ({ task, model: 'lenet', sloMs: 108 })), { task: 'resnet50', model: 'resnet50', sloMs: 108 }],
+      tasks: [
+        ...GAME_LENETS.map((task) => ({ task, model: 'lenet', sloMs: 108 })),
+        { task: 'resnet50', model: 'resnet50', sloMs: 108 },
+      ],
       stages: [[...GAME_LENETS, 'resnet50']],
     },
   },
@@ -78,7 +81,10 @@ export const BUILTIN_WORKLOADS: Readonly<Record<string, BuiltinSpec>> = {
 
 /** Build a built-in workload at its default rate. */
 export function builtinWorkload(name: string, resolve: ModelResolver): Workload {
-  if (!Object.hasOwn(BUILTIN_WORKLOADS, name)) throw new InputError(`unknown workload ${show(name)}: expected one of ${Object.keys(BUILTIN_WORKLOADS).join(', ')} or a JSON file`);
+  if (!Object.hasOwn(BUILTIN_WORKLOADS, name))
+    throw new InputError(
+      `unknown workload ${show(name)}: expected one of ${Object.keys(BUILTIN_WORKLOADS).join(', ')} or a JSON file`,
+    );
   const spec = BUILTIN_WORKLOADS[name];
   const base = { name, numGpus: DEFAULT_GPUS, gpuType: null, arrival: { process: 'poisson' } as const };
   if (spec.app) {
@@ -113,7 +119,8 @@ export function totalRate(w: Workload): number {
  * model workloads the rates are scaled in proportion (equal rates stay equal).
  */
 export function withTotalRate(w: Workload, rateRps: number): Workload {
-  if (!(rateRps >= 0) || !Number.isFinite(rateRps)) throw new InputError(`--rate: expected a non-negative number, got ${show(rateRps)}`);
+  if (!(rateRps >= 0) || !Number.isFinite(rateRps))
+    throw new InputError(`--rate: expected a non-negative number, got ${show(rateRps)}`);
   if (w.app) return { ...w, appRateRps: rateRps, tasks: w.tasks.map((t) => ({ ...t, rateRps })) };
   const total = totalRate(w);
   const equal = total === 0 ? rateRps / w.tasks.length : 0;
@@ -132,7 +139,9 @@ export function loadWorkload(nameOrFile: string, resolve: ModelResolver): Worklo
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
-      throw new InputError(`${nameOrFile}: no such built-in workload (${Object.keys(BUILTIN_WORKLOADS).join(', ')}) and no such file`);
+      throw new InputError(
+        `${nameOrFile}: no such built-in workload (${Object.keys(BUILTIN_WORKLOADS).join(', ')}) and no such file`,
+      );
     throw new InputError(`${nameOrFile}: cannot read workload file (${code ?? String(e)})`);
   }
   return parseWorkload(text, nameOrFile, resolve);
@@ -152,22 +161,30 @@ export function parseWorkload(text: string, file: string, resolve: ModelResolver
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     throw new InputError(`${file}: expected a JSON object with a "models" list, got ${show(doc)}`);
   const o = doc as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!WORKLOAD_KEYS.includes(k)) throw new InputError(`${file}: field ${k}: unknown field (expected ${WORKLOAD_KEYS.join(', ')})`);
+  for (const k of Object.keys(o))
+    if (!WORKLOAD_KEYS.includes(k))
+      throw new InputError(`${file}: field ${k}: unknown field (expected ${WORKLOAD_KEYS.join(', ')})`);
   if (!Array.isArray(o.models) || o.models.length === 0)
     throw new InputError(`${file}: field models: expected a non-empty list of {model, rate}, got ${show(o.models)}`);
   const seen = new Set<string>();
   const tasks: Demand[] = o.models.map((entry: unknown, i: number) => {
     const where = `${file}: models[${i}]`;
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new InputError(`${where}: expected an object {model, rate}, got ${show(entry)}`);
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      throw new InputError(`${where}: expected an object {model, rate}, got ${show(entry)}`);
     const m = entry as Record<string, unknown>;
-    for (const k of Object.keys(m)) if (!MODEL_KEYS.includes(k)) throw new InputError(`${where}, field ${k}: unknown field (expected ${MODEL_KEYS.join(', ')})`);
-    if (typeof m.model !== 'string') throw new InputError(`${where}, field model: expected a model name, got ${show(m.model)}`);
+    for (const k of Object.keys(m))
+      if (!MODEL_KEYS.includes(k))
+        throw new InputError(`${where}, field ${k}: unknown field (expected ${MODEL_KEYS.join(', ')})`);
+    if (typeof m.model !== 'string')
+      throw new InputError(`${where}, field model: expected a model name, got ${show(m.model)}`);
     const info = resolve(m.model, `${where}, field model`);
     if (seen.has(info.name)) throw new InputError(`${where}, field model: ${info.name} is listed twice`);
     seen.add(info.name);
     const rate = m.rate;
     if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0)
-      throw new InputError(`${where}, field rate: expected a non-negative number of requests per second, got ${show(rate)}`);
+      throw new InputError(
+        `${where}, field rate: expected a non-negative number of requests per second, got ${show(rate)}`,
+      );
     let sloMs = info.sloMs;
     if (m.slo_ms !== undefined) {
       if (typeof m.slo_ms !== 'number' || !Number.isFinite(m.slo_ms) || m.slo_ms <= 0)
@@ -179,12 +196,15 @@ export function parseWorkload(text: string, file: string, resolve: ModelResolver
   let numGpus = DEFAULT_GPUS;
   if (o.gpus !== undefined) {
     if (typeof o.gpus !== 'number' || !Number.isInteger(o.gpus) || o.gpus < 1 || o.gpus > 100_000)
-      throw new InputError(`${file}: field gpus: expected a whole number of GPUs from 1 to 100000, got ${show(o.gpus)}`);
+      throw new InputError(
+        `${file}: field gpus: expected a whole number of GPUs from 1 to 100000, got ${show(o.gpus)}`,
+      );
     numGpus = o.gpus;
   }
   let gpuType: string | null = null;
   if (o.gpu !== undefined) {
-    if (typeof o.gpu !== 'string' || o.gpu.length === 0) throw new InputError(`${file}: field gpu: expected a GPU type name, got ${show(o.gpu)}`);
+    if (typeof o.gpu !== 'string' || o.gpu.length === 0)
+      throw new InputError(`${file}: field gpu: expected a GPU type name, got ${show(o.gpu)}`);
     gpuType = o.gpu;
   }
   const name = typeof o.name === 'string' ? o.name : file;
@@ -193,12 +213,15 @@ export function parseWorkload(text: string, file: string, resolve: ModelResolver
 
 function parseArrival(a: unknown, file: string): ArrivalProcess {
   if (a === undefined) return { process: 'poisson' };
-  if (typeof a !== 'object' || a === null || Array.isArray(a)) throw new InputError(`${file}: field arrival: expected an object {process}, got ${show(a)}`);
+  if (typeof a !== 'object' || a === null || Array.isArray(a))
+    throw new InputError(`${file}: field arrival: expected an object {process}, got ${show(a)}`);
   const o = a as Record<string, unknown>;
   if (o.process === 'poisson') return { process: 'poisson' };
   if (o.process === 'gamma') {
     if (typeof o.cv !== 'number' || !Number.isFinite(o.cv) || o.cv <= 0)
-      throw new InputError(`${file}: field arrival.cv: expected a positive coefficient of variation, got ${show(o.cv)}`);
+      throw new InputError(
+        `${file}: field arrival.cv: expected a positive coefficient of variation, got ${show(o.cv)}`,
+      );
     return { process: 'gamma', cv: o.cv };
   }
   throw new InputError(`${file}: field arrival.process: expected "poisson" or "gamma", got ${show(o.process)}`);
@@ -225,7 +248,10 @@ export class RenewalStream implements ArrivalStream {
 
   nextArrivalMs(): number {
     if (this.meanGapMs === Infinity) return Infinity;
-    const gap = this.shape === 1 ? exponential(this.rng, this.meanGapMs) : (gamma(this.rng, this.shape) / this.shape) * this.meanGapMs;
+    const gap =
+      this.shape === 1
+        ? exponential(this.rng, this.meanGapMs)
+        : (gamma(this.rng, this.shape) / this.shape) * this.meanGapMs;
     this.atMs += gap;
     return this.atMs;
   }

@@ -68,7 +68,12 @@ export function makeSim(opts: {
 
 /** A plan with one GPU per entry, each holding the given gpulets. */
 export function planOf(gpus: Plan['gpus'][number]['gpulets'][]): Plan {
-  return { scheduler: 'test', feasible: true, shortfalls: [], gpus: gpus.map((gpulets, gpu) => ({ gpu, type: 'fake', gpulets })) };
+  return {
+    scheduler: 'test',
+    feasible: true,
+    shortfalls: [],
+    gpus: gpus.map((gpulets, gpu) => ({ gpu, type: 'fake', gpulets })),
+  };
 }
 
 /** Run the CLI in-process with captured output: exit code, stdout, stderr. */

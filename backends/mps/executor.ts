@@ -12,7 +12,10 @@ import { processHost } from '../onnx/host.ts';
 import { mpsPreflight } from './preflight.ts';
 
 /** The executor options that make an {@link OnnxExecutor} an MPS executor. */
-export function mpsExecutorOptions(): Pick<OnnxExecutorOptions, 'provider' | 'host' | 'envFor' | 'threadsFor' | 'affinity'> {
+export function mpsExecutorOptions(): Pick<
+  OnnxExecutorOptions,
+  'provider' | 'host' | 'envFor' | 'threadsFor' | 'affinity'
+> {
   return {
     provider: 'cuda',
     host: processHost,
@@ -23,7 +26,9 @@ export function mpsExecutorOptions(): Pick<OnnxExecutorOptions, 'provider' | 'ho
 }
 
 /** Check the machine, then start the gpulet processes; throws InputError naming what is missing. */
-export async function createMpsExecutor(opts: Omit<OnnxExecutorOptions, 'provider' | 'host' | 'envFor' | 'threadsFor' | 'affinity'>): Promise<OnnxExecutor> {
+export async function createMpsExecutor(
+  opts: Omit<OnnxExecutorOptions, 'provider' | 'host' | 'envFor' | 'threadsFor' | 'affinity'>,
+): Promise<OnnxExecutor> {
   const missing = mpsPreflight();
   if (missing !== null) throw new InputError(`--backend mps: ${missing}`);
   return OnnxExecutor.create({ ...opts, ...mpsExecutorOptions() });

@@ -25,7 +25,11 @@ export const CUDA_PROVIDER_LIBS = ['libonnxruntime_providers_shared.so', 'libonn
 
 /** GPUs that `nvidia-smi -L` lists; throws when the tool is missing or fails. */
 function listGpus(): string[] {
-  const out = execFileSync('nvidia-smi', ['-L'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+  const out = execFileSync('nvidia-smi', ['-L'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    timeout: 10_000,
+  });
   return out.split('\n').filter((l) => l.startsWith('GPU '));
 }
 
@@ -57,11 +61,16 @@ export function mpsPreflight(): string | null {
     if (listGpus().length === 0) missing.push('no NVIDIA GPU (nvidia-smi -L lists none)');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    missing.push(code === 'ENOENT' ? 'no NVIDIA driver (nvidia-smi not found)' : 'no usable NVIDIA GPU (nvidia-smi -L failed)');
+    missing.push(
+      code === 'ENOENT' ? 'no NVIDIA driver (nvidia-smi not found)' : 'no usable NVIDIA GPU (nvidia-smi -L failed)',
+    );
   }
   const dir = ortBinaryDir();
   const libs = dir === null ? CUDA_PROVIDER_LIBS : CUDA_PROVIDER_LIBS.filter((f) => !existsSync(join(dir, f)));
-  if (libs.length > 0) missing.push(`no CUDA execution provider for onnxruntime-node (${libs.join(', ')} missing in ${dir ?? 'onnxruntime-node/bin'}; reinstall it with ONNXRUNTIME_NODE_INSTALL=cuda12)`);
+  if (libs.length > 0)
+    missing.push(
+      `no CUDA execution provider for onnxruntime-node (${libs.join(', ')} missing in ${dir ?? 'onnxruntime-node/bin'}; reinstall it with ONNXRUNTIME_NODE_INSTALL=cuda12)`,
+    );
   if (!mpsDaemonRunning()) missing.push('no MPS control daemon (start it with: nvidia-cuda-mps-control -d)');
   return missing.length === 0 ? null : missing.join('; ');
 }

@@ -47,7 +47,8 @@ export function cacheStem(name: ModelName, opts: ZooOptions = {}): string {
 
 /** Return the cached model file for `name` with `opts`, generating it first if needed. */
 export function ensureModel(name: ModelName, opts: ZooOptions = {}, cacheDir = '.cache/models'): CachedModel {
-  if (opts.weights === 'none') throw new InputError('ensureModel: field weights: expected "random" (a cached model needs weights), got "none"');
+  if (opts.weights === 'none')
+    throw new InputError('ensureModel: field weights: expected "random" (a cached model needs weights), got "none"');
   const stem = cacheStem(name, opts);
   const path = join(cacheDir, `${stem}.onnx`);
   const sidecarPath = join(cacheDir, `${stem}.json`);

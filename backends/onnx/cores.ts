@@ -35,7 +35,10 @@ export function threadsFor(partitionPct: number, cores: number): number {
  * gpulet sizes `allowedPct`): on 2 cores {50, 100}; on 4 cores {50, 100} (25 and 75 are not gpulet
  * sizes); on 5 cores {20, 40, 60, 80, 100}.
  */
-export function coreSharePartitions(cores: number, allowedPct: readonly number[] = [20, 40, 50, 60, 80, 100]): number[] {
+export function coreSharePartitions(
+  cores: number,
+  allowedPct: readonly number[] = [20, 40, 50, 60, 80, 100],
+): number[] {
   const out: number[] = [];
   for (let k = 1; k <= cores; k++) {
     const p = (100 * k) / cores;
@@ -90,7 +93,9 @@ export function pinCurrentThread(cpus: readonly number[]): string {
     return `pinned to ${cpus.join(',')}`;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? 'unpinned (no taskset)' : `unpinned (taskset failed: ${(e as Error).message.split('\n')[0]})`;
+    return code === 'ENOENT'
+      ? 'unpinned (no taskset)'
+      : `unpinned (taskset failed: ${(e as Error).message.split('\n')[0]})`;
   }
 }
 

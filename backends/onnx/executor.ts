@@ -171,10 +171,30 @@ export class OnnxExecutor implements Executor {
       models: g.models.map(({ model, maxBatch }) => {
         const f = opts.files[model];
         if (f === undefined) throw new Error(`no model file for ${model} (gpulet ${key})`);
-        return { name: model, path: f.path, inputShape: f.inputShape, inputType: f.inputType, maxBatch: Math.max(1, Math.floor(maxBatch)) };
+        return {
+          name: model,
+          path: f.path,
+          inputShape: f.inputShape,
+          inputType: f.inputType,
+          maxBatch: Math.max(1, Math.floor(maxBatch)),
+        };
       }),
     };
-    return { key, setup: g, init, state: 'starting', host: null, generation: 0, job: null, jobLabel: null, deathsInARow: 0, everReady: false, affinity: '', onFirstReady: null, retiring: false };
+    return {
+      key,
+      setup: g,
+      init,
+      state: 'starting',
+      host: null,
+      generation: 0,
+      job: null,
+      jobLabel: null,
+      deathsInARow: 0,
+      everReady: false,
+      affinity: '',
+      onFirstReady: null,
+      retiring: false,
+    };
   }
 
   /**
@@ -189,7 +209,11 @@ export class OnnxExecutor implements Executor {
     let g = setup;
     if (old !== undefined && old.state !== 'dead' && old.state !== 'closed') {
       const have = new Map(old.setup.models.map((m) => [m.model, m.maxBatch] as const));
-      if (old.setup.partitionPct === setup.partitionPct && setup.models.every((m) => (have.get(m.model) ?? 0) >= m.maxBatch)) return;
+      if (
+        old.setup.partitionPct === setup.partitionPct &&
+        setup.models.every((m) => (have.get(m.model) ?? 0) >= m.maxBatch)
+      )
+        return;
       const union = new Map(have);
       for (const m of setup.models) union.set(m.model, Math.max(union.get(m.model) ?? 0, m.maxBatch));
       g = { ...setup, models: [...union].map(([model, maxBatch]) => ({ model, maxBatch })) };
@@ -297,8 +321,14 @@ export class OnnxExecutor implements Executor {
 
   /** State of every gpulet, `0.0: ready, 1 thread(s), pinned to 0`, then `keep-warm: spinning on 0,1`. */
   describe(): string[] {
-    const gpulets = [...this.slots.values()].map((s) => `${s.key}: ${s.state}, ${s.init.threads} thread(s), ${s.affinity || 'not started'}`);
-    return [...gpulets, `keep-warm: ${this.warm?.status ?? 'off'}`, ...(this.mainNice ? [`serving thread: ${this.mainNice.status}`] : [])];
+    const gpulets = [...this.slots.values()].map(
+      (s) => `${s.key}: ${s.state}, ${s.init.threads} thread(s), ${s.affinity || 'not started'}`,
+    );
+    return [
+      ...gpulets,
+      `keep-warm: ${this.warm?.status ?? 'off'}`,
+      ...(this.mainNice ? [`serving thread: ${this.mainNice.status}`] : []),
+    ];
   }
 
   /** Whether every gpulet is ready (none restarting or given up). */
@@ -371,7 +401,8 @@ export class OnnxExecutor implements Executor {
           return;
         }
         slot.deathsInARow = 0;
-        if (this.onRunTimed && slot.jobLabel) this.onRunTimed(slot.key, slot.jobLabel.model, slot.jobLabel.batch, msg.runMs);
+        if (this.onRunTimed && slot.jobLabel)
+          this.onRunTimed(slot.key, slot.jobLabel.model, slot.jobLabel.batch, msg.runMs);
         const finishedAtMs = this.clock.now();
         this.post(() => job.done(finishedAtMs));
         if (slot.retiring) this.retire(slot);

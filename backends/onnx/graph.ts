@@ -206,7 +206,12 @@ export class GraphBuilder {
   }
 
   /** Add a raw node; returns its output names (fresh ones unless given). */
-  node(op: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputs: number | string[] = 1): string[] {
+  node(
+    op: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+    outputs: number | string[] = 1,
+  ): string[] {
     const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(op)) : outputs;
     this.nodes.push({ op, inputs: [...inputs], outputs: outs, attrs });
     return outs;
@@ -223,11 +228,17 @@ export class GraphBuilder {
   conv(x: Act, o: { outCh: number; k: number; stride?: number; pad?: number; groups?: number; bias?: boolean }): Act {
     const [c, h, w] = x.shape;
     const { outCh, k, stride = 1, pad = Math.floor(k / 2), groups = 1, bias = false } = o;
-    if (c % groups !== 0 || outCh % groups !== 0) throw new RangeError(`conv groups ${groups} must divide ${c} and ${outCh}`);
+    if (c % groups !== 0 || outCh % groups !== 0)
+      throw new RangeError(`conv groups ${groups} must divide ${c} and ${outCh}`);
     const fanIn = (c / groups) * k * k;
     const inputs = [x.name, this.param([outCh, c / groups, k, k], { kind: 'uniform', bound: Math.sqrt(6 / fanIn) })];
     if (bias) inputs.push(this.param([outCh], { kind: 'uniform', bound: 1 / Math.sqrt(fanIn) }));
-    const [y] = this.node('Conv', inputs, { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad], group: groups });
+    const [y] = this.node('Conv', inputs, {
+      kernel_shape: [k, k],
+      strides: [stride, stride],
+      pads: [pad, pad, pad, pad],
+      group: groups,
+    });
     const shape = [outCh, windowOut(h, k, stride, pad), windowOut(w, k, stride, pad)];
     this.macs += product(shape) * fanIn;
     return { name: y, shape };
@@ -240,12 +251,25 @@ export class GraphBuilder {
     const shift = this.param([c], { kind: 'const', value: 0 });
     const mean = this.buffer([c], { kind: 'const', value: 0 });
     const variance = this.buffer([c], { kind: 'const', value: 1 });
-    const [y] = this.node('BatchNormalization', [x.name, scale, shift, mean, variance], { epsilon: new FloatAttr(eps) });
+    const [y] = this.node('BatchNormalization', [x.name, scale, shift, mean, variance], {
+      epsilon: new FloatAttr(eps),
+    });
     return { name: y, shape: x.shape };
   }
 
   /** Conv (no bias) → BN → activation: the torchvision `Conv2dNormActivation` block. */
-  convBn(x: Act, o: { outCh: number; k: number; stride?: number; pad?: number; groups?: number; act: 'relu' | 'relu6' | 'none'; eps?: number }): Act {
+  convBn(
+    x: Act,
+    o: {
+      outCh: number;
+      k: number;
+      stride?: number;
+      pad?: number;
+      groups?: number;
+      act: 'relu' | 'relu6' | 'none';
+      eps?: number;
+    },
+  ): Act {
     const y = this.batchNorm(this.conv(x, { ...o, bias: false }), o.eps);
     return o.act === 'relu' ? this.relu(y) : o.act === 'relu6' ? this.relu6(y) : y;
   }
@@ -282,7 +306,12 @@ export class GraphBuilder {
   private pool(op: string, x: Act, o: { k: number; stride: number; pad?: number; ceil?: boolean }): Act {
     const [c, h, w] = x.shape;
     const { k, stride, pad = 0, ceil = false } = o;
-    const attrs: Record<string, AttrValue> = { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad], ceil_mode: ceil ? 1 : 0 };
+    const attrs: Record<string, AttrValue> = {
+      kernel_shape: [k, k],
+      strides: [stride, stride],
+      pads: [pad, pad, pad, pad],
+      ceil_mode: ceil ? 1 : 0,
+    };
     if (op === 'AveragePool') attrs.count_include_pad = 1;
     const [y] = this.node(op, [x.name], attrs);
     return { name: y, shape: [c, windowOut(h, k, stride, pad, ceil), windowOut(w, k, stride, pad, ceil)] };
@@ -296,7 +325,14 @@ export class GraphBuilder {
   concat(xs: readonly Act[], axis = 0): Act {
     const shape = [...xs[0].shape];
     shape[axis] = xs.reduce((s, x) => s + x.shape[axis], 0);
-    return { name: this.node('Concat', xs.map((x) => x.name), { axis: axis + 1 })[0], shape };
+    return {
+      name: this.node(
+        'Concat',
+        xs.map((x) => x.name),
+        { axis: axis + 1 },
+      )[0],
+      shape,
+    };
   }
 
   /** Flatten to `[prod(shape)]`. */
@@ -411,7 +447,12 @@ export class GraphBuilder {
     for (const v of this.inputs) graph.message(11, encodeValueInfo(v));
     for (const v of this.outputs) graph.message(12, encodeValueInfo(v));
     const opset = new ProtoWriter().string(1, '').int(2, OPSET);
-    const model = new ProtoWriter().int(1, IR_VERSION).string(2, 'gpulet').string(3, '0.1.0').message(8, opset).message(7, graph);
+    const model = new ProtoWriter()
+      .int(1, IR_VERSION)
+      .string(2, 'gpulet')
+      .string(3, '0.1.0')
+      .message(8, opset)
+      .message(7, graph);
     return { bytes: model.finish(), ...stats };
   }
 

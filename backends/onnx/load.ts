@@ -88,7 +88,11 @@ export function cpuUse(a: CpuSnapshot | null, b: CpuSnapshot | null): CpuUse | n
  * Wait until a whole `windowMs` passes with other processes using at most `maxForeignCores`, or
  * until `timeoutMs`. Resolves with the last window's use and whether it was quiet.
  */
-export async function waitForQuiet(maxForeignCores: number, windowMs = 1000, timeoutMs = 60_000): Promise<{ quiet: boolean; use: CpuUse | null }> {
+export async function waitForQuiet(
+  maxForeignCores: number,
+  windowMs = 1000,
+  timeoutMs = 60_000,
+): Promise<{ quiet: boolean; use: CpuUse | null }> {
   const start = performance.now();
   for (;;) {
     const a = cpuSnapshot();

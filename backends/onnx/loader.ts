@@ -21,7 +21,12 @@ export interface LoadRecord {
 export function setupOf(g: StagedGpulet): GpuletSetup {
   const maxBatch = new Map<string, number>();
   for (const t of g.spec.tasks) maxBatch.set(t.model, Math.max(maxBatch.get(t.model) ?? 1, Math.floor(t.batch)));
-  return { gpu: g.spec.gpu, gpulet: g.spec.gpulet, partitionPct: g.spec.partitionPct, models: [...maxBatch].map(([model, b]) => ({ model, maxBatch: b })) };
+  return {
+    gpu: g.spec.gpu,
+    gpulet: g.spec.gpulet,
+    partitionPct: g.spec.partitionPct,
+    models: [...maxBatch].map(([model, b]) => ({ model, maxBatch: b })),
+  };
 }
 
 export class RunnerLoader implements GpuletLoader {

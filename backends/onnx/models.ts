@@ -34,20 +34,31 @@ function zooOptions(v: ModelVariant): ZooOptions {
  */
 export function parseModelList(text: string, defaultWidth = 1, bertLayers?: number): Record<string, ModelVariant> {
   const out: Record<string, ModelVariant> = {};
-  for (const item of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+  for (const item of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)) {
     const [name, widthText] = item.split('@');
-    if (!isModelName(name)) throw new InputError(`--models: expected names from ${MODEL_NAMES.join(', ')} (each optionally @width), got ${show(name)}`);
+    if (!isModelName(name))
+      throw new InputError(
+        `--models: expected names from ${MODEL_NAMES.join(', ')} (each optionally @width), got ${show(name)}`,
+      );
     const width = widthText === undefined ? defaultWidth : Number(widthText);
-    if (!(width > 0) || !Number.isFinite(width)) throw new InputError(`--models: ${name}: expected a positive width after @, got ${show(widthText)}`);
+    if (!(width > 0) || !Number.isFinite(width))
+      throw new InputError(`--models: ${name}: expected a positive width after @, got ${show(widthText)}`);
     if (Object.hasOwn(out, name)) throw new InputError(`--models: ${name} is listed twice`);
     out[name] = { width, ...(name === 'bert' && bertLayers !== undefined ? { bertLayers } : {}) };
   }
-  if (Object.keys(out).length === 0) throw new InputError(`--models: expected at least one model name, got ${show(text)}`);
+  if (Object.keys(out).length === 0)
+    throw new InputError(`--models: expected at least one model name, got ${show(text)}`);
   return out;
 }
 
 /** Build (once, into the cache) the file of every variant; keys are model names. */
-export function variantFiles(variants: Readonly<Record<string, ModelVariant>>, cacheDir = '.cache/models'): Record<string, VariantFile> {
+export function variantFiles(
+  variants: Readonly<Record<string, ModelVariant>>,
+  cacheDir = '.cache/models',
+): Record<string, VariantFile> {
   const out: Record<string, VariantFile> = {};
   for (const [name, v] of Object.entries(variants)) {
     if (!isModelName(name)) throw new InputError(`model: expected one of ${MODEL_NAMES.join(', ')}, got ${show(name)}`);

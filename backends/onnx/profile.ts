@@ -110,11 +110,20 @@ export function colocationSplit(partitionsPct: readonly number[]): number | null
 /** Measure the profile; see the module comment. */
 export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> {
   const models = Object.keys(spec.files);
-  for (const b of spec.colocationBatches) if (!spec.batches.includes(b)) throw new Error(`co-location batch ${b} is not among the profiled batches ${spec.batches.join(', ')}`);
+  for (const b of spec.colocationBatches)
+    if (!spec.batches.includes(b))
+      throw new Error(`co-location batch ${b} is not among the profiled batches ${spec.batches.join(', ')}`);
   const maxBatch = Math.max(...spec.batches);
-  const setup = (gpulet: number, partitionPct: number): GpuletSetup => ({ gpu: 0, gpulet, partitionPct, models: models.map((model) => ({ model, maxBatch })) });
+  const setup = (gpulet: number, partitionPct: number): GpuletSetup => ({
+    gpu: 0,
+    gpulet,
+    partitionPct,
+    models: models.map((model) => ({ model, maxBatch })),
+  });
   const split = spec.colocationBatches.length > 0 ? colocationSplit(spec.partitionsPct) : null;
-  const total = spec.partitionsPct.length * spec.reps * models.length * spec.batches.length + (split === null ? 0 : models.length * models.length * spec.colocationBatches.length * spec.reps);
+  const total =
+    spec.partitionsPct.length * spec.reps * models.length * spec.batches.length +
+    (split === null ? 0 : models.length * models.length * spec.colocationBatches.length * spec.reps);
   let done = 0;
   const step = (): void => spec.onProgress?.(++done, total);
 
@@ -127,12 +136,21 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
     threadsByPartition[String(p)] = threadsFor(p, spec.cpus.length);
     const clock = new RealtimeClock();
     const loop = clock.runInBackground();
-    const ex = await OnnxExecutor.create({ clock, gpulets: [setup(0, p)], files: spec.files, cpus: spec.cpus, affinity: spec.affinity, host: spec.host, keepWarm: spec.keepWarm, ...spec.executor }).catch(async (e: unknown) => {
+    const ex = await OnnxExecutor.create({
+      clock,
+      gpulets: [setup(0, p)],
+      files: spec.files,
+      cpus: spec.cpus,
+      affinity: spec.affinity,
+      host: spec.host,
+      keepWarm: spec.keepWarm,
+      ...spec.executor,
+    }).catch(async (e: unknown) => {
       await loop.stop();
       throw e;
     });
     try {
-      affinity.push(`${p} %: ${ex.describe().join("; ")}`);
+      affinity.push(`${p} %: ${ex.describe().join('; ')}`);
       for (let r = 0; r < spec.reps; r++) {
         for (const model of models) {
           for (const batch of spec.batches) {
@@ -167,11 +185,22 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
   const jitterCv = cv(logDev.length > 1 ? Math.sqrt(logDev.reduce((a, d) => a + d * d, 0) / (logDev.length - 1)) : 0);
 
   // colocationSlowdown[self][other]: self timed on gpulet 0 while other runs on gpulet 1.
-  const colocationSlowdown: Record<string, Record<string, number>> = Object.fromEntries(models.map((m) => [m, Object.fromEntries(models.map((o) => [o, 1]))]));
+  const colocationSlowdown: Record<string, Record<string, number>> = Object.fromEntries(
+    models.map((m) => [m, Object.fromEntries(models.map((o) => [o, 1]))]),
+  );
   if (split !== null) {
     const clock = new RealtimeClock();
     const loop = clock.runInBackground();
-    const ex = await OnnxExecutor.create({ clock, gpulets: [setup(0, split), setup(1, 100 - split)], files: spec.files, cpus: spec.cpus, affinity: spec.affinity, host: spec.host, keepWarm: spec.keepWarm, ...spec.executor }).catch(async (e: unknown) => {
+    const ex = await OnnxExecutor.create({
+      clock,
+      gpulets: [setup(0, split), setup(1, 100 - split)],
+      files: spec.files,
+      cpus: spec.cpus,
+      affinity: spec.affinity,
+      host: spec.host,
+      keepWarm: spec.keepWarm,
+      ...spec.executor,
+    }).catch(async (e: unknown) => {
       await loop.stop();
       throw e;
     });
@@ -183,7 +212,8 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
             // The sibling runs `other` at the same batch back to back while gpulet 0 is timed.
             let stop = false;
             const sibling = (async () => {
-              while (!stop) await timeBatch(ex, clock, { gpu: 0, gpulet: 1, partitionPct: 100 - split, model: other, batch });
+              while (!stop)
+                await timeBatch(ex, clock, { gpu: 0, gpulet: 1, partitionPct: 100 - split, model: other, batch });
             })();
             const xs: number[] = [];
             await timeBatch(ex, clock, { gpu: 0, gpulet: 0, partitionPct: split, model, batch }); // let both settle
@@ -204,5 +234,14 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
     }
   }
   const cpu = cpuUse(before, cpuSnapshot());
-  return { cells, jitterCv, jitterCvRobust, colocationPartitionPct: split, colocationSlowdown, threadsByPartition, affinity, cpu };
+  return {
+    cells,
+    jitterCv,
+    jitterCvRobust,
+    colocationPartitionPct: split,
+    colocationSlowdown,
+    threadsByPartition,
+    affinity,
+    cpu,
+  };
 }

@@ -2,7 +2,8 @@
 import { startRunner } from './runner.ts';
 import type { FromRunner, ToRunner } from './protocol.ts';
 
-if (process.send === undefined) throw new Error('backends/onnx/runner-process.ts must be started with an IPC channel (child_process.fork)');
+if (process.send === undefined)
+  throw new Error('backends/onnx/runner-process.ts must be started with an IPC channel (child_process.fork)');
 const send = process.send.bind(process);
 // Without the parent there is nobody to serve: leave instead of lingering as an orphan.
 process.on('disconnect', () => process.exit(0));

@@ -53,7 +53,10 @@ function inputData(spec: RunnerModel, sampleSize: number): Float32Array | BigInt
 function feeds(m: Loaded, batch: number): Record<string, ort.Tensor> {
   const dims = [batch, ...m.spec.inputShape];
   const view = m.data.subarray(0, batch * m.sampleSize);
-  const tensor = m.spec.inputType === 'int64' ? new ort.Tensor('int64', view as BigInt64Array, dims) : new ort.Tensor('float32', view as Float32Array, dims);
+  const tensor =
+    m.spec.inputType === 'int64'
+      ? new ort.Tensor('int64', view as BigInt64Array, dims)
+      : new ort.Tensor('float32', view as Float32Array, dims);
   return { [m.inputName]: tensor };
 }
 
@@ -63,7 +66,13 @@ async function load(init: RunnerInit): Promise<Map<string, Loaded>> {
   for (const spec of init.models) {
     const session = await ort.InferenceSession.create(spec.path, opts);
     const sampleSize = spec.inputShape.reduce((a, b) => a * b, 1);
-    loaded.set(spec.name, { session, inputName: session.inputNames[0], spec, data: inputData(spec, sampleSize), sampleSize });
+    loaded.set(spec.name, {
+      session,
+      inputName: session.inputNames[0],
+      spec,
+      data: inputData(spec, sampleSize),
+      sampleSize,
+    });
   }
   return loaded;
 }
@@ -83,12 +92,16 @@ export function startRunner(port: RunnerPort): void {
       models = await load(msg);
     } catch (e) {
       // Stay alive: the executor ends this runner once it has read the message.
-      port.post({ type: 'fatal', message: `gpulet ${msg.label}: cannot load models: ${(e as Error).message.split('\n')[0]}` });
+      port.post({
+        type: 'fatal',
+        message: `gpulet ${msg.label}: cannot load models: ${(e as Error).message.split('\n')[0]}`,
+      });
       return;
     }
     const t1 = performance.now();
     for (const m of models.values()) {
-      for (let b = 1; b <= m.spec.maxBatch; b++) for (let r = 0; r < msg.warmRuns; r++) await m.session.run(feeds(m, b));
+      for (let b = 1; b <= m.spec.maxBatch; b++)
+        for (let r = 0; r < msg.warmRuns; r++) await m.session.run(feeds(m, b));
     }
     port.post({ type: 'ready', affinity, loadMs: t1 - t0, warmMs: performance.now() - t1 });
   };

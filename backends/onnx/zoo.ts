@@ -70,12 +70,17 @@ export interface BuiltModel {
 /** Merge defaults and validate; throws {@link InputError}. */
 export function resolveZooOptions(opts: ZooOptions = {}): ResolvedZooOptions {
   const o = { seed: 1, widthMultiplier: 1, weights: 'random' as const, numLayers: 12, nms: true, ...opts };
-  if (!Number.isInteger(o.seed)) throw new InputError(`zoo options, field seed: expected an integer, got ${show(o.seed)}`);
+  if (!Number.isInteger(o.seed))
+    throw new InputError(`zoo options, field seed: expected an integer, got ${show(o.seed)}`);
   if (!(o.widthMultiplier > 0) || !Number.isFinite(o.widthMultiplier)) {
-    throw new InputError(`zoo options, field widthMultiplier: expected a positive number, got ${show(o.widthMultiplier)}`);
+    throw new InputError(
+      `zoo options, field widthMultiplier: expected a positive number, got ${show(o.widthMultiplier)}`,
+    );
   }
-  if (o.weights !== 'random' && o.weights !== 'none') throw new InputError(`zoo options, field weights: expected "random" or "none", got ${show(o.weights)}`);
-  if (!Number.isInteger(o.numLayers) || o.numLayers < 1) throw new InputError(`zoo options, field numLayers: expected a positive integer, got ${show(o.numLayers)}`);
+  if (o.weights !== 'random' && o.weights !== 'none')
+    throw new InputError(`zoo options, field weights: expected "random" or "none", got ${show(o.weights)}`);
+  if (!Number.isInteger(o.numLayers) || o.numLayers < 1)
+    throw new InputError(`zoo options, field numLayers: expected a positive integer, got ${show(o.numLayers)}`);
   return Object.freeze(o);
 }
 

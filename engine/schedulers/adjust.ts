@@ -92,7 +92,8 @@ export function settle(ctx: SchedContext, state: State): string | null {
     for (const node of gpu.nodes) {
       if (node.tasks.length === 0) continue;
       if (node.tasks.length === 1 && node.occupancy >= 1) {
-        if (!adjustSatNode(ctx, state, node, null)) return `${node.tasks[0].task}: no batch meets 2 L <= SLO under the predicted interference on GPU ${gpu.index}`;
+        if (!adjustSatNode(ctx, state, node, null))
+          return `${node.tasks[0].task}: no batch meets 2 L <= SLO under the predicted interference on GPU ${gpu.index}`;
         continue;
       }
       for (;;) {
@@ -106,7 +107,8 @@ export function settle(ctx: SchedContext, state: State): string | null {
         const late = node.tasks.findIndex((t, i) => node.dutyMs + lat[i] > t.sloMs);
         if (late < 0) break;
         const t = node.tasks[late];
-        if (t.batch === 1) return `${t.task}: duty cycle + latency exceed its SLO under the predicted interference on GPU ${gpu.index}`;
+        if (t.batch === 1)
+          return `${t.task}: duty cycle + latency exceed its SLO under the predicted interference on GPU ${gpu.index}`;
         node.dutyMs *= (t.batch - 1) / t.batch;
         t.batch -= 1;
         for (const u of node.tasks) u.throughputRps = (1000 * u.batch) / node.dutyMs;

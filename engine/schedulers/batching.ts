@@ -84,7 +84,8 @@ export class SchedContext {
     this.ratio = f32(config.latencyRatio);
     // A profile measured at fewer partitions (e.g. CPU core shares {50, 100}) restricts the sizes.
     this.parts = config.partsPct.filter((p) => latency.partitionsPct.includes(p));
-    if (this.parts.length === 0) throw new InputError(`profile ${latency.gpuType} covers none of the partitions ${config.partsPct.join(', ')}`);
+    if (this.parts.length === 0)
+      throw new InputError(`profile ${latency.gpuType} covers none of the partitions ${config.partsPct.join(', ')}`);
   }
 
   /** Whether fix `name` is in force. */
@@ -106,17 +107,20 @@ export class SchedContext {
     }
     const key = sizePct * BATCH_SLOTS + batch;
     let v = table[key];
-    if (v !== v) {
-      v = f32(f32(f32(this.latency.latencyMs(model, batch, sizePct)) + f32(this.latency.batchOverheadMs(model, batch))) * this.ratio);
+    if (Number.isNaN(v)) {
+      v = f32(
+        f32(f32(this.latency.latencyMs(model, batch, sizePct)) + f32(this.latency.batchOverheadMs(model, batch))) *
+          this.ratio,
+      );
       table[key] = v;
     }
     return v;
   }
 
-
   /** L_est on `node` with the predicted slowdown from the other gpulet(s) of its GPU, ms. */
   estOn(model: string, batch: number, node: Node, state: State | null): number {
-    if (!this.config.interference || state === null || state.gpus[node.gpu] === undefined) return this.est(model, batch, node.sizePct);
+    if (!this.config.interference || state === null || state.gpus[node.gpu] === undefined)
+      return this.est(model, batch, node.sizePct);
     const pure = f32(this.latency.latencyMs(model, batch, node.sizePct));
     const extra = f32(pure * (this.alpha(model, batch, node, state) - 1));
     return f32(f32(f32(pure + f32(this.latency.batchOverheadMs(model, batch))) + extra) * this.ratio);
@@ -130,7 +134,10 @@ export class SchedContext {
     for (const other of state.gpus[node.gpu].nodes) {
       if (sameNode(other, node)) continue;
       for (const t of other.tasks) {
-        a = Math.max(a, f32(this.predictor.factor(self, { model: t.model, batch: t.batch, partitionPct: other.sizePct })));
+        a = Math.max(
+          a,
+          f32(this.predictor.factor(self, { model: t.model, batch: t.batch, partitionPct: other.sizePct })),
+        );
       }
     }
     return a;
@@ -150,8 +157,10 @@ export class SchedContext {
     residue: boolean,
     interference: boolean,
   ): { batch: number; rateRps: number } {
-    const lat = (b: number) => (interference ? this.estOn(task.model, b, node, state) : this.est(task.model, b, node.sizePct));
-    const ok = (b: number) => (residue ? f32(lat(b) + f32((1000 * b) / rateRps)) <= task.sloMs : 2 * lat(b) <= task.sloMs);
+    const lat = (b: number) =>
+      interference ? this.estOn(task.model, b, node, state) : this.est(task.model, b, node.sizePct);
+    const ok = (b: number) =>
+      residue ? f32(lat(b) + f32((1000 * b) / rateRps)) <= task.sloMs : 2 * lat(b) <= task.sloMs;
     const batch = probeSearch(ok);
     if (batch > 0 || !residue) return { batch, rateRps };
     const l1 = this.estOn(task.model, 1, node, state);
@@ -213,7 +222,11 @@ export class SchedContext {
    * below p_eff, walking down, where the gpulet keeps up (1000 b / r >= L) and L + 1000 b / r <= SLO.
    * Returns size 0 when no batch works.
    */
-  minPart(task: { model: string; sloMs: number }, capPct: number, rateRps: number): { sizePct: number; batch: number; rateRps: number } {
+  minPart(
+    task: { model: string; sloMs: number },
+    capPct: number,
+    rateRps: number,
+  ): { sizePct: number; batch: number; rateRps: number } {
     const parts = this.parts;
     const cap = Math.min(parts[0], capPct);
     const r = this.maxBatch(task, emptyNode(-1, cap), null, rateRps, true, false);

@@ -99,10 +99,11 @@ export function lateShares(loads: readonly BurstLoad[], dutyMs: number): number[
   for (;;) {
     let j = -1;
     let best = Infinity;
-    for (let q = 0; q < k; q++) if (next[q] < batchCount[q] && batchAt[q][next[q]] < best) {
-      best = batchAt[q][next[q]];
-      j = q;
-    }
+    for (let q = 0; q < k; q++)
+      if (next[q] < batchCount[q] && batchAt[q][next[q]] < best) {
+        best = batchAt[q][next[q]];
+        j = q;
+      }
     if (j < 0) break;
     const b = next[j]++;
     const a = arrivals[j];
@@ -134,25 +135,43 @@ export interface BurstFailure {
  */
 export function burstFailures(ctx: SchedContext, state: State, meanRps: ReadonlyMap<number, number>): BurstFailure[] {
   const planned = new Map<number, number>();
-  for (const g of state.gpus) for (const n of g.nodes) for (const t of n.tasks) planned.set(t.id, (planned.get(t.id) ?? 0) + t.throughputRps);
+  for (const g of state.gpus)
+    for (const n of g.nodes) for (const t of n.tasks) planned.set(t.id, (planned.get(t.id) ?? 0) + t.throughputRps);
   const ratio = ctx.config.latencyRatio;
   const worst = new Map<number, BurstFailure>();
   for (const g of state.gpus)
     for (const node of g.nodes) {
       if (node.tasks.length === 0) continue;
-      const loads = node.tasks.map((t) => loadOf(ctx, state, node, t, (meanRps.get(t.id) ?? 0) * (t.throughputRps / (planned.get(t.id) ?? t.throughputRps)), ratio));
+      const loads = node.tasks.map((t) =>
+        loadOf(
+          ctx,
+          state,
+          node,
+          t,
+          (meanRps.get(t.id) ?? 0) * (t.throughputRps / (planned.get(t.id) ?? t.throughputRps)),
+          ratio,
+        ),
+      );
       const shares = lateShares(loads, node.dutyMs);
       node.tasks.forEach((t, j) => {
         if (!(shares[j] > LATE_SHARE)) return;
         const factor = shrinkFactor(loads, node.dutyMs, j);
         const prev = worst.get(t.id);
-        if (prev === undefined || factor > prev.factor) worst.set(t.id, { taskId: t.id, task: t.task, gpu: g.index, lateShare: shares[j], factor });
+        if (prev === undefined || factor > prev.factor)
+          worst.set(t.id, { taskId: t.id, task: t.task, gpu: g.index, lateShare: shares[j], factor });
       });
     }
   return [...worst.values()];
 }
 
-function loadOf(ctx: SchedContext, state: State, node: Node, t: Node['tasks'][number], rateRps: number, ratio: number): BurstLoad {
+function loadOf(
+  ctx: SchedContext,
+  state: State,
+  node: Node,
+  t: Node['tasks'][number],
+  rateRps: number,
+  ratio: number,
+): BurstLoad {
   const cache = new Map<number, number>();
   return {
     rateRps,

@@ -18,7 +18,22 @@ import { TRP_SLACK, f32, freshState, hasTask, type Node, type SchedTask, type St
 import { toPlan } from './state.ts';
 
 /** The artifact's model ids (scheduler_utils), used only to break ties in the processing order. */
-const ARTIFACT_IDS = ['lenet1', 'lenet2', 'lenet3', 'lenet4', 'lenet5', 'lenet6', 'googlenet', 'resnet50', 'ssd-mobilenetv1', 'vgg16', 'mnasnet1_0', 'mobilenet_v2', 'densenet161', 'bert'];
+const ARTIFACT_IDS = [
+  'lenet1',
+  'lenet2',
+  'lenet3',
+  'lenet4',
+  'lenet5',
+  'lenet6',
+  'googlenet',
+  'resnet50',
+  'ssd-mobilenetv1',
+  'vgg16',
+  'mnasnet1_0',
+  'mobilenet_v2',
+  'densenet161',
+  'bert',
+];
 
 const bySizeDesc = (a: Node, b: Node) => b.sizePct - a.sizePct;
 
@@ -48,7 +63,8 @@ function addTask(ctx: SchedContext, state: State, task: SchedTask): string | nul
     const empty = state.gpus.flatMap((g) => g.nodes.filter((n) => n.tasks.length === 0)).sort(bySizeDesc);
     readjust(ctx, state, task, empty);
     if (mergeResidue(ctx, state, task)) return null;
-    if (!partitioning.timeShares) return `${task.task}: ${task.rateRps} req/s left after best fit and the fallback (${partitioning.name} does not time-share)`;
+    if (!partitioning.timeShares)
+      return `${task.task}: ${task.rateRps} req/s left after best fit and the fallback (${partitioning.name} does not time-share)`;
     if (allocateTimeShare(ctx, state, task, [])) return null;
     return `${task.task}: ${task.rateRps} req/s left after best fit, the fallback and temporal sharing`;
   }
@@ -72,7 +88,8 @@ function addTask(ctx: SchedContext, state: State, task: SchedTask): string | nul
     }
   readjust(ctx, state, task, target.sort(bySizeDesc));
   if (mergeResidue(ctx, state, task)) return null;
-  if (!ctx.config.partitioning.timeShares) return `${task.task}: ${task.rateRps} req/s left when re-placed after the interference re-check`;
+  if (!ctx.config.partitioning.timeShares)
+    return `${task.task}: ${task.rateRps} req/s left when re-placed after the interference re-check`;
   if (allocateTimeShare(ctx, state, task, previous)) return null;
   return `${task.task}: ${task.rateRps} req/s left when re-placed after the interference re-check`;
 }
@@ -88,11 +105,20 @@ function addTask(ctx: SchedContext, state: State, task: SchedTask): string | nul
 function shareResidue(ctx: SchedContext, state: State, task: SchedTask, est: Node[]): boolean {
   const sats = est.filter((n) => n.occupancy === 1);
   if (sats.length === est.length) return false;
-  if (!state.gpus.some((g) => g.nodes.some((n) => n.tasks.length > 0 && n.occupancy < 1 && n.tasks.length < ctx.config.maxModels))) return false;
+  if (
+    !state.gpus.some((g) =>
+      g.nodes.some((n) => n.tasks.length > 0 && n.occupancy < 1 && n.tasks.length < ctx.config.maxModels),
+    )
+  )
+    return false;
   const saved = structuredClone(state.gpus);
   const rateRps = task.rateRps;
   const additionalRps = task.additionalRps;
-  if ((sats.length === 0 || (checkFit(ctx, state, sats) && allocateFit(ctx, state, sats, task, false))) && allocateTimeShare(ctx, state, task, [])) return true;
+  if (
+    (sats.length === 0 || (checkFit(ctx, state, sats) && allocateFit(ctx, state, sats, task, false))) &&
+    allocateTimeShare(ctx, state, task, [])
+  )
+    return true;
   state.gpus = saved;
   task.rateRps = rateRps;
   task.additionalRps = additionalRps;
@@ -117,12 +143,14 @@ function schedule(ctx: SchedContext, state: State, tasks: SchedTask[]): string |
     if (unsettled !== null) return unsettled;
     if (!ctx.config.interference) return null;
     const got = new Map<number, number>();
-    for (const gpu of state.gpus) for (const n of gpu.nodes) for (const t of n.tasks) got.set(t.id, f32((got.get(t.id) ?? 0) + t.throughputRps));
+    for (const gpu of state.gpus)
+      for (const n of gpu.nodes) for (const t of n.tasks) got.set(t.id, f32((got.get(t.id) ?? 0) + t.throughputRps));
     const next: SchedTask[] = [];
     for (const t of session) {
       const want = orgRate.get(t.id) as number;
       if ((got.get(t.id) ?? 0) < f32(want * f32(ctx.config.recheckThreshold))) {
-        if (retried.has(t.id)) return `${t.task}: planned throughput below ${ctx.config.recheckThreshold} x its rate twice (interference re-check)`;
+        if (retried.has(t.id))
+          return `${t.task}: planned throughput below ${ctx.config.recheckThreshold} x its rate twice (interference re-check)`;
         retried.add(t.id);
         next.push({ ...t, rateRps: want, additionalRps: 0 });
       }
@@ -136,7 +164,11 @@ function schedule(ctx: SchedContext, state: State, tasks: SchedTask[]): string |
  * The scheduler's tasks: provisioned integer rates, artifact ids for tie-breaks; zero-rate tasks
  * skipped. `scale` raises the rate planned for some tasks (the burst check's retries).
  */
-function schedTasks(demands: readonly Demand[], config: SchedulerConfig, scale?: ReadonlyMap<string, number>): SchedTask[] {
+function schedTasks(
+  demands: readonly Demand[],
+  config: SchedulerConfig,
+  scale?: ReadonlyMap<string, number>,
+): SchedTask[] {
   return demands
     .filter((d) => d.rateRps > 0)
     .map((d, i) => {
@@ -146,7 +178,15 @@ function schedTasks(demands: readonly Demand[], config: SchedulerConfig, scale?:
       // Fix place-small: the artifact silently never places a task whose rate is 15 req/s or less
       // (TRP_SLACK); with the fix a task that has demand gets at least one gpulet.
       if (rateRps <= TRP_SLACK && config.fixes.has('place-small')) rateRps = TRP_SLACK + 1;
-      return { task: d.task, model: d.model, sloMs: d.sloMs, id: id >= 0 ? id : ARTIFACT_IDS.length + i, rateRps, additionalRps: 0, meanRps: d.rateRps };
+      return {
+        task: d.task,
+        model: d.model,
+        sloMs: d.sloMs,
+        id: id >= 0 ? id : ARTIFACT_IDS.length + i,
+        rateRps,
+        additionalRps: 0,
+        meanRps: d.rateRps,
+      };
     });
 }
 
@@ -169,13 +209,22 @@ function runOnce(ctx: SchedContext, input: PlanInput, numGpus: number, layouts?:
     const tasks = schedTasks(input.demands, ctx.config, scale);
     const means = new Map(tasks.map((t) => [t.id, t.meanRps] as const));
     const reason = schedule(ctx, state, tasks);
-    if (reason !== null) return { ok: false, state, reason: attempt === 0 ? reason : `${reason} (planning for more after the burst check)` };
+    if (reason !== null)
+      return {
+        ok: false,
+        state,
+        reason: attempt === 0 ? reason : `${reason} (planning for more after the burst check)`,
+      };
     if (!ctx.fix('burst-duty')) return { ok: true, state };
     const failures = burstFailures(ctx, state, means);
     if (failures.length === 0) return { ok: true, state };
     if (attempt === BURST_RETRIES) {
       const f = failures[0];
-      return { ok: false, state, reason: `${f.task}: ${(100 * f.lateShare).toFixed(1)} % of its requests on GPU ${f.gpu} would end after its SLO under Poisson arrivals (burst check)` };
+      return {
+        ok: false,
+        state,
+        reason: `${f.task}: ${(100 * f.lateShare).toFixed(1)} % of its requests on GPU ${f.gpu} would end after its SLO under Poisson arrivals (burst check)`,
+      };
     }
     for (const f of failures) scale.set(f.task, (scale.get(f.task) ?? 1) * f.factor);
   }
@@ -311,7 +360,11 @@ export class ElasticScheduler implements Scheduler {
     if (workBoundGpus(ctx, schedTasks(input.demands, this.config), share) > input.numGpus) return failed;
     if (fills)
       for (const f of HOLE_FACTORS) {
-        const more = runOnce(ctx, { ...input, demands: input.demands.map((d) => ({ ...d, rateRps: d.rateRps * f })) }, input.numGpus);
+        const more = runOnce(
+          ctx,
+          { ...input, demands: input.demands.map((d) => ({ ...d, rateRps: d.rateRps * f })) },
+          input.numGpus,
+        );
         if (more.ok) return more;
       }
     if (layouts)
@@ -344,7 +397,8 @@ export function workBoundGpus(ctx: SchedContext, tasks: readonly SchedTask[], sh
 /** Tasks whose planned throughput is below their mean demand, by how much. */
 function shortfalls(plan: Plan, demands: readonly Demand[]): Shortfall[] {
   const planned = new Map<string, number>();
-  for (const g of plan.gpus) for (const l of g.gpulets) for (const a of l.models) planned.set(a.task, (planned.get(a.task) ?? 0) + a.rateRps);
+  for (const g of plan.gpus)
+    for (const l of g.gpulets) for (const a of l.models) planned.set(a.task, (planned.get(a.task) ?? 0) + a.rateRps);
   const out: Shortfall[] = [];
   for (const d of demands) {
     const short = d.rateRps - (planned.get(d.task) ?? 0);

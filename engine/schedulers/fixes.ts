@@ -17,7 +17,8 @@ export interface FixInfo {
 /** Every fix, in the order a reader meets them in a scheduling run. */
 export const FIXES = {
   'place-small': {
-    artifact: 'never places a task whose provisioned rate is 15 req/s or less (TRP_SLACK); its autoscaler drops tasks below 1 req/s',
+    artifact:
+      'never places a task whose provisioned rate is 15 req/s or less (TRP_SLACK); its autoscaler drops tasks below 1 req/s',
     fixed: 'every task with demand gets a gpulet',
   },
   'fewest-gpus': {
@@ -25,7 +26,8 @@ export const FIXES = {
     fixed: 'plans on the fewest GPUs, scanning up from a lower bound on the work',
   },
   'fit-whole-rate': {
-    artifact: 'a rate just above one gpulet\'s saturate throughput becomes that gpulet plus a residue gpulet (40 % + 20 % for 23 req/s more)',
+    artifact:
+      "a rate just above one gpulet's saturate throughput becomes that gpulet plus a residue gpulet (40 % + 20 % for 23 req/s more)",
     fixed: 'one gpulet of the smallest size that carries the whole rate, when it is smaller than the two together',
   },
   'share-residue': {
@@ -45,7 +47,7 @@ export const FIXES = {
     fixed: 'with interference from the GPU it lands on',
   },
   'sat-duty': {
-    artifact: 'adjustSatNode lowers a saturate gpulet\'s throughput to b / L but keeps the shorter duty cycle',
+    artifact: "adjustSatNode lowers a saturate gpulet's throughput to b / L but keeps the shorter duty cycle",
     fixed: 'moves the duty cycle with the throughput',
   },
   'duty-floor': {
@@ -53,7 +55,8 @@ export const FIXES = {
     fixed: 'duty at least the batch latency, as its own estimateTrp does',
   },
   'timeshare-rate': {
-    artifact: "co-residents' batches from their whole remaining demand when placed, truncated (halves throughput at low rates)",
+    artifact:
+      "co-residents' batches from their whole remaining demand when placed, truncated (halves throughput at low rates)",
     fixed: "keeps each co-resident's planned throughput (rounded up)",
   },
   'timeshare-search': {
@@ -74,15 +77,19 @@ export const FIXES = {
   },
   headroom: {
     artifact: 'autoscaling: plans sized for the targets, so the GPUs held idle in part while a burst queues',
-    fixed: 'the GPUs Algorithm 2 keeps are planned for the most demand they carry (up to 3 x the targets); a load beyond all GPUs gets the most of it they carry',
+    fixed:
+      'the GPUs Algorithm 2 keeps are planned for the most demand they carry (up to 3 x the targets); a load beyond all GPUs gets the most of it they carry',
   },
   'early-replan': {
     artifact: 'autoscaling: re-plans only every 20 s epoch, from a 20 s EWMA, and applies a plan at the next epoch',
-    fixed: 'a task 10 % (and 3 sigma) over its target in the last 2 s re-plans now, served once loaded; targets stay at the highest 2 s rate of the last 5 min',
+    fixed:
+      'a task 10 % (and 3 sigma) over its target in the last 2 s re-plans now, served once loaded; targets stay at the highest 2 s rate of the last 5 min',
   },
   'concurrent-windows': {
-    artifact: "serving: one batching thread per gpulet collects its tasks' batches one after another, each for up to a duty cycle",
-    fixed: "every task of a gpulet collects at once, its batch frozen a duty cycle after its oldest request arrived (the scheduler's model)",
+    artifact:
+      "serving: one batching thread per gpulet collects its tasks' batches one after another, each for up to a duty cycle",
+    fixed:
+      "every task of a gpulet collects at once, its batch frozen a duty cycle after its oldest request arrived (the scheduler's model)",
   },
   'burst-duty': {
     artifact: 'a batch sized for the mean (or per-second p99) rate; Poisson bursts within one duty cycle queue',
@@ -111,7 +118,9 @@ export function parseFixes(spec: string, flag = '--fixes'): Fixes {
     const without = parts[0] === 'all';
     const name = without && raw.startsWith('-') ? raw.slice(1) : raw;
     if (!Object.hasOwn(FIXES, name) || (without && !raw.startsWith('-')))
-      throw new InputError(`${flag}: unknown fix ${show(raw)}: expected all, none, a comma list of ${FIX_NAMES.join(', ')}, or all,-NAME,... for all but some`);
+      throw new InputError(
+        `${flag}: unknown fix ${show(raw)}: expected all, none, a comma list of ${FIX_NAMES.join(', ')}, or all,-NAME,... for all but some`,
+      );
     if (without) out.delete(name as FixName);
     else out.add(name as FixName);
   }

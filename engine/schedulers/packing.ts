@@ -79,7 +79,9 @@ function neighbourWouldBreak(ctx: SchedContext, state: State, cand: Node): boole
   if (cand.sizePct === 100) return false;
   const nb = otherNode(state, cand);
   if (nb === null) return false;
-  return nb.tasks.some((t) => f32(f32(ctx.latency.batchOverheadMs(t.model, t.batch) + nb.dutyMs) + nb.dutyMs) > t.sloMs);
+  return nb.tasks.some(
+    (t) => f32(f32(ctx.latency.batchOverheadMs(t.model, t.batch) + nb.dutyMs) + nb.dutyMs) > t.sloMs,
+  );
 }
 
 /** checkFit: a dry run of placing every request; a whole GPU counts as splittable once. */
@@ -110,7 +112,13 @@ export function checkFit(ctx: SchedContext, state: State, est: readonly Node[]):
  * split gpulet, and (with interference) adjusting every gpulet of that GPU. Decrements task.rate.
  * Fails if a request finds no fit, or (unless `placesAll` is false) if more than 15 req/s remain.
  */
-export function allocateFit(ctx: SchedContext, state: State, est: readonly Node[], task: SchedTask, placesAll = true): boolean {
+export function allocateFit(
+  ctx: SchedContext,
+  state: State,
+  est: readonly Node[],
+  task: SchedTask,
+  placesAll = true,
+): boolean {
   for (const req of est) {
     const isResidue = req.occupancy !== 1;
     const bf = findBestFit(ctx, state, req, []);
@@ -288,7 +296,8 @@ export function readjust(ctx: SchedContext, state: State, task: SchedTask, given
   return task.rateRps <= TRP_SLACK;
 }
 
-const isOwnResidue = (node: Node, task: SchedTask) => node.occupancy < 1 && node.tasks.length === 1 && node.tasks[0].id === task.id;
+const isOwnResidue = (node: Node, task: SchedTask) =>
+  node.occupancy < 1 && node.tasks.length === 1 && node.tasks[0].id === task.id;
 
 /**
  * mergeResidue: if the task's residue gpulets together (plus what is unserved) fit one gpulet of
@@ -345,4 +354,3 @@ export function mergeResidue(ctx: SchedContext, state: State, task: SchedTask): 
   }
   return true;
 }
-

@@ -61,7 +61,14 @@ function residueNode(ctx: SchedContext, task: SchedTask, rateRps: number, capPct
  * 20 % for the 23 left). If one gpulet smaller than the two together carries the whole rate (50 %
  * here), plan that one instead: less of the GPU, one gpulet fewer to place.
  */
-function wholeRateNode(ctx: SchedContext, task: SchedTask, rateRps: number, pe: number, satRps: number, index: number): Node | null {
+function wholeRateNode(
+  ctx: SchedContext,
+  task: SchedTask,
+  rateRps: number,
+  pe: number,
+  satRps: number,
+  index: number,
+): Node | null {
   const residue = Math.trunc(f32(rateRps - satRps));
   if (residue <= TRP_SLACK) return null;
   const split = pe + (residueNode(ctx, task, residue, pe, index)?.sizePct ?? pe);

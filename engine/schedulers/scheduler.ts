@@ -27,6 +27,7 @@ export interface Scheduler {
 
 /** The catalog entry of `model`; an InputError naming the known models when the input has none. */
 export function modelInfo(models: PlanInput['models'], model: string): ModelInfo {
-  if (!Object.hasOwn(models, model)) throw new InputError(`no model information for ${show(model)}: expected one of ${Object.keys(models).join(', ')}`);
+  if (!Object.hasOwn(models, model))
+    throw new InputError(`no model information for ${show(model)}: expected one of ${Object.keys(models).join(', ')}`);
   return models[model];
 }

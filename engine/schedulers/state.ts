@@ -129,9 +129,11 @@ export function split(state: State, node: Node, sizePct: number): Node {
 
 // ---- GPU memory (CHECK_MEM; reference §2.1, spec §17) ----
 
-const isPartLoaded = (gpu: Gpu, node: Node) => gpu.loaded.some((m) => m.sizePct === node.sizePct && m.dedup === node.dedup);
+const isPartLoaded = (gpu: Gpu, node: Node) =>
+  gpu.loaded.some((m) => m.sizePct === node.sizePct && m.dedup === node.dedup);
 const isModelLoaded = (gpu: Gpu, node: Node, id: number) =>
-  isPartLoaded(gpu, node) && gpu.nodes.some((n) => n.sizePct === node.sizePct && n.dedup === node.dedup && hasTask(n, id));
+  isPartLoaded(gpu, node) &&
+  gpu.nodes.some((n) => n.sizePct === node.sizePct && n.dedup === node.dedup && hasTask(n, id));
 
 /** Whether the model fits on `node`'s GPU: model memory, plus a context if the gpulet is new. */
 export function fitsMemory(gpu: Gpu, memMb: number, id: number, node: Node): boolean {

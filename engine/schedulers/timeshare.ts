@@ -5,7 +5,18 @@
  */
 import { MAX_BATCH } from '../limits.ts';
 import { copyOf, type SchedContext } from './batching.ts';
-import { TRP_SLACK, chargeMemory, f32, fitsMemory, hasTask, sameNode, type Node, type SchedTask, type State, type TaskCopy } from './state.ts';
+import {
+  TRP_SLACK,
+  chargeMemory,
+  f32,
+  fitsMemory,
+  hasTask,
+  sameNode,
+  type Node,
+  type SchedTask,
+  type State,
+  type TaskCopy,
+} from './state.ts';
 
 /**
  * The batch a task already on a gpulet needs at the new, shorter duty cycle d = `dutyMs`.
@@ -18,7 +29,9 @@ import { TRP_SLACK, chargeMemory, f32, fitsMemory, hasTask, sameNode, type Node,
  * when committing; in its check a larger batch would make its latency lookup loop forever).
  */
 function coResidentBatch(ctx: SchedContext, dutyMs: number, t: TaskCopy): number {
-  const b = ctx.fix('timeshare-rate') ? Math.ceil((dutyMs * t.throughputRps) / 1000 - 1e-9) : Math.trunc(dutyMs / (1000 / t.rateRps));
+  const b = ctx.fix('timeshare-rate')
+    ? Math.ceil((dutyMs * t.throughputRps) / 1000 - 1e-9)
+    : Math.trunc(dutyMs / (1000 / t.rateRps));
   return Math.min(MAX_BATCH, Math.max(1, b));
 }
 
@@ -28,7 +41,12 @@ function coResidentBatch(ctx: SchedContext, dutyMs: number, t: TaskCopy): number
  * task meets d + L < SLO and the gpulet's summed latency fits in d (and, unless the paper
  * baselines' "No Check" is in force, d + sum L <= SLO for every task on it).
  */
-export function allocateTimeShare(ctx: SchedContext, state: State, task: SchedTask, restrict: readonly Node[]): boolean {
+export function allocateTimeShare(
+  ctx: SchedContext,
+  state: State,
+  task: SchedTask,
+  restrict: readonly Node[],
+): boolean {
   const mem = ctx.memoryMb(task.model);
   const cands: Node[] = [];
   for (const gpu of state.gpus)

@@ -85,7 +85,8 @@ export class Dispatcher {
     /** One batching window at a time per gpulet, as the artifact (without fix concurrent-windows). */
     private readonly sequentialBatching = false,
   ) {
-    for (const [task, sloMs] of sloMsByTask) this.routes.set(task, { numSubmitted: 0, targets: [], shared: new SharedQueue(task, sloMs, sink) });
+    for (const [task, sloMs] of sloMsByTask)
+      this.routes.set(task, { numSubmitted: 0, targets: [], shared: new SharedQueue(task, sloMs, sink) });
     this.serving = { plan: { ...plan, gpus: [] }, gpulets: [] };
     this.apply(this.stage(plan));
   }
@@ -135,7 +136,10 @@ export class Dispatcher {
     const taken = new Map<number, Set<number>>();
     const take = (gpu: number, id: number) => {
       let s = taken.get(gpu);
-      if (s === undefined) taken.set(gpu, (s = new Set()));
+      if (s === undefined) {
+        s = new Set();
+        taken.set(gpu, s);
+      }
       s.add(id);
     };
     for (const g of [...this.gpulets, ...this.retired]) take(g.spec.gpu, g.spec.gpulet);
@@ -162,8 +166,21 @@ export class Dispatcher {
         let id = index;
         if (taken.get(gpu.gpu)?.has(id)) for (id = 0; taken.get(gpu.gpu)?.has(id); ) id++;
         take(gpu.gpu, id);
-        const spec: GpuletSpec = { gpu: gpu.gpu, gpulet: id, partitionPct: g.partitionPct, dutyCycleMs: g.dutyCycleMs, tasks };
-        const runtime = new GpuletRuntime(spec, this.clock, this.executor, this.sink, this.observer, this.sequentialBatching);
+        const spec: GpuletSpec = {
+          gpu: gpu.gpu,
+          gpulet: id,
+          partitionPct: g.partitionPct,
+          dutyCycleMs: g.dutyCycleMs,
+          tasks,
+        };
+        const runtime = new GpuletRuntime(
+          spec,
+          this.clock,
+          this.executor,
+          this.sink,
+          this.observer,
+          this.sequentialBatching,
+        );
         staged.push({ place, runtime, spec, fresh: true, toLoad: [...new Set(tasks.map((t) => t.model))], weights });
       });
     }
@@ -188,7 +205,10 @@ export class Dispatcher {
         const route = this.routes.get(t.task) as Route;
         route.targets.push({ gpulet: s.runtime, slot });
         let w = weights.get(t.task);
-        if (w === undefined) weights.set(t.task, (w = []));
+        if (w === undefined) {
+          w = [];
+          weights.set(t.task, w);
+        }
         w.push(s.weights[slot]);
       });
     }

@@ -197,7 +197,17 @@ export class GpuletRuntime {
         prev.member = q.memberIndex(this);
         return prev;
       }
-      return { task: t.task, model: t.model, batch, queue: q, member: q.memberIndex(this), window: null, handoff: null, inExec: false, emptyAtMs: -Infinity };
+      return {
+        task: t.task,
+        model: t.model,
+        batch,
+        queue: q,
+        member: q.memberIndex(this),
+        window: null,
+        handoff: null,
+        inExec: false,
+        emptyAtMs: -Infinity,
+      };
     });
     // A task leaving the gpulet may still have a frozen batch to run: keep its slot, not pulling.
     for (const slot of old.values())
@@ -248,7 +258,8 @@ export class GpuletRuntime {
       if (this.openWindows(now)) changed = true;
     }
     let next = Infinity;
-    for (const slot of this.slots) if (slot.window !== null && slot.window.closeAtMs < next) next = slot.window.closeAtMs;
+    for (const slot of this.slots)
+      if (slot.window !== null && slot.window.closeAtMs < next) next = slot.window.closeAtMs;
     if (next !== Infinity) this.armTimer(next);
   }
 
@@ -257,7 +268,9 @@ export class GpuletRuntime {
     const w = slot.window as NonNullable<TaskSlot['window']>;
     const q = slot.queue;
     q.dropExpired(now);
-    if (slot.member >= 0) while (w.taken.length < slot.batch && q.queue.length > 0 && q.mayTake(slot.member)) w.taken.push(q.take(slot.member));
+    if (slot.member >= 0)
+      while (w.taken.length < slot.batch && q.queue.length > 0 && q.mayTake(slot.member))
+        w.taken.push(q.take(slot.member));
     if (w.taken.length < slot.batch && now < w.closeAtMs) return false;
     this.close(slot, now);
     return true;
@@ -330,7 +343,13 @@ export class GpuletRuntime {
     this.busy = true;
     const now = this.clock.now();
     const size = b.reqs.length;
-    const job: BatchJob = { gpu: this.spec.gpu, gpulet: this.spec.gpulet, partitionPct: this.spec.partitionPct, model: b.slot.model, batch: size };
+    const job: BatchJob = {
+      gpu: this.spec.gpu,
+      gpulet: this.spec.gpulet,
+      partitionPct: this.spec.partitionPct,
+      model: b.slot.model,
+      batch: size,
+    };
     this.observer?.batchStarted(job, now);
     this.executor.run(
       job,

@@ -39,9 +39,7 @@ export interface PlacementInput {
   modelMemoryMb: (model: string) => number;
 }
 
-export type PlacementResult =
-  | { ok: true; plan: Plan; numKept: number; numNew: number }
-  | { ok: false; reason: string };
+export type PlacementResult = { ok: true; plan: Plan; numKept: number; numNew: number } | { ok: false; reason: string };
 
 /** Memory of one gpulet process holding `models`, MB. */
 export function gpuletMemoryMb(models: Iterable<string>, modelMemoryMb: (model: string) => number): number {
@@ -54,11 +52,13 @@ export function gpuletMemoryMb(models: Iterable<string>, modelMemoryMb: (model: 
 export function placeOnGpus(input: PlacementInput): PlacementResult {
   const { plan, serving, numGpus, modelMemoryMb } = input;
   const budgetMb = input.gpuMemoryMb * MEM_ROOM;
-  if (plan.gpus.length > numGpus) return { ok: false, reason: `the plan needs ${plan.gpus.length} GPUs, ${numGpus} exist` };
+  if (plan.gpus.length > numGpus)
+    return { ok: false, reason: `the plan needs ${plan.gpus.length} GPUs, ${numGpus} exist` };
   const usedMb = new Float64Array(numGpus);
   const byGpu: LoadedGpulet[][] = Array.from({ length: numGpus }, () => []);
   for (const g of serving) {
-    if (g.place.gpu >= numGpus) return { ok: false, reason: `a serving gpulet is on GPU ${g.place.gpu}, beyond the ${numGpus} GPUs` };
+    if (g.place.gpu >= numGpus)
+      return { ok: false, reason: `a serving gpulet is on GPU ${g.place.gpu}, beyond the ${numGpus} GPUs` };
     usedMb[g.place.gpu] += gpuletMemoryMb(g.models, modelMemoryMb);
     byGpu[g.place.gpu].push(g);
   }
@@ -81,7 +81,9 @@ export function placeOnGpus(input: PlacementInput): PlacementResult {
     return { kept, addMb };
   };
   const fits = Array.from({ length: plan.gpus.length }, (_, i) => Array.from({ length: numGpus }, (_, p) => fit(i, p)));
-  const bestKept = fits.map((row) => Math.max(0, ...row.filter((f, p) => usedMb[p] + f.addMb <= budgetMb).map((f) => f.kept)));
+  const bestKept = fits.map((row) =>
+    Math.max(0, ...row.filter((f, p) => usedMb[p] + f.addMb <= budgetMb).map((f) => f.kept)),
+  );
   const order = plan.gpus.map((_, i) => i).sort((a, b) => bestKept[b] - bestKept[a] || a - b);
   const taken = new Uint8Array(numGpus);
   const physical = new Array<number>(plan.gpus.length);
@@ -90,12 +92,28 @@ export function placeOnGpus(input: PlacementInput): PlacementResult {
     let best = -1;
     for (let p = 0; p < numGpus; p++) {
       if (taken[p] || usedMb[p] + fits[i][p].addMb > budgetMb) continue;
-      if (best < 0 || better(fits[i][p].kept, usedMb[p] === 0, p === plan.gpus[i].gpu, fits[i][best].kept, usedMb[best] === 0, best === plan.gpus[i].gpu)) best = p;
+      if (
+        best < 0 ||
+        better(
+          fits[i][p].kept,
+          usedMb[p] === 0,
+          p === plan.gpus[i].gpu,
+          fits[i][best].kept,
+          usedMb[best] === 0,
+          best === plan.gpus[i].gpu,
+        )
+      )
+        best = p;
     }
     if (best < 0) {
       const need = Math.min(...fits[i].map((f) => f.addMb));
-      const desc = plan.gpus[i].gpulets.map((g) => `${g.partitionPct} %: ${g.models.map((a) => a.model).join('+')}`).join(', ');
-      return { ok: false, reason: `GPU memory: no GPU has ${Math.round(need)} MB free for [${desc}] next to the serving gpulets` };
+      const desc = plan.gpus[i].gpulets
+        .map((g) => `${g.partitionPct} %: ${g.models.map((a) => a.model).join('+')}`)
+        .join(', ');
+      return {
+        ok: false,
+        reason: `GPU memory: no GPU has ${Math.round(need)} MB free for [${desc}] next to the serving gpulets`,
+      };
     }
     taken[best] = 1;
     physical[i] = best;
@@ -107,7 +125,14 @@ export function placeOnGpus(input: PlacementInput): PlacementResult {
 }
 
 /** More gpulets kept first; then an idle GPU; then the GPU's own number (ties keep the lower index). */
-function better(kept: number, idle: boolean, own: boolean, bestKept: number, bestIdle: boolean, bestOwn: boolean): boolean {
+function better(
+  kept: number,
+  idle: boolean,
+  own: boolean,
+  bestKept: number,
+  bestIdle: boolean,
+  bestOwn: boolean,
+): boolean {
   if (kept !== bestKept) return kept > bestKept;
   if (idle !== bestIdle) return idle;
   return own && !bestOwn;

@@ -69,7 +69,11 @@ export const GONE_RPS = 0.01;
  * place-small) a task whose rate is below 1 req/s keeps a target of at least 1 req/s while its
  * requests still arrive; the artifact drops it from the plan (its requests then end `not_placed`).
  */
-export function updateTargets(previous: ReadonlyMap<string, number>, ewmaRps: ReadonlyMap<string, number>, keepSmall = false): TargetUpdate {
+export function updateTargets(
+  previous: ReadonlyMap<string, number>,
+  ewmaRps: ReadonlyMap<string, number>,
+  keepSmall = false,
+): TargetUpdate {
   const targets = new Map(previous);
   const changed: string[] = [];
   let flush = false;
@@ -220,11 +224,21 @@ export function partitionSumPct(plan: Plan): number {
  * Fix headroom: `plan`'s GPUs planned, with `fast`, for the most demand they carry, at most
  * HEADROOM_FACTORS[0] x `demands`; `plan` itself if no larger demand fits (or without `fast`).
  */
-export function withHeadroom(fast: Scheduler | undefined, planInput: ReplannerOptions['planInput'], plan: Plan, demands: readonly Demand[]): Plan {
+export function withHeadroom(
+  fast: Scheduler | undefined,
+  planInput: ReplannerOptions['planInput'],
+  plan: Plan,
+  demands: readonly Demand[],
+): Plan {
   if (fast === undefined || demands.length === 0 || !plan.feasible) return plan;
   const gpus = gpusUsed(plan);
   for (const f of HEADROOM_FACTORS) {
-    const more = fast.plan(planInput(demands.map((d) => ({ ...d, rateRps: d.rateRps * f })), gpus));
+    const more = fast.plan(
+      planInput(
+        demands.map((d) => ({ ...d, rateRps: d.rateRps * f })),
+        gpus,
+      ),
+    );
     if (more.feasible) return more;
   }
   return plan;
@@ -237,8 +251,17 @@ export function startingTarget(rateRps: number, keepSmall = false): number {
 }
 
 /** The plan to start with: every task at its starting target, on as few GPUs as schedule (oneshotScheduling). */
-export function initialPlan(scheduler: Scheduler, planInput: ReplannerOptions['planInput'], tasks: readonly Demand[], maxGpus: number, keepSmall = false, headroom?: Scheduler): Plan {
-  const demands = tasks.map((t) => ({ ...t, rateRps: startingTarget(t.rateRps, keepSmall) })).filter((d) => d.rateRps > 0);
+export function initialPlan(
+  scheduler: Scheduler,
+  planInput: ReplannerOptions['planInput'],
+  tasks: readonly Demand[],
+  maxGpus: number,
+  keepSmall = false,
+  headroom?: Scheduler,
+): Plan {
+  const demands = tasks
+    .map((t) => ({ ...t, rateRps: startingTarget(t.rateRps, keepSmall) }))
+    .filter((d) => d.rateRps > 0);
   return withHeadroom(headroom, planInput, scheduler.plan(planInput(demands, maxGpus)), demands);
 }
 
@@ -248,7 +271,13 @@ export class Replanner {
   /** The serving plan over time (starting at 0). */
   readonly timeline: PlanSpan[] = [];
   private targets: Map<string, number>;
-  private staged: { staging: Staging; pending: number; stagedAtMs: number; numExtraGpus: number; targets: ReadonlyMap<string, number> } | null = null;
+  private staged: {
+    staging: Staging;
+    pending: number;
+    stagedAtMs: number;
+    numExtraGpus: number;
+    targets: ReadonlyMap<string, number>;
+  } | null = null;
   /** Arrival counts per task at each burst check of the last `burst.windowMs`, oldest first. */
   private readonly recent: Array<{ atMs: number; counts: number[] }> = [];
   /** Short-window rates per task at each burst check of the last `burst.holdMs`, oldest first. */
@@ -368,7 +397,9 @@ export class Replanner {
     const last = this.recent[this.recent.length - 1];
     const ahead = burst.foresight;
     const shortRps = tasks.map((t, i) =>
-      ahead !== undefined ? ahead.rps(t, now + ahead.aheadMs, now + ahead.aheadMs + burst.windowMs) : ((last.counts[i] - first.counts[i]) * 1000) / spanMs,
+      ahead !== undefined
+        ? ahead.rps(t, now + ahead.aheadMs, now + ahead.aheadMs + burst.windowMs)
+        : ((last.counts[i] - first.counts[i]) * 1000) / spanMs,
     );
     this.peaks.push({ atMs: now, rps: shortRps });
     while (this.peaks.length > 1 && this.peaks[0].atMs <= now - burst.holdMs) this.peaks.shift();
@@ -409,7 +440,11 @@ export class Replanner {
     const { clock, dispatcher, maxGpus } = this.opts;
     let update: TargetUpdate;
     if (raised !== undefined) {
-      update = { targets: new Map(raised), changed: [...raised].filter(([t, v]) => v !== (this.targets.get(t) ?? 0)).map(([t]) => t), flush: false };
+      update = {
+        targets: new Map(raised),
+        changed: [...raised].filter(([t, v]) => v !== (this.targets.get(t) ?? 0)).map(([t]) => t),
+        flush: false,
+      };
     } else {
       const ewma = new Map(this.monitor.tasks.map((t) => [t, this.monitor.rateRps(t)] as const));
       update = updateTargets(this.targets, ewma, this.opts.keepSmall ?? false);
@@ -480,7 +515,6 @@ export class Replanner {
     for (const [t, v] of this.targets) rec.targets[t] = Math.round(v * 1000) / 1000;
   }
 
-
   /** Demands at the given targets, tasks with target 0 left out. */
   private demands(targets: ReadonlyMap<string, number>, only?: readonly string[]): Demand[] {
     return this.opts.tasks
@@ -491,7 +525,9 @@ export class Replanner {
   private full(targets: ReadonlyMap<string, number>, numGpus: number): Plan | string {
     const demands = this.demands(targets);
     const plan = this.opts.scheduler.plan(this.opts.planInput(demands, numGpus));
-    return plan.feasible ? withHeadroom(this.opts.headroom, this.opts.planInput, plan, demands) : (plan.reason ?? 'infeasible');
+    return plan.feasible
+      ? withHeadroom(this.opts.headroom, this.opts.planInput, plan, demands)
+      : (plan.reason ?? 'infeasible');
   }
 
   /**
@@ -506,7 +542,12 @@ export class Replanner {
     if (scheduler === undefined) return `the targets need more than ${maxGpus} GPU(s)`;
     const all = this.demands(targets);
     for (const f of CAPPED_FACTORS) {
-      const plan = scheduler.plan(planInput(all.map((d) => ({ ...d, rateRps: d.rateRps * f })), maxGpus));
+      const plan = scheduler.plan(
+        planInput(
+          all.map((d) => ({ ...d, rateRps: d.rateRps * f })),
+          maxGpus,
+        ),
+      );
       if (plan.feasible) return plan;
     }
     return `not even ${CAPPED_FACTORS[CAPPED_FACTORS.length - 1]} x the targets fit on ${maxGpus} GPU(s)`;
@@ -516,7 +557,12 @@ export class Replanner {
   private incremental(serving: Plan, update: TargetUpdate, numGpus: number): Plan | string {
     const changed = new Set(update.changed);
     const kept = serving.gpus
-      .map((g) => ({ ...g, gpulets: g.gpulets.map((l) => ({ ...l, models: l.models.filter((a) => !changed.has(a.task)) })).filter((l) => l.models.length > 0) }))
+      .map((g) => ({
+        ...g,
+        gpulets: g.gpulets
+          .map((l) => ({ ...l, models: l.models.filter((a) => !changed.has(a.task)) }))
+          .filter((l) => l.models.length > 0),
+      }))
       .filter((g) => g.gpulets.length > 0);
     const free = numGpus - kept.length;
     const demands = this.demands(update.targets, update.changed);
@@ -532,7 +578,10 @@ export class Replanner {
     const input = this.opts.planInput([], this.opts.maxGpus);
     return placeOnGpus({
       plan,
-      serving: this.opts.dispatcher.servingGpulets.map((s) => ({ place: s.place, models: s.spec.tasks.map((t) => t.model) })),
+      serving: this.opts.dispatcher.servingGpulets.map((s) => ({
+        place: s.place,
+        models: s.spec.tasks.map((t) => t.model),
+      })),
       numGpus: this.opts.maxGpus,
       gpuMemoryMb: input.gpuMemoryMb,
       modelMemoryMb: (m) => modelInfo(input.models, m).memoryMb,
@@ -550,7 +599,8 @@ export class Replanner {
     const numExtraGpus = new Set(loads.filter((g) => !serving.has(g.place.gpu)).map((g) => g.place.gpu)).size;
     const staged = { staging, pending: loads.length, stagedAtMs: this.opts.clock.now(), numExtraGpus, targets };
     // A plan still loading that this one replaces held its extra GPUs until now.
-    if (this.staged !== null) this.loadingGpuMs += this.staged.numExtraGpus * (this.opts.clock.now() - this.staged.stagedAtMs);
+    if (this.staged !== null)
+      this.loadingGpuMs += this.staged.numExtraGpus * (this.opts.clock.now() - this.staged.stagedAtMs);
     this.staged = staged;
     const loaded = (): void => {
       if (this.staged !== staged) return;

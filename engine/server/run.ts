@@ -69,7 +69,9 @@ export class Run {
         this.onArrivalsEnd();
       },
     });
-    this.replanner = opts.replan ? new Replanner({ ...opts.replan, clock: opts.clock, dispatcher: this.session.dispatcher, untilMs: opts.untilMs }) : null;
+    this.replanner = opts.replan
+      ? new Replanner({ ...opts.replan, clock: opts.clock, dispatcher: this.session.dispatcher, untilMs: opts.untilMs })
+      : null;
   }
 
   /** Simulated time: run every event; `onProgress` after each simulated second of the arrival window. */
@@ -144,7 +146,11 @@ export class Run {
     const windows =
       this.session.windows === null
         ? null
-        : windowRows(this.session.windows, this.replanner?.timeline ?? [{ atMs: 0, gpus: gpusUsed(plan), partitionSumPct: partitionSumPct(plan) }], untilMs);
+        : windowRows(
+            this.session.windows,
+            this.replanner?.timeline ?? [{ atMs: 0, gpus: gpusUsed(plan), partitionSumPct: partitionSumPct(plan) }],
+            untilMs,
+          );
     return {
       summary: this.session.finish(arrivalWindowS),
       arrivalWindowS,

@@ -102,7 +102,15 @@ export class ServingSession {
     );
     if (opts.windowMs !== undefined) windows = new WindowCounts(opts.windowMs, slo, this.tracker);
     const sequential = !(opts.fixes ?? ALL_FIXES).has('concurrent-windows');
-    dispatcher = new Dispatcher(opts.plan, slo, opts.clock, opts.executor, windows ?? this.tracker, opts.observer ?? null, sequential);
+    dispatcher = new Dispatcher(
+      opts.plan,
+      slo,
+      opts.clock,
+      opts.executor,
+      windows ?? this.tracker,
+      opts.observer ?? null,
+      sequential,
+    );
     this.dispatcher = dispatcher;
     this.windows = windows;
   }
@@ -116,7 +124,9 @@ export class ServingSession {
     this.started = true;
     this.originMs = originMs;
     this.numActiveStreams = this.opts.streams.length;
-    this.opts.streams.forEach((stream, i) => this.follow(stream, i));
+    this.opts.streams.forEach((stream, i) => {
+      this.follow(stream, i);
+    });
     if (this.numActiveStreams === 0) this.opts.onArrivalsEnd?.();
   }
 
@@ -168,7 +178,8 @@ export class ServingSession {
   }
 }
 
-const pct = (c: RequestCounts, p: number): number | null => (c.latencies.length === 0 ? null : round(c.latencies.percentile(p)));
+const pct = (c: RequestCounts, p: number): number | null =>
+  c.latencies.length === 0 ? null : round(c.latencies.percentile(p));
 
 /** The run's results, numbers rounded to fixed digits so output is byte-stable. */
 export function summarize(tracker: RequestTracker, durationS: number): RunSummary {
@@ -185,7 +196,10 @@ export function summarize(tracker: RequestTracker, durationS: number): RunSummar
       slo_ms: c.sloMs,
     };
   }
-  const dropped_by_reason = Object.fromEntries(DROP_REASONS.map((r) => [r, t.droppedBy[r]])) as Record<DropReason, number>;
+  const dropped_by_reason = Object.fromEntries(DROP_REASONS.map((r) => [r, t.droppedBy[r]])) as Record<
+    DropReason,
+    number
+  >;
   return {
     requests: { arrived: t.arrived, completed: t.completed, dropped: t.dropped, slo_violations: t.sloViolations },
     dropped_by_reason,

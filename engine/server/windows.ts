@@ -13,7 +13,6 @@ export interface PlanSpan {
   partitionSumPct: number;
 }
 
-
 export class WindowCounts implements RequestSink {
   arrived = new Float64Array(64);
   violations = new Float64Array(64);
@@ -40,7 +39,8 @@ export class WindowCounts implements RequestSink {
   }
 
   completed(req: ModelRequest, completedAtMs: number): void {
-    if (completedAtMs - req.arrivedAtMs > (this.sloMsByTask.get(req.task) as number)) this.violations[this.index(req.arrivedAtMs)]++;
+    if (completedAtMs - req.arrivedAtMs > (this.sloMsByTask.get(req.task) as number))
+      this.violations[this.index(req.arrivedAtMs)]++;
     this.next.completed(req, completedAtMs);
   }
 

@@ -54,7 +54,15 @@ function makeRun(w: Workload, s: SchedulerName, ctx: Context, seed: number, dura
   const plan = planWorkload(planFor, s, ctx);
   const clock = new VirtualClock();
   const gpu = new SimulatedGpu({ clock, latency: ctx.latency, seed });
-  const session = new ServingSession({ clock, executor: gpu, plan, tasks: w.tasks, app: w.app, streams: arrivalStreams(w, seed), untilMs: durationS * 1000 });
+  const session = new ServingSession({
+    clock,
+    executor: gpu,
+    plan,
+    tasks: w.tasks,
+    app: w.app,
+    streams: arrivalStreams(w, seed),
+    untilMs: durationS * 1000,
+  });
   return { clock, session, plan };
 }
 
@@ -66,7 +74,15 @@ const engine: Bench = (ctx) => {
   const plan = planWorkload(w, 'gpulet-int', ctx);
   const once = (clock: SteppedClock, seed: number) => {
     const gpu = new SimulatedGpu({ clock, latency: ctx.latency, seed });
-    const run = new Run({ clock, executor: gpu, plan, tasks: w.tasks, app: w.app, streams: arrivalStreams(w, seed), untilMs: 60_000 });
+    const run = new Run({
+      clock,
+      executor: gpu,
+      plan,
+      tasks: w.tasks,
+      app: w.app,
+      streams: arrivalStreams(w, seed),
+      untilMs: 60_000,
+    });
     const t0 = performance.now();
     const r = run.simulate();
     return { ms: performance.now() - t0, events: r.events, requests: r.summary.requests.arrived };
@@ -80,7 +96,10 @@ const engine: Bench = (ctx) => {
   let msBefore = 0;
   let same = true;
   for (let i = 0; i < 9; i++) {
-    const [a, b] = i % 2 === 0 ? [once(new VirtualClock(), i + 1), once(new ClockBefore(), i + 1)] : (([y, x]) => [x, y])([once(new ClockBefore(), i + 1), once(new VirtualClock(), i + 1)]);
+    const [a, b] =
+      i % 2 === 0
+        ? [once(new VirtualClock(), i + 1), once(new ClockBefore(), i + 1)]
+        : (([y, x]) => [x, y])([once(new ClockBefore(), i + 1), once(new VirtualClock(), i + 1)]);
     if (a.ms < best.ms) best = a;
     ratios.push(a.events / a.ms / (b.events / b.ms));
     eventsBefore += b.events;
@@ -89,7 +108,13 @@ const engine: Bench = (ctx) => {
   }
   const ratio = ratios.sort((x, y) => x - y)[Math.floor(ratios.length / 2)];
   return [
-    { key: 'events_per_s', value: best.events / (best.ms / 1000), unit: 'events/s', target: { value: 3e6, higherIsBetter: true }, note: `scen3 1,600 req/s, 60 s simulated: ${best.events} events in ${fmt(best.ms)} ms` },
+    {
+      key: 'events_per_s',
+      value: best.events / (best.ms / 1000),
+      unit: 'events/s',
+      target: { value: 3e6, higherIsBetter: true },
+      note: `scen3 1,600 req/s, 60 s simulated: ${best.events} events in ${fmt(best.ms)} ms`,
+    },
     {
       key: 'events_per_s_vs_before',
       value: ratio,
@@ -97,13 +122,21 @@ const engine: Bench = (ctx) => {
       target: { value: 0.95, higherIsBetter: true },
       note: `median of 9 seeds, each on both loops (order alternating); the loop before the one-loop change ran ${fmt(eventsBefore / (msBefore / 1000), 0)} events/s (${same ? 'the same' : 'DIFFERENT'} events per seed)`,
     },
-    { key: 'sim_requests_per_s', value: best.requests / (best.ms / 1000), unit: 'requests/s', note: `${best.requests} requests simulated` },
+    {
+      key: 'sim_requests_per_s',
+      value: best.requests / (best.ms / 1000),
+      unit: 'requests/s',
+      note: `${best.requests} requests simulated`,
+    },
   ];
 };
 
 const memory: Bench = (ctx) => {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) return [{ key: 'bytes_per_request', value: NaN, unit: 'B', note: 'run with node --expose-gc (npm run bench does)' }];
+  if (gc === undefined)
+    return [
+      { key: 'bytes_per_request', value: NaN, unit: 'B', note: 'run with node --expose-gc (npm run bench does)' },
+    ];
   // A plan for 1,600 req/s under 200,000 req/s of arrivals: queues fill up to their SLO bound
   // (tens of thousands of requests); measure heap per queued request.
   const w = resolveWorkload('scen3', { rate: 200_000 });
@@ -117,7 +150,15 @@ const memory: Bench = (ctx) => {
   const inFlight = session.dispatcher.numQueued;
   clock.run();
   session.finish(3);
-  return [{ key: 'bytes_per_request', value: (after - before) / inFlight, unit: 'B', target: { value: 1000, higherIsBetter: false }, note: `heap growth / ${inFlight} requests queued at t = 2 s, 125x overload` }];
+  return [
+    {
+      key: 'bytes_per_request',
+      value: (after - before) / inFlight,
+      unit: 'B',
+      target: { value: 1000, higherIsBetter: false },
+      note: `heap growth / ${inFlight} requests queued at t = 2 s, 125x overload`,
+    },
+  ];
 };
 
 /**
@@ -132,7 +173,12 @@ export function fleetMix(gpus: number, ctx: Context, numTasks = 100): Demand[] {
     return { task: `${m.name}#${i}`, model: m.name, weight: 0.5 + rng(), sloMs: m.sloMs };
   });
   const total = raw.reduce((a, t) => a + t.weight, 0);
-  return raw.map((t) => ({ task: t.task, model: t.model, sloMs: t.sloMs, rateRps: Math.round((t.weight / total) * gpus * 350) }));
+  return raw.map((t) => ({
+    task: t.task,
+    model: t.model,
+    sloMs: t.sloMs,
+    rateRps: Math.round((t.weight / total) * gpus * 350),
+  }));
 }
 
 const scheduling: Bench = (ctx) => {
@@ -140,7 +186,12 @@ const scheduling: Bench = (ctx) => {
   const w = resolveWorkload('scen3', { rate: 1800 });
   for (const s of ['temporal', 'gpulet', 'gpulet-int'] as const) {
     const ms = timeMs(9, () => planWorkload(w, s, ctx));
-    out.push({ key: `schedule_scen3_${s.replace('-', '_')}_ms`, value: ms, unit: 'ms', note: 'scen3 at 1,800 req/s on up to 4 GPUs, autoscaled, median of 9' });
+    out.push({
+      key: `schedule_scen3_${s.replace('-', '_')}_ms`,
+      value: ms,
+      unit: 'ms',
+      note: 'scen3 at 1,800 req/s on up to 4 GPUs, autoscaled, median of 9',
+    });
   }
   for (const gpus of [4, 64, 1000]) {
     const input = { ...planInput(resolveWorkload('scen3'), ctx), demands: fleetMix(gpus, ctx), numGpus: gpus };
@@ -157,7 +208,12 @@ const scheduling: Bench = (ctx) => {
     const auto = SCHEDULERS.gpulet();
     const t0 = performance.now();
     const p = auto.plan(input);
-    out.push({ key: `schedule_${gpus}_gpus_autoscaled_ms`, value: performance.now() - t0, unit: 'ms', note: `the same, fewest GPUs that schedule: ${gpusUsed(p)} (linear scan from the work bound)` });
+    out.push({
+      key: `schedule_${gpus}_gpus_autoscaled_ms`,
+      value: performance.now() - t0,
+      unit: 'ms',
+      note: `the same, fewest GPUs that schedule: ${gpusUsed(p)} (linear scan from the work bound)`,
+    });
   }
   return out;
 };
@@ -168,7 +224,10 @@ const quiet: Io = { out: () => {}, err: () => {} };
 async function timeStudy(name: keyof typeof STUDIES): Promise<{ s: number; json: unknown }> {
   const dir = mkdtempSync(join(tmpdir(), `gpulet-bench-${name}-`));
   const t0 = performance.now();
-  const res = await STUDIES[name].run({ quick: false, seed: 1, outDir: dir, jobs: availableParallelism(), shard: { index: 0, count: 1 } }, quiet);
+  const res = await STUDIES[name].run(
+    { quick: false, seed: 1, outDir: dir, jobs: availableParallelism(), shard: { index: 0, count: 1 } },
+    quiet,
+  );
   const s = (performance.now() - t0) / 1000;
   rmSync(dir, { recursive: true, force: true });
   return { s, json: res.json };
@@ -178,14 +237,28 @@ const sweep: AsyncBench = async () => {
   const { s, json } = await timeStudy('fig15');
   const n = (json as { scenarios: number }).scenarios;
   return [
-    { key: 'schedulability_sweep_s', value: s, unit: 's', target: { value: 30, higherIsBetter: false }, note: `fig15: ${n} scenarios x 5 schedulers (temporal, greedy, gpulet, gpulet-int, ideal), ${availableParallelism()} worker threads` },
+    {
+      key: 'schedulability_sweep_s',
+      value: s,
+      unit: 's',
+      target: { value: 30, higherIsBetter: false },
+      note: `fig15: ${n} scenarios x 5 schedulers (temporal, greedy, gpulet, gpulet-int, ideal), ${availableParallelism()} worker threads`,
+    },
     { key: 'schedulability_sweep_scenarios', value: n, unit: 'scenarios', note: '{0, 100, 200}^9 minus all-zero' },
   ];
 };
 
 const fig12Bench: AsyncBench = async () => {
   const { s } = await timeStudy('fig12');
-  return [{ key: 'fig12_s', value: s, unit: 's', target: { value: 120, higherIsBetter: false }, note: `fig12: 7 workloads x 4 schedulers x 2 searches, 3 seeds x 20 s simulations, ${availableParallelism()} worker threads` }];
+  return [
+    {
+      key: 'fig12_s',
+      value: s,
+      unit: 's',
+      target: { value: 120, higherIsBetter: false },
+      note: `fig12: 7 workloads x 4 schedulers x 2 searches, 3 seeds x 20 s simulations, ${availableParallelism()} worker threads`,
+    },
+  ];
 };
 
 /** One 3,200 s autoscaled run (Figure 14's trace, gpulet-int, every fix), wall time. */
@@ -226,7 +299,12 @@ const growth: AsyncBench = async (ctx) => {
     while (clock.numEvents < events) clock.run(clock.now() + 1);
     const rate = clock.numEvents / ((performance.now() - t0) / 1000);
     rows.push({ kind: 'events', x: pending, value: rate, unit: 'events/s' });
-    out.push({ key: `events_per_s_${pending}_pending`, value: rate, unit: 'events/s', note: `hold model, ${pending} pending events` });
+    out.push({
+      key: `events_per_s_${pending}_pending`,
+      value: rate,
+      unit: 'events/s',
+      note: `hold model, ${pending} pending events`,
+    });
   }
   for (const gpus of [4, 16, 64, 256, 1000]) {
     const input = { ...planInput(resolveWorkload('scen3'), ctx), demands: fleetMix(gpus, ctx), numGpus: gpus };
@@ -239,7 +317,13 @@ const growth: AsyncBench = async (ctx) => {
     rows.push({ kind: 'plan_vs_tasks', x: tasks, value: ms, unit: 'ms' });
   }
   writeCsv('results', 'bench-scaling.csv', rows, ['kind', 'x', 'value', 'unit'], 1);
-  for (const r of rows.filter((x) => x.kind !== 'events')) out.push({ key: `${r.kind}_${r.x}_ms`, value: r.value as number, unit: 'ms', note: r.kind === 'plan_vs_gpus' ? `100 tasks on a fixed fleet of ${r.x} GPUs` : `${r.x} tasks on 256 GPUs` });
+  for (const r of rows.filter((x) => x.kind !== 'events'))
+    out.push({
+      key: `${r.kind}_${r.x}_ms`,
+      value: r.value as number,
+      unit: 'ms',
+      note: r.kind === 'plan_vs_gpus' ? `100 tasks on a fixed fleet of ${r.x} GPUs` : `${r.x} tasks on 256 GPUs`,
+    });
   return out;
 };
 
@@ -267,13 +351,21 @@ export async function runBench(opts: { filter?: string; json: boolean }, io: Io)
     figures.push(...(await bench(ctx)));
   }
   if (json) {
-    io.out(`${JSON.stringify(Object.fromEntries(figures.map((f) => [f.key, Number.isInteger(f.value) ? f.value : Number(f.value.toPrecision(4))])), null, 2)}\n`);
+    io.out(
+      `${JSON.stringify(Object.fromEntries(figures.map((f) => [f.key, Number.isInteger(f.value) ? f.value : Number(f.value.toPrecision(4))])), null, 2)}\n`,
+    );
     return;
   }
   const rows = figures.map((f) => {
     const ratio = f.target ? (f.target.higherIsBetter ? f.value / f.target.value : f.target.value / f.value) : null;
-    return [f.key, fmt(f.value, f.unit === 'ratio' ? 3 : 1), f.unit, f.target ? fmt(f.target.value, 2) : '-', ratio === null ? '-' : `${fmt(ratio, 2)}x${ratio >= 1 ? '' : ' (MISSED)'}`, f.note];
+    return [
+      f.key,
+      fmt(f.value, f.unit === 'ratio' ? 3 : 1),
+      f.unit,
+      f.target ? fmt(f.target.value, 2) : '-',
+      ratio === null ? '-' : `${fmt(ratio, 2)}x${ratio >= 1 ? '' : ' (MISSED)'}`,
+      f.note,
+    ];
   });
   io.out(`${table(['figure', 'value', 'unit', 'target', 'vs target', 'how'], rows)}\n`);
 }
-

@@ -65,9 +65,15 @@ export class ClockBefore implements Clock {
 
   private swap(i: number, j: number): void {
     const { times, seqs, fns } = this;
-    const t = times[i]; times[i] = times[j]; times[j] = t;
-    const s = seqs[i]; seqs[i] = seqs[j]; seqs[j] = s;
-    const f = fns[i]; fns[i] = fns[j]; fns[j] = f;
+    const t = times[i];
+    times[i] = times[j];
+    times[j] = t;
+    const s = seqs[i];
+    seqs[i] = seqs[j];
+    seqs[j] = s;
+    const f = fns[i];
+    fns[i] = fns[j];
+    fns[j] = f;
   }
 
   private push(t: number, id: number, fn: () => void): void {

@@ -4,7 +4,9 @@ import { runBench } from './bench.ts';
 const argv = process.argv.slice(2);
 const json = argv.includes('--format') && argv[argv.indexOf('--format') + 1] === 'json';
 const filter = argv.find((a, i) => !a.startsWith('--') && argv[i - 1] !== '--format');
-runBench({ filter, json }, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }).catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = 1;
-});
+runBench({ filter, json }, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }).catch(
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -10,6 +10,10 @@ interface BenchArgs extends Common {
 export const bench: Command<BenchArgs> = (io) => ({
   command: 'bench [name]',
   describe: 'Measure speed and memory here (events/s, planning time, sweep and fig12 wall time) against targets',
-  builder: (y: Argv) => y.positional('name', { type: 'string', describe: `Only benchmarks whose name contains this: ${BENCH_NAMES.join(', ')}` }) as unknown as Argv<BenchArgs>,
+  builder: (y: Argv) =>
+    y.positional('name', {
+      type: 'string',
+      describe: `Only benchmarks whose name contains this: ${BENCH_NAMES.join(', ')}`,
+    }) as unknown as Argv<BenchArgs>,
   handler: (a: ArgumentsCamelCase<BenchArgs>) => runBench({ filter: a.name, json: a.format === 'json' }, io),
 });

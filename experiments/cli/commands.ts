@@ -18,6 +18,9 @@ import { fixes } from './fixes.ts';
 
 export type { Io } from './common.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type; yargs takes them as one list
 export function commands(io: Io): CommandModule<Common, any>[] {
-  return [schedule, simulate, maxrate, fixes, experiment, interference, figures, serve, profile, models, bench].map((c) => c(io));
+  return [schedule, simulate, maxrate, fixes, experiment, interference, figures, serve, profile, models, bench].map(
+    (c) => c(io),
+  );
 }

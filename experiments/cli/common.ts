@@ -1,6 +1,6 @@
 /**
  * What every CLI command shares: where output goes, common flags, printing, flag checks.
- * Each command lives in its own file in this folder and is listed in index.ts.
+ * Each command lives in its own file in this folder and is listed in commands.ts.
  */
 import type { Argv, CommandModule } from 'yargs';
 import { InputError, show } from '../../engine/errors.ts';
@@ -23,6 +23,7 @@ export interface Common {
 }
 
 /** A command bound to its output. */
+// biome-ignore lint/suspicious/noExplicitAny: the default stands for any command's argument type (see commands.ts)
 export type Command<A extends Common = any> = (io: Io) => CommandModule<Common, A>;
 
 export interface WorkloadArgs extends Common {
@@ -42,11 +43,31 @@ const WORKLOAD_HELP = `Built-in name (${Object.keys(BUILTIN_WORKLOADS).join(', '
 export function workloadOptions<T>(y: Argv<T>) {
   return y
     .option('workload', { alias: 'w', type: 'string', demandOption: true, describe: WORKLOAD_HELP })
-    .option('scheduler', { alias: 's', type: 'string', default: 'gpulet-int', describe: `One of ${SCHEDULER_NAMES.join(', ')}` })
-    .option('rate', { alias: 'r', type: 'number', describe: "Total rate, req/s (application requests/s for game and traffic); default: the workload's own" })
-    .option('gpus', { alias: 'g', type: 'number', describe: "GPUs available (default: the workload's, 4 for built-ins)" })
-    .option('profiles', { type: 'string', describe: 'Latency profile CSV (model,gpu,partition,batch,latency_ms); default: the embedded RTX 2080 Ti set' })
-    .option('predictor', { type: 'string', default: DEFAULT_PREDICTOR, describe: `Interference predictor gpulet-int and ideal plan with: ${Object.keys(PREDICTORS).join(', ')}` })
+    .option('scheduler', {
+      alias: 's',
+      type: 'string',
+      default: 'gpulet-int',
+      describe: `One of ${SCHEDULER_NAMES.join(', ')}`,
+    })
+    .option('rate', {
+      alias: 'r',
+      type: 'number',
+      describe: "Total rate, req/s (application requests/s for game and traffic); default: the workload's own",
+    })
+    .option('gpus', {
+      alias: 'g',
+      type: 'number',
+      describe: "GPUs available (default: the workload's, 4 for built-ins)",
+    })
+    .option('profiles', {
+      type: 'string',
+      describe: 'Latency profile CSV (model,gpu,partition,batch,latency_ms); default: the embedded RTX 2080 Ti set',
+    })
+    .option('predictor', {
+      type: 'string',
+      default: DEFAULT_PREDICTOR,
+      describe: `Interference predictor gpulet-int and ideal plan with: ${Object.keys(PREDICTORS).join(', ')}`,
+    })
     .option('fixes', {
       type: 'string',
       default: 'all',
@@ -76,16 +97,34 @@ export interface TraceArgs {
 /** --trace and how to read it (simulate, serve). */
 export function traceOptions<T>(y: Argv<T>) {
   return y
-    .option('trace', { type: 'string', describe: 'Arrivals from a trace: one total req/s per line per step (the artifact flux format), a CSV time_s,model of request times, or Azure Functions 2019 per-minute counts' })
-    .option('trace-scale', { type: 'number', default: 1, describe: 'Multiply trace rates by this (replay: play this many times faster)' })
+    .option('trace', {
+      type: 'string',
+      describe:
+        'Arrivals from a trace: one total req/s per line per step (the artifact flux format), a CSV time_s,model of request times, or Azure Functions 2019 per-minute counts',
+    })
+    .option('trace-scale', {
+      type: 'number',
+      default: 1,
+      describe: 'Multiply trace rates by this (replay: play this many times faster)',
+    })
     .option('trace-step-s', { type: 'number', default: 20, describe: 'Seconds each line of a rate-steps trace lasts' })
-    .option('azure-map', { choices: ['top', 'sum'] as const, default: 'top', describe: "Azure counts: the busiest functions drive the tasks in order (top), or their sum scales the workload's rates (sum)" });
+    .option('azure-map', {
+      choices: ['top', 'sum'] as const,
+      default: 'top',
+      describe:
+        "Azure counts: the busiest functions drive the tasks in order (top), or their sum scales the workload's rates (sum)",
+    });
 }
 
 /** The load `--trace` describes for `w`, or null without it. */
 export function traceFrom(a: TraceArgs, w: Workload): Load | null {
   checkPositive('--trace-step-s', a.traceStepS);
-  return a.trace === undefined ? null : traceLoad(w, loadTrace(a.trace, resolveModel, { scale: a.traceScale, stepMs: a.traceStepS * 1000, azure: a.azureMap }));
+  return a.trace === undefined
+    ? null
+    : traceLoad(
+        w,
+        loadTrace(a.trace, resolveModel, { scale: a.traceScale, stepMs: a.traceStepS * 1000, azure: a.azureMap }),
+      );
 }
 
 export interface AutoscaleArgs {
@@ -98,8 +137,20 @@ export interface AutoscaleArgs {
 /** --autoscale and its settings (simulate, serve). */
 export function autoscaleOptions<T>(y: Argv<T>) {
   return y
-    .option('autoscale', { type: 'boolean', default: false, describe: 'Re-plan every epoch from the measured rates (EWMA), scaling the GPU count up and down' })
+    .option('autoscale', {
+      type: 'boolean',
+      default: false,
+      describe: 'Re-plan every epoch from the measured rates (EWMA), scaling the GPU count up and down',
+    })
     .option('max-gpus', { type: 'number', describe: "With --autoscale: GPUs there are (default: the workload's)" })
-    .option('epoch-s', { type: 'number', default: EPOCH_MS / 1000, describe: 'With --autoscale: seconds between re-plans (the paper: 20); also the window of the per-window counts' })
-    .option('p99', { type: 'boolean', default: true, describe: 'With --autoscale: plan for the Poisson p99 of each target rate (--no-p99: the targets as they are)' });
+    .option('epoch-s', {
+      type: 'number',
+      default: EPOCH_MS / 1000,
+      describe: 'With --autoscale: seconds between re-plans (the paper: 20); also the window of the per-window counts',
+    })
+    .option('p99', {
+      type: 'boolean',
+      default: true,
+      describe: 'With --autoscale: plan for the Poisson p99 of each target rate (--no-p99: the targets as they are)',
+    });
 }

@@ -30,16 +30,34 @@ export const experiment: Command<ExperimentArgs> = (io) => ({
   builder: (y: Argv) =>
     y
       .positional('name', { type: 'string', describe: 'Study name (see the list below)' })
-      .option('quick', { type: 'boolean', default: false, describe: 'A small, fast version (fixed seeds; used by the golden tests)' })
+      .option('quick', {
+        type: 'boolean',
+        default: false,
+        describe: 'A small, fast version (fixed seeds; used by the golden tests)',
+      })
       .option('seed', { type: 'number', default: 1, describe: 'Base seed' })
       .option('out', { type: 'string', default: 'results', describe: 'Directory for CSV and figures' })
-      .option('jobs', { type: 'number', default: availableParallelism(), describe: 'Worker threads for studies that parallelise' })
-      .option('shard', { type: 'string', default: '1/1', describe: 'Run only piece i of n (e.g. 3/8), for Slurm arrays or Kubernetes indexed Jobs; CSV rows concatenate' })
-      .epilogue(`Studies: ${Object.values(STUDIES).map((e) => `\n  ${e.name.padEnd(16)} ${e.describe}`).join('')}`) as unknown as Argv<ExperimentArgs>,
+      .option('jobs', {
+        type: 'number',
+        default: availableParallelism(),
+        describe: 'Worker threads for studies that parallelise',
+      })
+      .option('shard', {
+        type: 'string',
+        default: '1/1',
+        describe: 'Run only piece i of n (e.g. 3/8), for Slurm arrays or Kubernetes indexed Jobs; CSV rows concatenate',
+      })
+      .epilogue(
+        `Studies: ${Object.values(STUDIES)
+          .map((e) => `\n  ${e.name.padEnd(16)} ${e.describe}`)
+          .join('')}`,
+      ) as unknown as Argv<ExperimentArgs>,
   handler: async (a: ArgumentsCamelCase<ExperimentArgs>) => {
     const study = studyByName(a.name);
-    if (study === undefined) throw new InputError(`experiment: expected one of ${Object.keys(STUDIES).join(', ')}, got ${show(a.name)}`);
-    if (!Number.isInteger(a.jobs) || a.jobs < 1) throw new InputError(`--jobs: expected a whole number >= 1, got ${show(a.jobs)}`);
+    if (study === undefined)
+      throw new InputError(`experiment: expected one of ${Object.keys(STUDIES).join(', ')}, got ${show(a.name)}`);
+    if (!Number.isInteger(a.jobs) || a.jobs < 1)
+      throw new InputError(`--jobs: expected a whole number >= 1, got ${show(a.jobs)}`);
     const shard = parseShard(a.shard);
     const res = await study.run({ quick: a.quick, seed: a.seed, outDir: a.out, jobs: a.jobs, shard }, io);
     // Draw the study's figure from the CSV it just wrote (a shard holds only part of the rows).

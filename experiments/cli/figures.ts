@@ -35,18 +35,37 @@ export const figures: Command<FiguresArgs> = (io) => ({
   describe: 'Run every study, draw every figure (SVG + PNG) and write REPORT.md under results/',
   builder: (y: Argv) =>
     y
-      .option('quick', { type: 'boolean', default: false, describe: 'Quick studies (short runs, fixed seeds); the report goes to REPORT-quick.md' })
+      .option('quick', {
+        type: 'boolean',
+        default: false,
+        describe: 'Quick studies (short runs, fixed seeds); the report goes to REPORT-quick.md',
+      })
       .option('seed', { type: 'number', default: 1, describe: 'Base seed' })
       .option('out', { type: 'string', default: 'results', describe: 'Folder of the CSVs, figures and report' })
       .option('jobs', { type: 'number', default: availableParallelism(), describe: 'Worker threads' })
-      .option('only', { type: 'string', describe: 'Comma-separated study/figure names (e.g. fig6,fig12); default: all' })
-      .option('draw-only', { type: 'boolean', default: false, describe: 'Run no study: draw from the CSVs already there and rewrite the report' }) as unknown as Argv<FiguresArgs>,
+      .option('only', {
+        type: 'string',
+        describe: 'Comma-separated study/figure names (e.g. fig6,fig12); default: all',
+      })
+      .option('draw-only', {
+        type: 'boolean',
+        default: false,
+        describe: 'Run no study: draw from the CSVs already there and rewrite the report',
+      }) as unknown as Argv<FiguresArgs>,
   handler: async (a: ArgumentsCamelCase<FiguresArgs>) => {
-    if (!Number.isInteger(a.jobs) || a.jobs < 1) throw new InputError(`--jobs: expected a whole number >= 1, got ${show(a.jobs)}`);
-    const only = a.only === undefined ? null : a.only.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (!Number.isInteger(a.jobs) || a.jobs < 1)
+      throw new InputError(`--jobs: expected a whole number >= 1, got ${show(a.jobs)}`);
+    const only =
+      a.only === undefined
+        ? null
+        : a.only
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '');
     const wanted = (name: string) => only === null || only.some((o) => name === o || name.startsWith(`${o}-`));
     const known = [...allStudies().map((s) => s.name), ...FIGURES.map((f) => f.name)];
-    for (const o of only ?? []) if (!known.includes(o)) throw new InputError(`--only: expected names from ${known.join(', ')}, got ${show(o)}`);
+    for (const o of only ?? [])
+      if (!known.includes(o)) throw new InputError(`--only: expected names from ${known.join(', ')}, got ${show(o)}`);
 
     const studies = a.drawOnly ? [] : allStudies().filter((s) => wanted(s.name));
     const replicates = REPLICATES.filter((r) => studies.some((s) => s.name === r.study));
@@ -64,7 +83,13 @@ export const figures: Command<FiguresArgs> = (io) => ({
       if (!s.ok) failures.push(`${s.task.kind} ${s.task.name}: ${s.error}`);
       tick(s.ok ? describe(s.result) : `${s.task.name} FAILED`);
     };
-    const opts = (seed: number, outDir: string, jobs: number) => ({ quick: a.quick, seed, outDir, jobs, shard: { index: 0, count: 1 } });
+    const opts = (seed: number, outDir: string, jobs: number) => ({
+      quick: a.quick,
+      seed,
+      outDir,
+      jobs,
+      shard: { index: 0, count: 1 },
+    });
 
     // Studies run here, one at a time: each spreads its own pieces over --jobs threads and shows
     // its own bar, so ours steps aside meanwhile.
@@ -84,14 +109,24 @@ export const figures: Command<FiguresArgs> = (io) => ({
 
     const scratch = mkdtempSync(join(tmpdir(), 'gpulet-figures-'));
     try {
-      const tasks: Task[] = replicates.flatMap((r) => REPLICATE_OFFSETS.map((k) => ({ kind: 'study' as const, name: r.study, opts: opts(a.seed + k, join(scratch, `${r.study}-${k}`), 1) })));
+      const tasks: Task[] = replicates.flatMap((r) =>
+        REPLICATE_OFFSETS.map((k) => ({
+          kind: 'study' as const,
+          name: r.study,
+          opts: opts(a.seed + k, join(scratch, `${r.study}-${k}`), 1),
+        })),
+      );
       const settled = await runOnThreads(tasks, a.jobs, note);
       if (settled.every((s) => s.ok)) for (const r of replicates) combineSeeds(r.file, a, scratch, r.study);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
 
-    const drawn = await runOnThreads(drawings.map((f) => ({ kind: 'draw' as const, name: f.name, dir: a.out, quick: a.quick })), a.jobs, note);
+    const drawn = await runOnThreads(
+      drawings.map((f) => ({ kind: 'draw' as const, name: f.name, dir: a.out, quick: a.quick })),
+      a.jobs,
+      note,
+    );
     const report = writeText(a.out, a.quick ? 'REPORT-quick.md' : 'REPORT.md', buildReport(a.out, { quick: a.quick }));
     tick(`wrote ${report}`);
     bar.stop();
@@ -101,7 +136,11 @@ export const figures: Command<FiguresArgs> = (io) => ({
     print(io, a.format, doc, () =>
       [
         ...studyResults.map((r) => `ran ${r.name} (${r.seconds} s): ${r.files.join(', ')}`),
-        ...figuresDoc.map((d) => (d.status === 'drawn' ? `drew ${d.name} from ${d.from.join(', ')}${d.warnings.length > 0 ? ` (warnings: ${d.warnings.join('; ')})` : ''}` : `skipped ${d.name}: ${d.reason}`)),
+        ...figuresDoc.map((d) =>
+          d.status === 'drawn'
+            ? `drew ${d.name} from ${d.from.join(', ')}${d.warnings.length > 0 ? ` (warnings: ${d.warnings.join('; ')})` : ''}`
+            : `skipped ${d.name}: ${d.reason}`,
+        ),
         `wrote ${report}`,
       ].join('\n'),
     );
@@ -115,10 +154,17 @@ function describe(r: TaskResult): string {
 }
 
 /** `<file>-seeds.csv`: the rows of seed s (the main run) and of the replicates, with a leading `seed`. */
-function combineSeeds(file: string, a: { seed: number; out: string; quick: boolean }, scratch: string, study: string): void {
-  const sources = [{ seed: a.seed, path: join(a.out, file) }, ...REPLICATE_OFFSETS.map((k) => ({ seed: a.seed + k, path: join(scratch, `${study}-${k}`, file) }))];
+function combineSeeds(
+  file: string,
+  a: { seed: number; out: string; quick: boolean },
+  scratch: string,
+  study: string,
+): void {
+  const sources = [
+    { seed: a.seed, path: join(a.out, file) },
+    ...REPLICATE_OFFSETS.map((k) => ({ seed: a.seed + k, path: join(scratch, `${study}-${k}`, file) })),
+  ];
   const tables = sources.map((s) => ({ seed: s.seed, table: parseTable(file, readFileSync(s.path, 'utf8')) }));
   const rows = tables.flatMap(({ seed, table }) => table.rows.map((r) => ({ seed, ...r })));
   writeCsv(a.out, seedsFile(file, a.quick), rows, ['seed', ...tables[0].table.columns]);
 }
-

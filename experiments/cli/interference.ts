@@ -34,20 +34,41 @@ interface FitArgs extends Common {
 
 const profile: Command<ProfileArgs> = (io) => ({
   command: 'profile',
-  describe: "Run the paper's grid of co-located pairs (10 model pairs x 25 batch pairs x 5 splits) and write the dataset CSV",
+  describe:
+    "Run the paper's grid of co-located pairs (10 model pairs x 25 batch pairs x 5 splits) and write the dataset CSV",
   builder: (y: Argv) =>
     y
-      .option('backend', { type: 'string', choices: ['sim'], default: 'sim', describe: 'Where pairs run: sim (the simulated GPU; real-backend co-location profiling is not written yet)' })
+      .option('backend', {
+        type: 'string',
+        choices: ['sim'],
+        default: 'sim',
+        describe: 'Where pairs run: sim (the simulated GPU; real-backend co-location profiling is not written yet)',
+      })
       .option('out', { type: 'string', default: 'results/interference-profile.csv', describe: 'Dataset CSV to write' })
       .option('seed', { type: 'number', default: 1, describe: 'Run seed' })
-      .option('interference', { type: 'string', default: 'truth', describe: `Co-location model of the simulated GPU: ${Object.keys(COLOCATION_MODELS).join(', ')}` }) as unknown as Argv<ProfileArgs>,
+      .option('interference', {
+        type: 'string',
+        default: 'truth',
+        describe: `Co-location model of the simulated GPU: ${Object.keys(COLOCATION_MODELS).join(', ')}`,
+      }) as unknown as Argv<ProfileArgs>,
   handler: (a: ArgumentsCamelCase<ProfileArgs>) => {
     const points = profileGrid(a.seed, a.interference);
     writeText(dirname(a.out), basename(a.out), datasetCsv(points));
     const overhead = cdfSummaryPct(points.map((p) => p.factor - 1));
-    const doc = { backend: a.backend, interference: a.interference, seed: a.seed, pairs: points.length / 2, points: points.length, overhead_pct: overhead, out: a.out };
+    const doc = {
+      backend: a.backend,
+      interference: a.interference,
+      seed: a.seed,
+      pairs: points.length / 2,
+      points: points.length,
+      overhead_pct: overhead,
+      out: a.out,
+    };
     print(io, a.format, doc, () =>
-      [`${points.length} points from ${points.length / 2} co-located pairs (${a.backend}, interference ${a.interference}, seed ${a.seed}) -> ${a.out}`, summaryTable('overhead %', overhead)].join('\n'),
+      [
+        `${points.length} points from ${points.length / 2} co-located pairs (${a.backend}, interference ${a.interference}, seed ${a.seed}) -> ${a.out}`,
+        summaryTable('overhead %', overhead),
+      ].join('\n'),
     );
   },
 });
@@ -57,9 +78,19 @@ const fit: Command<FitArgs> = (io) => ({
   describe: 'Fit c1..c5 by least squares on a random 70 % of a profiled dataset; report the error on the other 30 %',
   builder: (y: Argv) =>
     y
-      .option('data', { type: 'string', describe: 'Dataset CSV from `interference profile` (default: profile the grid now, with --seed)' })
-      .option('seed', { type: 'number', default: 1, describe: 'Seed of the 70/30 split (and of the profile when --data is not given)' })
-      .option('out', { type: 'string', describe: 'Also write the fitted constants, with provenance, to this CSV' }) as unknown as Argv<FitArgs>,
+      .option('data', {
+        type: 'string',
+        describe: 'Dataset CSV from `interference profile` (default: profile the grid now, with --seed)',
+      })
+      .option('seed', {
+        type: 'number',
+        default: 1,
+        describe: 'Seed of the 70/30 split (and of the profile when --data is not given)',
+      })
+      .option('out', {
+        type: 'string',
+        describe: 'Also write the fitted constants, with provenance, to this CSV',
+      }) as unknown as Argv<FitArgs>,
   handler: (a: ArgumentsCamelCase<FitArgs>) => {
     let text: string;
     let source: string;
@@ -70,7 +101,9 @@ const fit: Command<FitArgs> = (io) => ({
       try {
         text = readFileSync(a.data, 'utf8');
       } catch (e) {
-        throw new InputError(`--data: expected a readable dataset CSV, got ${show(a.data)} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        throw new InputError(
+          `--data: expected a readable dataset CSV, got ${show(a.data)} (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+        );
       }
       source = a.data;
     }
@@ -86,16 +119,36 @@ const fit: Command<FitArgs> = (io) => ({
         p95_error_pct: r.error_pct.p95,
         source: `gpulet interference fit --seed ${a.seed} on ${source}`,
       };
-      writeText(dirname(a.out), basename(a.out), toCsv([row], [...CONSTANTS_COLUMNS, 'train_points', 'validation_points', 'p90_error_pct', 'p95_error_pct', 'source'], 15));
+      writeText(
+        dirname(a.out),
+        basename(a.out),
+        toCsv(
+          [row],
+          [...CONSTANTS_COLUMNS, 'train_points', 'validation_points', 'p90_error_pct', 'p95_error_pct', 'source'],
+          15,
+        ),
+      );
     }
-    const doc = { data: source, seed: a.seed, points: r.points, train_points: r.train_points, validation_points: r.validation_points, constants: r.constants, error_pct: r.error_pct, ...(a.out !== undefined ? { out: a.out } : {}) };
+    const doc = {
+      data: source,
+      seed: a.seed,
+      points: r.points,
+      train_points: r.train_points,
+      validation_points: r.validation_points,
+      constants: r.constants,
+      error_pct: r.error_pct,
+      ...(a.out !== undefined ? { out: a.out } : {}),
+    };
     print(io, a.format, doc, () =>
       [
         `fitted on ${r.train_points} of ${r.points} points (${source}), validated on ${r.validation_points}`,
-        table(['', 'c1 L2 self', 'c2 L2 other', 'c3 DRAM self', 'c4 DRAM other', 'c5'], [
-          ['fitted', ...r.fit.constants.map((c) => fmt(c, 4))],
-          ['paper (2080 Ti)', ...PAPER_RTX2080TI.map((c) => fmt(c, 4))],
-        ]),
+        table(
+          ['', 'c1 L2 self', 'c2 L2 other', 'c3 DRAM self', 'c4 DRAM other', 'c5'],
+          [
+            ['fitted', ...r.fit.constants.map((c) => fmt(c, 4))],
+            ['paper (2080 Ti)', ...PAPER_RTX2080TI.map((c) => fmt(c, 4))],
+          ],
+        ),
         summaryTable('validation error %', r.error_pct),
         ...(a.out !== undefined ? [`wrote ${a.out}`] : []),
       ].join('\n'),
@@ -110,6 +163,10 @@ function summaryTable(what: string, s: ReturnType<typeof cdfSummaryPct>): string
 export const interference: Command = (io) => ({
   command: 'interference <action>',
   describe: 'Profile co-located pairs on the simulated GPU, and fit the linear interference predictor',
-  builder: (y: Argv) => y.command(profile(io) as never).command(fit(io) as never).demandCommand(1, 'Name an action: profile or fit.'),
+  builder: (y: Argv) =>
+    y
+      .command(profile(io) as never)
+      .command(fit(io) as never)
+      .demandCommand(1, 'Name an action: profile or fit.'),
   handler: () => {},
 });

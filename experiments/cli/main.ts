@@ -14,7 +14,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   const parser: Argv = yargs(argv)
     .scriptName('gpulet')
     .usage('$0 <command> [options]\n\nServe heterogeneous ML models on GPU partitions (gpulets), simulated or real.')
-    .option('format', { choices: ['table', 'json'] as const, default: 'table', describe: 'Output: a readable table, or one JSON document on stdout' })
+    .option('format', {
+      choices: ['table', 'json'] as const,
+      default: 'table',
+      describe: 'Output: a readable table, or one JSON document on stdout',
+    })
     .strict()
     .strictOptions()
     .demandCommand(1, 'Name a command (see --help).')
@@ -41,4 +45,3 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
   return 0;
 }
-

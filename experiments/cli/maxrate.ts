@@ -22,11 +22,29 @@ export const maxrate: Command<MaxRateArgs> = (io) => ({
   describe: 'Highest total rate the scheduler calls feasible that also simulates within 1 % SLO violations',
   builder: (y: Argv) =>
     workloadOptions(y)
-      .option('criterion', { choices: ['slo', 'plan'] as const, default: 'slo' as const, describe: 'plan: the scheduler calls it feasible; slo: and 20 s of Poisson load keeps violations <= 1 % (median of 3 seeds)' })
-      .option('search', { choices: ['up', 'down'] as const, default: 'up' as const, describe: "up: raise the rate until the first failure (the paper's text); down: highest plan-feasible rates first (the artifact's peak-search scripts)" })
-      .option('step', { type: 'number', describe: "Rate step, req/s (default: 10 per model, the artifact's grid: 30 for scen3's three models, 10 for an application)" })
+      .option('criterion', {
+        choices: ['slo', 'plan'] as const,
+        default: 'slo' as const,
+        describe:
+          'plan: the scheduler calls it feasible; slo: and 20 s of Poisson load keeps violations <= 1 % (median of 3 seeds)',
+      })
+      .option('search', {
+        choices: ['up', 'down'] as const,
+        default: 'up' as const,
+        describe:
+          "up: raise the rate until the first failure (the paper's text); down: highest plan-feasible rates first (the artifact's peak-search scripts)",
+      })
+      .option('step', {
+        type: 'number',
+        describe:
+          "Rate step, req/s (default: 10 per model, the artifact's grid: 30 for scen3's three models, 10 for an application)",
+      })
       .option('duration', { alias: 'd', type: 'number', default: 20, describe: 'Seconds of load per simulation' })
-      .option('interference', { type: 'string', default: DEFAULT_COLOCATION, describe: `Co-location slowdown in the simulations: ${Object.keys(COLOCATION_MODELS).join(', ')}` }) as unknown as Argv<MaxRateArgs>,
+      .option('interference', {
+        type: 'string',
+        default: DEFAULT_COLOCATION,
+        describe: `Co-location slowdown in the simulations: ${Object.keys(COLOCATION_MODELS).join(', ')}`,
+      }) as unknown as Argv<MaxRateArgs>,
   handler: (a: ArgumentsCamelCase<MaxRateArgs>) => {
     if (a.rate !== undefined) throw new InputError('--rate: maxrate searches the rate itself; leave --rate out');
     if (a.step !== undefined) checkPositive('--step', a.step);

@@ -37,15 +37,29 @@ interface ModelRow {
 }
 
 /** Median latency of `batch` on one session over `reps` runs after a warm-up, ms. */
-async function timeModel(path: string, inputShape: number[], inputType: 'float32' | 'int64', batch: number, reps: number): Promise<number> {
+async function timeModel(
+  path: string,
+  inputShape: number[],
+  inputType: 'float32' | 'int64',
+  batch: number,
+  reps: number,
+): Promise<number> {
   const session = await ort.InferenceSession.create(path, sessionOptions(allowedCpus().length, 'cpu'));
   try {
     const dims = [batch, ...inputShape];
     const size = dims.reduce((a, b) => a * b, 1);
     const tensor =
       inputType === 'int64'
-        ? new ort.Tensor('int64', BigInt64Array.from({ length: size }, (_, i) => BigInt((i * 7919) % 30522)), dims)
-        : new ort.Tensor('float32', Float32Array.from({ length: size }, (_, i) => Math.sin(i)), dims);
+        ? new ort.Tensor(
+            'int64',
+            BigInt64Array.from({ length: size }, (_, i) => BigInt((i * 7919) % 30522)),
+            dims,
+          )
+        : new ort.Tensor(
+            'float32',
+            Float32Array.from({ length: size }, (_, i) => Math.sin(i)),
+            dims,
+          );
     const feeds = { [session.inputNames[0]]: tensor };
     await session.run(feeds);
     const xs: number[] = [];
@@ -66,30 +80,67 @@ export const models: Command<ModelsArgs> = (io) => ({
   describe: 'The ONNX model zoo: `build` writes the models to .cache/models and lists their size; `list` only counts',
   builder: (y: Argv) =>
     y
-      .positional('action', { type: 'string', choices: ['build', 'list'], describe: 'build: generate the files; list: count parameters and FLOPs only' })
+      .positional('action', {
+        type: 'string',
+        choices: ['build', 'list'],
+        describe: 'build: generate the files; list: count parameters and FLOPs only',
+      })
       .option('models', { type: 'string', default: MODEL_NAMES.join(','), describe: 'Comma list of name[@width]' })
       .option('width', { type: 'number', default: 1, describe: 'Width multiplier for models given without @width' })
       .option('bert-layers', { type: 'number', default: 12, describe: 'BERT encoder layers' })
-      .option('latency', { type: 'boolean', default: false, describe: 'build: also time batch 1 and 32 here (slow for the big models)' })
-      .option('reps', { type: 'number', default: 3, describe: 'Timed runs per batch with --latency' }) as unknown as Argv<ModelsArgs>,
+      .option('latency', {
+        type: 'boolean',
+        default: false,
+        describe: 'build: also time batch 1 and 32 here (slow for the big models)',
+      })
+      .option('reps', {
+        type: 'number',
+        default: 3,
+        describe: 'Timed runs per batch with --latency',
+      }) as unknown as Argv<ModelsArgs>,
   handler: async (a: ArgumentsCamelCase<ModelsArgs>) => {
     checkPositive('--width', a.width);
-    if (!Number.isInteger(a.bertLayers) || a.bertLayers < 1) throw new InputError(`--bert-layers: expected a whole number >= 1, got ${show(a.bertLayers)}`);
-    if (!Number.isInteger(a.reps) || a.reps < 1) throw new InputError(`--reps: expected a whole number >= 1, got ${show(a.reps)}`);
-    if (a.latency && a.action !== 'build') throw new InputError('--latency: only with `models build` (timing needs the weights)');
-    const variants: Record<string, ModelVariant> = parseModelList(a.models, a.width, a.bertLayers === 12 ? undefined : a.bertLayers);
+    if (!Number.isInteger(a.bertLayers) || a.bertLayers < 1)
+      throw new InputError(`--bert-layers: expected a whole number >= 1, got ${show(a.bertLayers)}`);
+    if (!Number.isInteger(a.reps) || a.reps < 1)
+      throw new InputError(`--reps: expected a whole number >= 1, got ${show(a.reps)}`);
+    if (a.latency && a.action !== 'build')
+      throw new InputError('--latency: only with `models build` (timing needs the weights)');
+    const variants: Record<string, ModelVariant> = parseModelList(
+      a.models,
+      a.width,
+      a.bertLayers === 12 ? undefined : a.bertLayers,
+    );
     const rows: ModelRow[] = [];
     const before = cpuSnapshot();
     if (a.action === 'list') {
       for (const [name, v] of Object.entries(variants)) {
-        const m = buildModel(name as ModelName, { widthMultiplier: v.width, weights: 'none', ...(v.bertLayers !== undefined ? { numLayers: v.bertLayers } : {}) });
-        rows.push({ model: name, variant: variantLabel(name, v), params: m.params, gflops_per_sample: round(m.gflopsPerSample, 4), bytes: null, file: null });
+        const m = buildModel(name as ModelName, {
+          widthMultiplier: v.width,
+          weights: 'none',
+          ...(v.bertLayers !== undefined ? { numLayers: v.bertLayers } : {}),
+        });
+        rows.push({
+          model: name,
+          variant: variantLabel(name, v),
+          params: m.params,
+          gflops_per_sample: round(m.gflopsPerSample, 4),
+          bytes: null,
+          file: null,
+        });
       }
     } else {
       for (const [name, v] of Object.entries(variants)) {
         io.err(`gpulet: building ${variantLabel(name, v)}\n`);
         const f = variantFiles({ [name]: v })[name];
-        const row: ModelRow = { model: name, variant: variantLabel(name, v), params: f.params, gflops_per_sample: round(f.gflopsPerSample, 4), bytes: f.fileBytes, file: f.path };
+        const row: ModelRow = {
+          model: name,
+          variant: variantLabel(name, v),
+          params: f.params,
+          gflops_per_sample: round(f.gflopsPerSample, 4),
+          bytes: f.fileBytes,
+          file: f.path,
+        };
         if (a.latency) {
           row.latency_b1_ms = round(await timeModel(f.path, f.inputShape, f.inputType, 1, a.reps), 3);
           row.latency_b32_ms = round(await timeModel(f.path, f.inputShape, f.inputType, 32, a.reps), 3);
@@ -100,7 +151,14 @@ export const models: Command<ModelsArgs> = (io) => ({
     const use = a.latency ? cpuUse(before, cpuSnapshot()) : null;
     const foreign = use === null ? null : round(use.foreignCores, 3);
     print(io, a.format, { models: rows, ...(a.latency ? { foreign_cpu_cores: foreign } : {}) }, () => {
-      const header = ['model', 'params', 'GFLOPs/sample', 'MB', ...(a.latency ? ['b=1 ms', 'b=32 ms'] : []), ...(a.action === 'build' ? ['file'] : [])];
+      const header = [
+        'model',
+        'params',
+        'GFLOPs/sample',
+        'MB',
+        ...(a.latency ? ['b=1 ms', 'b=32 ms'] : []),
+        ...(a.action === 'build' ? ['file'] : []),
+      ];
       const body = rows.map((r) => [
         r.variant,
         r.params,

@@ -12,11 +12,16 @@ function planTable(plan: Plan): string {
   const rows: Array<Array<string | number>> = [];
   for (const g of plan.gpus)
     g.gpulets.forEach((l, i) => {
-      for (const a of l.models) rows.push([`${g.gpu}.${i}`, l.partitionPct, l.dutyCycleMs, a.task, a.batch, a.rateRps, a.latencyMs]);
+      for (const a of l.models)
+        rows.push([`${g.gpu}.${i}`, l.partitionPct, l.dutyCycleMs, a.task, a.batch, a.rateRps, a.latencyMs]);
     });
   const head = `${plan.scheduler}: ${plan.feasible ? 'feasible' : `INFEASIBLE (${plan.reason ?? 'no reason given'})`}, ${gpusUsed(plan)} GPU(s) used`;
-  const short = plan.shortfalls.map((s) => `  shortfall accepted by the 0.85 re-check: ${s.task} ${fmt(s.shortfallRps)} req/s`).join('\n');
-  return [head, table(['gpulet', 'size %', 'duty ms', 'task', 'batch', 'rate rps', 'latency ms'], rows), short].filter((s) => s !== '').join('\n');
+  const short = plan.shortfalls
+    .map((s) => `  shortfall accepted by the 0.85 re-check: ${s.task} ${fmt(s.shortfallRps)} req/s`)
+    .join('\n');
+  return [head, table(['gpulet', 'size %', 'duty ms', 'task', 'batch', 'rate rps', 'latency ms'], rows), short]
+    .filter((s) => s !== '')
+    .join('\n');
 }
 
 export const schedule: Command<WorkloadArgs> = (io) => ({

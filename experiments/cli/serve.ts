@@ -25,7 +25,18 @@ import { fmt, table } from '../lib/format.ts';
 import { loadProfileSet, type ProfileSidecar } from '../lib/profiling.ts';
 import { servePlanForReal, type ServeRealResult } from '../lib/serving.ts';
 import { checkNice } from './profile.ts';
-import { autoscaleOptions, checkPositive, print, traceFrom, traceOptions, workloadOptions, type AutoscaleArgs, type Command, type TraceArgs, type WorkloadArgs } from './common.ts';
+import {
+  autoscaleOptions,
+  checkPositive,
+  print,
+  traceFrom,
+  traceOptions,
+  workloadOptions,
+  type AutoscaleArgs,
+  type Command,
+  type TraceArgs,
+  type WorkloadArgs,
+} from './common.ts';
 import { atPeak, windowsLine } from './simulate.ts';
 
 interface ServeArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs {
@@ -41,20 +52,50 @@ interface ServeArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs {
 
 export const serve: Command<ServeArgs> = (io) => ({
   command: 'serve',
-  describe: 'Plan, then serve the plan for real in real time (onnxruntime on CPU core shares, or CUDA under MPS) under the seeded arrivals, and report the accounting',
+  describe:
+    'Plan, then serve the plan for real in real time (onnxruntime on CPU core shares, or CUDA under MPS) under the seeded arrivals, and report the accounting',
   builder: (y) =>
     autoscaleOptions(traceOptions(workloadOptions(y)))
-      .option('backend', { type: 'string', default: 'onnx', describe: 'onnx (CPU; needs --profiles from `gpulet profile`) or mps (NVIDIA GPUs under MPS)' })
-      .option('duration', { alias: 'd', type: 'number', describe: 'Seconds of arrivals, queues then drain (default: 30, or the whole trace)' })
+      .option('backend', {
+        type: 'string',
+        default: 'onnx',
+        describe: 'onnx (CPU; needs --profiles from `gpulet profile`) or mps (NVIDIA GPUs under MPS)',
+      })
+      .option('duration', {
+        alias: 'd',
+        type: 'number',
+        describe: 'Seconds of arrivals, queues then drain (default: 30, or the whole trace)',
+      })
       .option('seed', { type: 'number', default: 1, describe: 'Run seed: the same arrivals as `simulate --seed`' })
-      .option('host', { type: 'string', default: 'process', describe: 'onnx: gpulet runners as processes (killable) or threads' })
-      .option('affinity', { type: 'boolean', default: true, describe: 'onnx: pin each gpulet to its cores with taskset' })
-      .option('keep-warm', { type: 'boolean', describe: "onnx: keep the cores out of idle with SCHED_IDLE spinners (default: as the profile was measured)" })
-      .option('nice', { type: 'number', describe: 'onnx: nice value for the gpulets and the serving thread, e.g. -10 on a shared machine (negative needs CAP_SYS_NICE)' })
-      .option('hang-timeout', { type: 'number', default: 10_000, describe: 'A batch with no answer after this many ms counts as a hung gpulet, which is restarted' }) as unknown as Argv<ServeArgs>,
+      .option('host', {
+        type: 'string',
+        default: 'process',
+        describe: 'onnx: gpulet runners as processes (killable) or threads',
+      })
+      .option('affinity', {
+        type: 'boolean',
+        default: true,
+        describe: 'onnx: pin each gpulet to its cores with taskset',
+      })
+      .option('keep-warm', {
+        type: 'boolean',
+        describe: 'onnx: keep the cores out of idle with SCHED_IDLE spinners (default: as the profile was measured)',
+      })
+      .option('nice', {
+        type: 'number',
+        describe:
+          'onnx: nice value for the gpulets and the serving thread, e.g. -10 on a shared machine (negative needs CAP_SYS_NICE)',
+      })
+      .option('hang-timeout', {
+        type: 'number',
+        default: 10_000,
+        describe: 'A batch with no answer after this many ms counts as a hung gpulet, which is restarted',
+      }) as unknown as Argv<ServeArgs>,
   handler: async (a: ArgumentsCamelCase<ServeArgs>) => {
-    if (a.backend !== 'onnx' && a.backend !== 'mps') throw new InputError(`--backend: expected onnx or mps, got ${show(a.backend)}`);
-    if (a.host !== 'process' && a.host !== 'thread') throw new InputError(`--host: expected process or thread, got ${show(a.host)}`);
+    if (a.backend !== 'onnx' && a.backend !== 'mps')
+      throw new InputError(`--backend: expected onnx or mps, got ${show(a.backend)}`);
+    if (a.host !== 'process' && a.host !== 'thread')
+      throw new InputError(`--host: expected process or thread, got ${show(a.host)}`);
     checkPositive('--hang-timeout', a.hangTimeout);
     checkPositive('--epoch-s', a.epochS);
     if (a.backend === 'mps') {
@@ -62,7 +103,9 @@ export const serve: Command<ServeArgs> = (io) => ({
       if (missing !== null) throw new InputError(`--backend mps: ${missing}`);
     }
     if (a.backend === 'onnx' && a.profiles === undefined)
-      throw new InputError('--backend onnx: expected --profiles STEM.csv measured on this machine (run `gpulet profile --backend onnx` first), got nothing');
+      throw new InputError(
+        '--backend onnx: expected --profiles STEM.csv measured on this machine (run `gpulet profile --backend onnx` first), got nothing',
+      );
     let ctx: Context;
     let sidecar: ProfileSidecar | null = null;
     if (a.profiles !== undefined) ({ ctx, sidecar } = loadProfileSet(a.profiles));
@@ -73,10 +116,23 @@ export const serve: Command<ServeArgs> = (io) => ({
     checkPositive('--duration', durationS);
     const fixes = parseFixes(a.fixes);
     const autoscale = a.autoscale
-      ? { scheduler: a.scheduler, ctx, settings: { maxGpus: a.maxGpus ?? w.numGpus, predictor: a.predictor, provisionP99: a.p99, fixes, epochMs: a.epochS * 1000 } }
+      ? {
+          scheduler: a.scheduler,
+          ctx,
+          settings: {
+            maxGpus: a.maxGpus ?? w.numGpus,
+            predictor: a.predictor,
+            provisionP99: a.p99,
+            fixes,
+            epochMs: a.epochS * 1000,
+          },
+        }
       : undefined;
     // Without re-planning, a static plan under a trace is made for the trace's busiest step.
-    const plan = planWorkload(load && !autoscale ? atPeak(w, load) : w, a.scheduler, ctx, { predictor: a.predictor, fixes });
+    const plan = planWorkload(load && !autoscale ? atPeak(w, load) : w, a.scheduler, ctx, {
+      predictor: a.predictor,
+      fixes,
+    });
 
     const stop = new AbortController();
     const hardStop = new AbortController();
@@ -132,8 +188,20 @@ export const serve: Command<ServeArgs> = (io) => ({
               gpulets_kept: scaled.gpulets_kept,
               gpulets_loaded: scaled.gpulets_loaded,
               gpu_seconds: scaled.gpu_seconds,
-              loads: scaled.loads.map((l) => ({ gpulet: l.gpulet, at_ms: Number(l.startedAtMs.toFixed(1)), load_ms: Number(l.loadMs.toFixed(1)), error: l.error })),
-              epochs: scaled.epochs.map((e) => ({ at_ms: Number(e.atMs.toFixed(1)), action: e.action, gpus_before: e.gpusBefore, gpus_after: e.gpusAfter, new_gpulets: e.numNew, targets: e.targets })),
+              loads: scaled.loads.map((l) => ({
+                gpulet: l.gpulet,
+                at_ms: Number(l.startedAtMs.toFixed(1)),
+                load_ms: Number(l.loadMs.toFixed(1)),
+                error: l.error,
+              })),
+              epochs: scaled.epochs.map((e) => ({
+                at_ms: Number(e.atMs.toFixed(1)),
+                action: e.action,
+                gpus_before: e.gpusBefore,
+                gpus_after: e.gpusAfter,
+                new_gpulets: e.numNew,
+                targets: e.targets,
+              })),
             },
           }
         : {}),
@@ -141,22 +209,44 @@ export const serve: Command<ServeArgs> = (io) => ({
       arrival_window_s: Number(res.arrivalWindowS.toFixed(3)),
       drain_ms: Number(res.drainMs.toFixed(1)),
       foreign_cpu_cores: res.cpu === null ? null : Number(res.cpu.foreignCores.toFixed(3)),
-      executor: { gpulets: res.gpulets, restarts: res.restarts, failures: res.failures.map((f) => ({ gpulet: f.gpulet, at_ms: Number(f.atMs.toFixed(1)), reason: f.reason })) },
+      executor: {
+        gpulets: res.gpulets,
+        restarts: res.restarts,
+        failures: res.failures.map((f) => ({ gpulet: f.gpulet, at_ms: Number(f.atMs.toFixed(1)), reason: f.reason })),
+      },
     };
     print(io, a.format, doc, () => {
-      const rows = Object.entries(s.models).map(([m, t]) => [m, t.arrived, t.completed, t.dropped, t.slo_violations, t.p50_ms, t.p99_ms, t.slo_ms]);
+      const rows = Object.entries(s.models).map(([m, t]) => [
+        m,
+        t.arrived,
+        t.completed,
+        t.dropped,
+        t.slo_violations,
+        t.p50_ms,
+        t.p99_ms,
+        t.slo_ms,
+      ]);
       return [
         `${w.name} ${load ? `following ${a.trace}` : `at ${fmt(totalRate(w))} req/s`} for ${fmt(res.arrivalWindowS)} s${res.stoppedEarly ? ' (stopped early)' : ''}, ${first.scheduler} on ${gpusUsed(first)} ${a.backend === 'onnx' ? 'machine' : 'GPU(s)'}` +
           `${scaled ? `, re-planned every ${a.epochS} s` : ''}${first.feasible ? '' : ` (first plan INFEASIBLE: ${first.reason})`}, backend ${a.backend}`,
         table(['model', 'arrived', 'completed', 'dropped', 'violations', 'p50 ms', 'p99 ms', 'SLO ms'], rows),
         `requests: ${s.requests.arrived} arrived = ${s.requests.completed} completed + ${s.requests.dropped} dropped` +
-          ` (${Object.entries(s.dropped_by_reason).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'})`,
+          ` (${
+            Object.entries(s.dropped_by_reason)
+              .filter(([, n]) => n > 0)
+              .map(([r, n]) => `${r} ${n}`)
+              .join(', ') || 'none'
+          })`,
         `SLO violations: ${fmt(s.slo_violation_pct, 3)} %, throughput ${fmt(s.throughput_rps)} req/s, goodput ${fmt(s.goodput_rps)} req/s; gpulet restarts: ${res.restarts}`,
         ...(res.windows !== null && res.windows.length > 0 ? [windowsLine(res.windows)] : []),
         ...(scaled !== null
           ? [
-              `epochs: ${Object.entries(scaled.replans).map(([k, n]) => `${n} ${k}`).join(', ')}; gpulets kept ${scaled.gpulets_kept}, loaded ${scaled.gpulets_loaded}` +
-                (scaled.loads.length > 0 ? `; loading took ${fmt(Math.min(...scaled.loads.map((l) => l.loadMs)))}-${fmt(Math.max(...scaled.loads.map((l) => l.loadMs)))} ms` : ''),
+              `epochs: ${Object.entries(scaled.replans)
+                .map(([k, n]) => `${n} ${k}`)
+                .join(', ')}; gpulets kept ${scaled.gpulets_kept}, loaded ${scaled.gpulets_loaded}` +
+                (scaled.loads.length > 0
+                  ? `; loading took ${fmt(Math.min(...scaled.loads.map((l) => l.loadMs)))}-${fmt(Math.max(...scaled.loads.map((l) => l.loadMs)))} ms`
+                  : ''),
             ]
           : []),
         `other processes used ${res.cpu === null ? 'an unknown share' : `${fmt(res.cpu.foreignCores, 2)} cores`} of the machine meanwhile`,

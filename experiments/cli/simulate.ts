@@ -14,7 +14,19 @@ import { progress } from '../lib/progress.ts';
 import { totalRate, type Workload } from '../../sim/workload.ts';
 import { COLOCATION_MODELS, DEFAULT_COLOCATION, colocationModel } from '../../sim/colocation.ts';
 import { ChromeTimeline } from '../lib/timeline.ts';
-import { autoscaleOptions, checkNonNegative, checkPositive, print, traceFrom, traceOptions, workloadOptions, type AutoscaleArgs, type Command, type TraceArgs, type WorkloadArgs } from './common.ts';
+import {
+  autoscaleOptions,
+  checkNonNegative,
+  checkPositive,
+  print,
+  traceFrom,
+  traceOptions,
+  workloadOptions,
+  type AutoscaleArgs,
+  type Command,
+  type TraceArgs,
+  type WorkloadArgs,
+} from './common.ts';
 
 interface SimArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs {
   duration?: number;
@@ -28,7 +40,12 @@ interface SimArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs {
 /** The workload with each task at its rate in the trace's busiest step: what a static plan serves. */
 export function atPeak(w: Workload, load: Load): Workload {
   const peak = loadRates(load).peakRps;
-  if (w.app) return { ...w, appRateRps: peak.get(null) ?? 0, tasks: w.tasks.map((t) => ({ ...t, rateRps: peak.get(null) ?? 0 })) };
+  if (w.app)
+    return {
+      ...w,
+      appRateRps: peak.get(null) ?? 0,
+      tasks: w.tasks.map((t) => ({ ...t, rateRps: peak.get(null) ?? 0 })),
+    };
   return { ...w, tasks: w.tasks.map((t) => ({ ...t, rateRps: peak.get(t.task) ?? 0 })) };
 }
 
@@ -37,12 +54,27 @@ export const simulate: Command<SimArgs> = (io) => ({
   describe: 'Plan, then serve the plan on the simulated GPUs under seeded arrivals, and report the accounting',
   builder: (y) =>
     autoscaleOptions(traceOptions(workloadOptions(y)))
-      .option('duration', { alias: 'd', type: 'number', describe: 'Seconds of arrivals, queues then drain (default: 20, or the whole trace)' })
+      .option('duration', {
+        alias: 'd',
+        type: 'number',
+        describe: 'Seconds of arrivals, queues then drain (default: 20, or the whole trace)',
+      })
       .option('seed', { type: 'number', default: 1, describe: 'Run seed: same seed, same inputs, same output' })
       .option('jitter', { type: 'number', default: 0.02, describe: 'Coefficient of variation of batch-latency jitter' })
-      .option('interference', { type: 'string', default: DEFAULT_COLOCATION, describe: `Co-location slowdown the simulated GPUs apply: ${Object.keys(COLOCATION_MODELS).join(', ')}` })
-      .option('timeline', { type: 'string', describe: 'Write every batch to this file as a Chrome trace (one track per gpulet; open in ui.perfetto.dev)' })
-      .option('reorg-s', { type: 'number', default: DEFAULT_REORG_MS / 1000, describe: 'With --autoscale: seconds a new gpulet takes to start, load and warm up (paper: 10-15)' }) as unknown as Argv<SimArgs>,
+      .option('interference', {
+        type: 'string',
+        default: DEFAULT_COLOCATION,
+        describe: `Co-location slowdown the simulated GPUs apply: ${Object.keys(COLOCATION_MODELS).join(', ')}`,
+      })
+      .option('timeline', {
+        type: 'string',
+        describe: 'Write every batch to this file as a Chrome trace (one track per gpulet; open in ui.perfetto.dev)',
+      })
+      .option('reorg-s', {
+        type: 'number',
+        default: DEFAULT_REORG_MS / 1000,
+        describe: 'With --autoscale: seconds a new gpulet takes to start, load and warm up (paper: 10-15)',
+      }) as unknown as Argv<SimArgs>,
   handler: (a: ArgumentsCamelCase<SimArgs>) => {
     const ctx = loadContext({ profiles: a.profiles });
     const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus });
@@ -55,12 +87,28 @@ export const simulate: Command<SimArgs> = (io) => ({
     const bar = progress('simulating', Math.ceil(durationS), { unit: 's', quiet: durationS < 5 });
     const timeline = a.timeline === undefined ? null : new ChromeTimeline();
     const fixes = parseFixes(a.fixes);
-    const common = { seed: a.seed, durationS, jitterCv: a.jitter, colocation: colocationModel(a.interference), observer: timeline, onProgress: (s: number) => bar.update(s), load, fixes };
+    const common = {
+      seed: a.seed,
+      durationS,
+      jitterCv: a.jitter,
+      colocation: colocationModel(a.interference),
+      observer: timeline,
+      onProgress: (s: number) => bar.update(s),
+      load,
+      fixes,
+    };
     let res: SimulateResult;
     let scaled: AutoscaleResult | null = null;
     let plan: Plan;
     if (a.autoscale) {
-      scaled = simulateAutoscale(w, a.scheduler, ctx, { ...common, maxGpus: a.maxGpus ?? w.numGpus, reorgMs: a.reorgS * 1000, predictor: a.predictor, provisionP99: a.p99, epochMs: a.epochS * 1000 });
+      scaled = simulateAutoscale(w, a.scheduler, ctx, {
+        ...common,
+        maxGpus: a.maxGpus ?? w.numGpus,
+        reorgMs: a.reorgS * 1000,
+        predictor: a.predictor,
+        provisionP99: a.p99,
+        epochMs: a.epochS * 1000,
+      });
       res = scaled;
       plan = scaled.initial_plan;
     } else {
@@ -71,14 +119,19 @@ export const simulate: Command<SimArgs> = (io) => ({
     bar.stop();
     if (scaled !== null && scaled.capped_windows.length > 0) {
       const n = scaled.capped_windows.length;
-      io.err(`simulate: the load needed more than ${a.maxGpus ?? w.numGpus} GPU(s) in ${n} window(s) of ${a.epochS} s (first at ${scaled.capped_windows[0]} s); served with what there is (capped_windows in --format json)\n`);
+      io.err(
+        `simulate: the load needed more than ${a.maxGpus ?? w.numGpus} GPU(s) in ${n} window(s) of ${a.epochS} s (first at ${scaled.capped_windows[0]} s); served with what there is (capped_windows in --format json)\n`,
+      );
     }
     if (timeline !== null && a.timeline !== undefined) {
       timeline.write(a.timeline, { workload: w.name, scheduler: plan.scheduler, seed: a.seed, duration_s: durationS });
-      io.err(`wrote ${a.timeline}: ${timeline.numEvents} batches${timeline.droppedEvents > 0 ? `, ${timeline.droppedEvents} beyond the cap not recorded` : ''}\n`);
+      io.err(
+        `wrote ${a.timeline}: ${timeline.numEvents} batches${timeline.droppedEvents > 0 ? `, ${timeline.droppedEvents} beyond the cap not recorded` : ''}\n`,
+      );
     }
     // The epoch log and the first plan stay out of the document (fig14 writes them); the counts stay in.
-    const rest: SimulateResult = scaled === null ? res : (({ epochs: _epochs, initial_plan: _plan, ...r }) => r)(scaled);
+    const rest: SimulateResult =
+      scaled === null ? res : (({ epochs: _epochs, initial_plan: _plan, ...r }) => r)(scaled);
     const maxWindowGpus = Math.max(0, ...(res.windows ?? []).map((x) => x.gpus));
     const doc = {
       workload: w.name,
@@ -94,20 +147,40 @@ export const simulate: Command<SimArgs> = (io) => ({
       ...rest,
     };
     print(io, a.format, doc, () => {
-      const rows = Object.entries(res.models).map(([m, s]) => [m, s.arrived, s.completed, s.dropped, s.slo_violations, s.p50_ms, s.p99_ms, s.slo_ms]);
+      const rows = Object.entries(res.models).map(([m, s]) => [
+        m,
+        s.arrived,
+        s.completed,
+        s.dropped,
+        s.slo_violations,
+        s.p50_ms,
+        s.p99_ms,
+        s.slo_ms,
+      ]);
       return [
-        (scaled
-          ? `${w.name}${a.trace ? ` following ${a.trace}` : ` at ${fmt(totalRate(w))} req/s`} for ${durationS} s, ${plan.scheduler} re-planned every ${a.epochS} s on up to ${a.maxGpus ?? w.numGpus} GPU(s)`
-          : `${w.name}${a.trace ? ` following ${a.trace}` : ''} at ${fmt(totalRate(load ? atPeak(w, load) : w))} req/s${a.trace ? ' (the plan: its busiest step)' : ''} for ${durationS} s, ${plan.scheduler} on ${gpusUsed(plan)} GPU(s)` +
-            `${plan.feasible ? '' : ` (plan INFEASIBLE: ${plan.reason})`}`) + `, interference: ${res.interference}`,
+        `${
+          scaled
+            ? `${w.name}${a.trace ? ` following ${a.trace}` : ` at ${fmt(totalRate(w))} req/s`} for ${durationS} s, ${plan.scheduler} re-planned every ${a.epochS} s on up to ${a.maxGpus ?? w.numGpus} GPU(s)`
+            : `${w.name}${a.trace ? ` following ${a.trace}` : ''} at ${fmt(totalRate(load ? atPeak(w, load) : w))} req/s${a.trace ? ' (the plan: its busiest step)' : ''} for ${durationS} s, ${plan.scheduler} on ${gpusUsed(plan)} GPU(s)` +
+              `${plan.feasible ? '' : ` (plan INFEASIBLE: ${plan.reason})`}`
+        }, interference: ${res.interference}`,
         table(['model', 'arrived', 'completed', 'dropped', 'violations', 'p50 ms', 'p99 ms', 'SLO ms'], rows),
         `requests: ${res.requests.arrived} arrived = ${res.requests.completed} completed + ${res.requests.dropped} dropped` +
-          ` (${Object.entries(res.dropped_by_reason).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'})`,
+          ` (${
+            Object.entries(res.dropped_by_reason)
+              .filter(([, n]) => n > 0)
+              .map(([r, n]) => `${r} ${n}`)
+              .join(', ') || 'none'
+          })`,
         `SLO violations: ${fmt(res.slo_violation_pct, 3)} %, throughput ${fmt(res.throughput_rps)} req/s, goodput ${fmt(res.goodput_rps)} req/s`,
         ...(res.windows && res.windows.length > 0 ? [windowsLine(res.windows)] : []),
         ...(scaled
           ? [
-              `GPUs ${Math.min(...scaled.windows.map((x) => x.gpus))}..${maxWindowGpus}, ${fmt(scaled.gpu_seconds)} GPU-seconds; epochs: ${Object.entries(scaled.replans).map(([k, n]) => `${n} ${k}`).join(', ')}; gpulets kept ${scaled.gpulets_kept}, loaded ${scaled.gpulets_loaded}`,
+              `GPUs ${Math.min(...scaled.windows.map((x) => x.gpus))}..${maxWindowGpus}, ${fmt(scaled.gpu_seconds)} GPU-seconds; epochs: ${Object.entries(
+                scaled.replans,
+              )
+                .map(([k, n]) => `${n} ${k}`)
+                .join(', ')}; gpulets kept ${scaled.gpulets_kept}, loaded ${scaled.gpulets_loaded}`,
             ]
           : []),
       ].join('\n');

@@ -9,7 +9,11 @@ export type Drawn =
   | { name: string; status: 'skipped'; reason: string };
 
 /** Draw `def` from the CSVs in `dir` into `outDir` (usually the same folder). */
-export async function drawFigure(def: FigureDef, dir: string, opts: { quick?: boolean; outDir?: string } = {}): Promise<Drawn> {
+export async function drawFigure(
+  def: FigureDef,
+  dir: string,
+  opts: { quick?: boolean; outDir?: string } = {},
+): Promise<Drawn> {
   const loaded = loadInputs(def, dir, opts.quick ?? false);
   if (!loaded.ok) return { name: def.name, status: 'skipped', reason: loaded.reason };
   const { svg, warnings } = await renderSvg(def.figure(loaded.inputs));

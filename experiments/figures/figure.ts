@@ -65,9 +65,14 @@ export function loadInputs(def: FigureDef, dir: string, quick: boolean): Loaded 
   const inputs: Record<string, Table | null> = {};
   for (const name of def.inputs) inputs[name] = findTable(dir, name, quick);
   const primary = inputs[def.inputs[0]];
-  if (primary === null) return { ok: false, reason: `${def.inputs[0]} not found in ${dir} (run \`gpulet experiment ${def.study}\`)` };
+  if (primary === null)
+    return { ok: false, reason: `${def.inputs[0]} not found in ${dir} (run \`gpulet experiment ${def.study}\`)` };
   const missing = missingColumns(primary, def.required);
-  if (missing.length > 0) return { ok: false, reason: `${primary.file} lacks column(s) ${missing.join(', ')}; the figure expects ${def.required.join(', ')}` };
+  if (missing.length > 0)
+    return {
+      ok: false,
+      reason: `${primary.file} lacks column(s) ${missing.join(', ')}; the figure expects ${def.required.join(', ')}`,
+    };
   if (primary.rows.length === 0) return { ok: false, reason: `${primary.file} has no rows` };
   const problem = def.check?.(primary) ?? null;
   if (problem !== null) return { ok: false, reason: problem };

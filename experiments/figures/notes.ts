@@ -34,5 +34,7 @@ export const OWNERS: Readonly<Record<string, string>> = {
 /** The sentence for a difference no note of its figure covers (with the owner's slot). */
 export function unexplained(figure: string): string {
   const owner = OWNERS[figure];
-  return owner ? `Unexplained. **[slot for ${owner}: add a note to \`notes\` in experiments/studies/${figure}/figure.ts]**` : 'Unexplained.';
+  return owner
+    ? `Unexplained. **[slot for ${owner}: add a note to \`notes\` in experiments/studies/${figure}/figure.ts]**`
+    : 'Unexplained.';
 }

@@ -11,7 +11,8 @@ import { FONT_FAMILY, type VlSpec } from './style.ts';
 import { vegaTextWidth } from './text-width.ts';
 
 /** vega's text measurement hook (not in its typings; vl-convert sets it the same way). */
-const textMetrics = (vega as unknown as { textMetrics: { width: (item: object, text: unknown) => number } }).textMetrics;
+const textMetrics = (vega as unknown as { textMetrics: { width: (item: object, text: unknown) => number } })
+  .textMetrics;
 
 /** The bundled font file (Bitstream Vera licence, assets/fonts/DejaVuSans-LICENSE.txt). */
 export const FONT_FILE = fileURLToPath(new URL('../../assets/fonts/DejaVuSans.ttf', import.meta.url));
@@ -39,7 +40,12 @@ export async function renderSvg(spec: VlSpec): Promise<Rendered> {
 /** Rasterise SVG text to PNG bytes at `zoom` (2: crisp on high-density screens). */
 export function renderPng(svg: string, zoom = 2): Buffer {
   const r = new Resvg(svg, {
-    font: { fontFiles: [FONT_FILE], loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
+    font: {
+      fontFiles: [FONT_FILE],
+      loadSystemFonts: false,
+      defaultFontFamily: FONT_FAMILY,
+      sansSerifFamily: FONT_FAMILY,
+    },
     fitTo: { mode: 'zoom', value: zoom },
     background: 'white',
   });

@@ -19,12 +19,23 @@ export const SERIES_COLORS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4
 
 /** The paper's short model names (DESIGN.md "Units and names"), for crowded axes. */
 export const SHORT_NAMES: Readonly<Record<string, string>> = {
-  lenet: 'le', googlenet: 'goo', resnet50: 'res', 'ssd-mobilenetv1': 'ssd', vgg16: 'vgg', mnasnet1_0: 'nas', mobilenet_v2: 'mob', densenet161: 'den', bert: 'be',
+  lenet: 'le',
+  googlenet: 'goo',
+  resnet50: 'res',
+  'ssd-mobilenetv1': 'ssd',
+  vgg16: 'vgg',
+  mnasnet1_0: 'nas',
+  mobilenet_v2: 'mob',
+  densenet161: 'den',
+  bert: 'be',
 };
 
 /** `googlenet+mobilenet_v2` → `goo+mob`. */
 export function shortPair(pair: string): string {
-  return pair.split('+').map((m) => SHORT_NAMES[m] ?? m).join('+');
+  return pair
+    .split('+')
+    .map((m) => SHORT_NAMES[m] ?? m)
+    .join('+');
 }
 
 /** Shared vega-lite config: font, sizes, light grid, white background, legend below. */
@@ -33,9 +44,31 @@ export const CONFIG = {
   background: 'white',
   padding: 12,
   view: { stroke: null, continuousWidth: 520, continuousHeight: 300 },
-  title: { fontSize: 15, fontWeight: 'normal', anchor: 'start', subtitleFontSize: 11, subtitleColor: '#555', offset: 10 },
-  axis: { labelLimit: 300, labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#e8e8e8', domainColor: '#888', tickColor: '#888' },
-  legend: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: 'normal', orient: 'bottom', direction: 'horizontal', labelLimit: 400 },
+  title: {
+    fontSize: 15,
+    fontWeight: 'normal',
+    anchor: 'start',
+    subtitleFontSize: 11,
+    subtitleColor: '#555',
+    offset: 10,
+  },
+  axis: {
+    labelLimit: 300,
+    labelFontSize: 11,
+    titleFontSize: 12,
+    titleFontWeight: 'normal',
+    gridColor: '#e8e8e8',
+    domainColor: '#888',
+    tickColor: '#888',
+  },
+  legend: {
+    labelFontSize: 11,
+    titleFontSize: 11,
+    titleFontWeight: 'normal',
+    orient: 'bottom',
+    direction: 'horizontal',
+    labelLimit: 400,
+  },
   header: { labelFontSize: 12, titleFontSize: 12, titleFontWeight: 'normal' },
   bar: { discreteBandSize: { band: 0.85 } },
   line: { strokeWidth: 2 },
@@ -62,7 +95,14 @@ export function groupOffset(field: string, sort: readonly string[]) {
 }
 
 /** The mark of the paper's values: a black diamond, drawn over our bars and lines. */
-export const PAPER_MARK = { type: 'point', shape: 'diamond', filled: true, color: 'black', size: 70, opacity: 0.9 } as const;
+export const PAPER_MARK = {
+  type: 'point',
+  shape: 'diamond',
+  filled: true,
+  color: 'black',
+  size: 70,
+  opacity: 0.9,
+} as const;
 
 /** A layer of paper markers at (x, y) with a legend entry "paper (Choi et al.)". */
 export function paperLayer(encoding: Record<string, unknown>): VlSpec {
@@ -70,12 +110,23 @@ export function paperLayer(encoding: Record<string, unknown>): VlSpec {
     mark: PAPER_MARK,
     encoding: {
       ...encoding,
-      shape: { datum: 'paper (Choi et al.)', type: 'nominal', title: null, scale: { range: ['diamond'] }, legend: { symbolFillColor: 'black', symbolStrokeColor: 'black' } },
+      shape: {
+        datum: 'paper (Choi et al.)',
+        type: 'nominal',
+        title: null,
+        scale: { range: ['diamond'] },
+        legend: { symbolFillColor: 'black', symbolStrokeColor: 'black' },
+      },
     },
   };
 }
 
 /** A top-level spec with the shared config, a title and a subtitle saying what was drawn from what. */
 export function topLevel(title: string, subtitle: string | string[], body: VlSpec): VlSpec {
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: { text: title, subtitle }, config: CONFIG, ...body };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: title, subtitle },
+    config: CONFIG,
+    ...body,
+  };
 }

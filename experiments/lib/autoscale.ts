@@ -10,7 +10,15 @@ import type { Scheduler } from '../../engine/schedulers/scheduler.ts';
 import { ElasticScheduler } from '../../engine/schedulers/elastic.ts';
 import { CONFIGS, type SchedulerName } from '../../engine/schedulers/index.ts';
 import { ALL_FIXES, type Fixes } from '../../engine/schedulers/fixes.ts';
-import { DEFAULT_BURST, DelayLoader, Replanner, initialPlan, type BurstOptions, type EpochRecord, type GpuletLoader } from '../../engine/server/replanner.ts';
+import {
+  DEFAULT_BURST,
+  DelayLoader,
+  type Replanner,
+  initialPlan,
+  type BurstOptions,
+  type EpochRecord,
+  type GpuletLoader,
+} from '../../engine/server/replanner.ts';
 import { EPOCH_MS } from '../../engine/server/rate-monitor.ts';
 import { Run, type RunOptions } from '../../engine/server/run.ts';
 import type { WindowRow } from '../../engine/server/windows.ts';
@@ -19,7 +27,15 @@ import { SimulatedGpu } from '../../sim/gpu.ts';
 import { DEFAULT_COLOCATION, colocationModel } from '../../sim/colocation.ts';
 import { FLUX_STEP_MS, meanRpsBetween, type Load } from '../../sim/trace.ts';
 import type { Workload } from '../../sim/workload.ts';
-import { checkCoverage, planInput, predictorFor, streamsFor, type Context, type SimulateOptions, type SimulateResult } from './context.ts';
+import {
+  checkCoverage,
+  planInput,
+  predictorFor,
+  streamsFor,
+  type Context,
+  type SimulateOptions,
+  type SimulateResult,
+} from './context.ts';
 
 /** Reorganisation time of a new gpulet, ms: the upper end of the paper's 10-15 s (§4.6). */
 export const DEFAULT_REORG_MS = 15_000;
@@ -74,7 +90,11 @@ export interface AutoscaleResult extends SimulateResult {
  */
 export function runtimeScheduler(name: string, provisionP99 = true, fixes: Fixes = ALL_FIXES): Scheduler {
   if (!Object.hasOwn(CONFIGS, name) || name === 'ideal')
-    throw new InputError(`--scheduler: with --autoscale expected one of ${Object.keys(CONFIGS).filter((n) => n !== 'ideal').join(', ')}, got ${show(name)}`);
+    throw new InputError(
+      `--scheduler: with --autoscale expected one of ${Object.keys(CONFIGS)
+        .filter((n) => n !== 'ideal')
+        .join(', ')}, got ${show(name)}`,
+    );
   // The runtime always scans for the fewest GPUs (the artifact's from 1 GPU up, fix fewest-gpus
   // from a lower bound), unlike the standalone scheduler.
   return new ElasticScheduler({ ...CONFIGS[name as SchedulerName], provisionP99, fixes }, { autoscale: true });
@@ -115,19 +135,32 @@ function burstOptions(opts: ReplanSettings): BurstOptions {
   const { foresightMs, load } = opts;
   if (foresightMs === undefined) return DEFAULT_BURST;
   if (!load) throw new InputError('foresight: needs a load to look ahead in');
-  return { ...DEFAULT_BURST, foresight: { aheadMs: foresightMs, rps: (task, fromMs, toMs) => meanRpsBetween(load, task, fromMs, toMs) } };
+  return {
+    ...DEFAULT_BURST,
+    foresight: { aheadMs: foresightMs, rps: (task, fromMs, toMs) => meanRpsBetween(load, task, fromMs, toMs) },
+  };
 }
 
 /** What re-planning needs besides a clock and a loader. */
-export type ReplanSettings = Pick<AutoscaleOptions, 'maxGpus' | 'predictor' | 'provisionP99' | 'fixes' | 'epochMs' | 'foresightMs' | 'load'>;
+export type ReplanSettings = Pick<
+  AutoscaleOptions,
+  'maxGpus' | 'predictor' | 'provisionP99' | 'fixes' | 'epochMs' | 'foresightMs' | 'load'
+>;
 
 /**
  * The first plan and the re-planner's settings for `w` (simulated or real: the loader differs):
  * the runtime scheduler, every task at its starting rate, the fixes' options.
  */
-export function replanSetup(w: Workload, schedulerName: string, ctx: Context, opts: ReplanSettings, loader: GpuletLoader): { plan0: Plan; epochMs: number; replan: NonNullable<RunOptions['replan']> } {
+export function replanSetup(
+  w: Workload,
+  schedulerName: string,
+  ctx: Context,
+  opts: ReplanSettings,
+  loader: GpuletLoader,
+): { plan0: Plan; epochMs: number; replan: NonNullable<RunOptions['replan']> } {
   checkCoverage(w, ctx);
-  if (!Number.isInteger(opts.maxGpus) || opts.maxGpus < 1) throw new InputError(`--max-gpus: expected a whole number >= 1, got ${show(opts.maxGpus)}`);
+  if (!Number.isInteger(opts.maxGpus) || opts.maxGpus < 1)
+    throw new InputError(`--max-gpus: expected a whole number >= 1, got ${show(opts.maxGpus)}`);
   const scheduler = runtimeScheduler(schedulerName, opts.provisionP99 ?? true, opts.fixes);
   const base = planInput(w, ctx, predictorFor(schedulerName, opts.predictor));
   const inputFor = (demands: readonly Demand[], numGpus: number) => ({ ...base, demands, numGpus });
@@ -135,7 +168,9 @@ export function replanSetup(w: Workload, schedulerName: string, ctx: Context, op
   const epochMs = opts.epochMs ?? EPOCH_MS;
   const fixes = opts.fixes ?? ALL_FIXES;
   const keepSmall = fixes.has('place-small');
-  const headroom = fixes.has('headroom') ? headroomScheduler(schedulerName, opts.provisionP99 ?? true, fixes) : undefined;
+  const headroom = fixes.has('headroom')
+    ? headroomScheduler(schedulerName, opts.provisionP99 ?? true, fixes)
+    : undefined;
   const plan0 = initialPlan(scheduler, inputFor, tasks, opts.maxGpus, keepSmall, headroom);
   return {
     plan0,
@@ -155,12 +190,30 @@ export function replanSetup(w: Workload, schedulerName: string, ctx: Context, op
 }
 
 /** Serve `w` with epoch re-planning and autoscaling up to `maxGpus` GPUs, on simulated GPUs. */
-export function simulateAutoscale(w: Workload, schedulerName: string, ctx: Context, opts: AutoscaleOptions): AutoscaleResult {
+export function simulateAutoscale(
+  w: Workload,
+  schedulerName: string,
+  ctx: Context,
+  opts: AutoscaleOptions,
+): AutoscaleResult {
   const clock = new VirtualClock();
-  const { plan0, epochMs, replan } = replanSetup(w, schedulerName, ctx, opts, new DelayLoader(clock, opts.reorgMs ?? DEFAULT_REORG_MS));
+  const { plan0, epochMs, replan } = replanSetup(
+    w,
+    schedulerName,
+    ctx,
+    opts,
+    new DelayLoader(clock, opts.reorgMs ?? DEFAULT_REORG_MS),
+  );
   const untilMs = opts.durationS * 1000;
   const colocation = opts.colocation ?? colocationModel(DEFAULT_COLOCATION);
-  const gpu = new SimulatedGpu({ clock, latency: ctx.latency, seed: opts.seed, jitterCv: opts.jitterCv, colocation, batchCostMs: ctx.batchCostMs });
+  const gpu = new SimulatedGpu({
+    clock,
+    latency: ctx.latency,
+    seed: opts.seed,
+    jitterCv: opts.jitterCv,
+    colocation,
+    batchCostMs: ctx.batchCostMs,
+  });
   const run = new Run({
     clock,
     executor: gpu,
@@ -175,11 +228,22 @@ export function simulateAutoscale(w: Workload, schedulerName: string, ctx: Conte
     replan,
   });
   const r = run.simulate(opts.onProgress);
-  return { ...autoscaleStats(run, untilMs, epochMs), ...r.summary, interference: colocation.name, events: r.events, windows: r.windows as WindowRow[], initial_plan: plan0 };
+  return {
+    ...autoscaleStats(run, untilMs, epochMs),
+    ...r.summary,
+    interference: colocation.name,
+    events: r.events,
+    windows: r.windows as WindowRow[],
+    initial_plan: plan0,
+  };
 }
 
 /** What the re-planner did over a run: GPU-seconds, epochs by action, gpulets kept and loaded. */
-export function autoscaleStats(run: Run, untilMs: number, epochMs: number): Omit<AutoscaleResult, keyof SimulateResult | 'initial_plan'> {
+export function autoscaleStats(
+  run: Run,
+  untilMs: number,
+  epochMs: number,
+): Omit<AutoscaleResult, keyof SimulateResult | 'initial_plan'> {
   const replanner = run.replanner as Replanner;
   const replans = { steady: 0, incremental: 0, repartition: 0, kept: 0 };
   for (const e of replanner.epochs) replans[e.action]++;
@@ -191,6 +255,12 @@ export function autoscaleStats(run: Run, untilMs: number, epochMs: number): Omit
     gpulets_kept: replanner.epochs.reduce((n, e) => n + e.numKept, 0),
     gpulets_loaded: replanner.epochs.reduce((n, e) => n + e.numNew, 0),
     early_replans: replanner.epochs.filter((e) => e.early && e.action !== 'steady').length,
-    capped_windows: [...new Set(replanner.epochs.filter((e) => e.capped && e.atMs < untilMs).map((e) => Math.floor(e.atMs / epochMs) * (epochMs / 1000)))],
+    capped_windows: [
+      ...new Set(
+        replanner.epochs
+          .filter((e) => e.capped && e.atMs < untilMs)
+          .map((e) => Math.floor(e.atMs / epochMs) * (epochMs / 1000)),
+      ),
+    ],
   };
 }

@@ -39,13 +39,20 @@ export function loadContext(opts: { profiles?: string } = {}): Context {
   const models = Object.fromEntries(catalog().map((m) => [m.name, m]));
   if (opts.profiles === undefined) {
     const tables = defaultOverheadTables();
-    return { latency: defaultProfile(), profileSource: 'embedded rtx2080ti', models, batchCostMs: (m, b) => measuredBatchCostMs(m, b, tables) };
+    return {
+      latency: defaultProfile(),
+      profileSource: 'embedded rtx2080ti',
+      models,
+      batchCostMs: (m, b) => measuredBatchCostMs(m, b, tables),
+    };
   }
   let text: string;
   try {
     text = readFileSync(opts.profiles, 'utf8');
   } catch (e) {
-    throw new InputError(`${opts.profiles}: cannot read profile file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new InputError(
+      `${opts.profiles}: cannot read profile file (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+    );
   }
   // The artifact's batching-cost tables belong to the RTX 2080 Ti servers they were measured on; a
   // profile of other hardware (e.g. a CPU profile from `gpulet profile`) plans without them.
@@ -59,7 +66,8 @@ export function resolveWorkload(name: string | Workload, opts: { rate?: number; 
   let w = typeof name === 'string' ? loadWorkload(name, resolveModel) : name;
   if (opts.rate !== undefined) w = withTotalRate(w, opts.rate);
   if (opts.gpus !== undefined) {
-    if (!Number.isInteger(opts.gpus) || opts.gpus < 1) throw new InputError(`--gpus: expected a whole number >= 1, got ${show(opts.gpus)}`);
+    if (!Number.isInteger(opts.gpus) || opts.gpus < 1)
+      throw new InputError(`--gpus: expected a whole number >= 1, got ${show(opts.gpus)}`);
     w = { ...w, numGpus: opts.gpus };
   }
   return w;
@@ -76,10 +84,15 @@ export function schedulerFor(name: string, fixes: Fixes = ALL_FIXES): Scheduler 
 /** Check that the profile covers every model of the workload and the workload's GPU type. */
 export function checkCoverage(w: Workload, ctx: Context): void {
   for (const t of w.tasks) {
-    if (!ctx.latency.has(t.model)) throw new InputError(`${ctx.profileSource}: no latency rows for model ${t.model}, which workload ${w.name} needs`);
+    if (!ctx.latency.has(t.model))
+      throw new InputError(
+        `${ctx.profileSource}: no latency rows for model ${t.model}, which workload ${w.name} needs`,
+      );
   }
   if (w.gpuType !== null && ctx.latency.gpuType !== w.gpuType)
-    throw new InputError(`workload ${w.name}: gpu ${show(w.gpuType)} but the profile ${ctx.profileSource} is for ${show(ctx.latency.gpuType)}`);
+    throw new InputError(
+      `workload ${w.name}: gpu ${show(w.gpuType)} but the profile ${ctx.profileSource} is for ${show(ctx.latency.gpuType)}`,
+    );
 }
 
 export function planInput(w: Workload, ctx: Context, predictor: InterferencePredictor | null = null): PlanInput {
@@ -94,7 +107,12 @@ export function planInput(w: Workload, ctx: Context, predictor: InterferencePred
   };
 }
 
-export function planWorkload(w: Workload, schedulerName: string, ctx: Context, opts: { predictor?: string; fixes?: Fixes } = {}): Plan {
+export function planWorkload(
+  w: Workload,
+  schedulerName: string,
+  ctx: Context,
+  opts: { predictor?: string; fixes?: Fixes } = {},
+): Plan {
   checkCoverage(w, ctx);
   const scheduler = schedulerFor(schedulerName, opts.fixes);
   return scheduler.plan(planInput(w, ctx, predictorFor(schedulerName, opts.predictor)));
@@ -103,7 +121,8 @@ export function planWorkload(w: Workload, schedulerName: string, ctx: Context, o
 /** The predictor a scheduler variant plans with (null: the variant ignores interference). */
 export function predictorFor(schedulerName: string, predictorName = DEFAULT_PREDICTOR): InterferencePredictor | null {
   const p = predictorByName(predictorName); // validate the name even when unused
-  if (!Object.hasOwn(CONFIGS, schedulerName)) throw new InputError(`--scheduler: expected one of ${Object.keys(CONFIGS).join(', ')}, got ${show(schedulerName)}`);
+  if (!Object.hasOwn(CONFIGS, schedulerName))
+    throw new InputError(`--scheduler: expected one of ${Object.keys(CONFIGS).join(', ')}, got ${show(schedulerName)}`);
   return CONFIGS[schedulerName as SchedulerName].interference ? p : null;
 }
 
@@ -140,7 +159,14 @@ export function streamsFor(w: Workload, load: Load | null | undefined, seed: num
 export function simulatePlan(w: Workload, plan: Plan, ctx: Context, opts: SimulateOptions): SimulateResult {
   const clock = new VirtualClock();
   const colocation = opts.colocation ?? colocationModel(DEFAULT_COLOCATION);
-  const gpu = new SimulatedGpu({ clock, latency: ctx.latency, seed: opts.seed, jitterCv: opts.jitterCv, colocation, batchCostMs: ctx.batchCostMs });
+  const gpu = new SimulatedGpu({
+    clock,
+    latency: ctx.latency,
+    seed: opts.seed,
+    jitterCv: opts.jitterCv,
+    colocation,
+    batchCostMs: ctx.batchCostMs,
+  });
   const run = new Run({
     clock,
     executor: gpu,

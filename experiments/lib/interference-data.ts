@@ -5,7 +5,13 @@
 import { colocationModel } from '../../sim/colocation.ts';
 import type { LinearConstants } from '../../sim/interference.ts';
 import { cdfSummaryPct, fitAndValidate, predict, type FitPoint } from '../../sim/interference-fit.ts';
-import { DATASET_COLUMNS, datasetRow, paperGrid, profilePairs, type ProfilePoint } from '../../sim/interference-profile.ts';
+import {
+  DATASET_COLUMNS,
+  datasetRow,
+  paperGrid,
+  profilePairs,
+  type ProfilePoint,
+} from '../../sim/interference-profile.ts';
 import { defaultProfile } from '../../sim/profiles/latency.ts';
 import { defaultUtilProfile } from '../../sim/profiles/util.ts';
 import { toCsv } from './output.ts';
@@ -15,7 +21,12 @@ const DATASET_DIGITS = 6;
 
 /** Profile the paper's grid on the simulated GPU with the embedded RTX 2080 Ti profiles. */
 export function profileGrid(seed: number, interference = 'truth'): ProfilePoint[] {
-  return profilePairs(paperGrid(), { latency: defaultProfile(), util: defaultUtilProfile(), colocation: colocationModel(interference), seed });
+  return profilePairs(paperGrid(), {
+    latency: defaultProfile(),
+    util: defaultUtilProfile(),
+    colocation: colocationModel(interference),
+    seed,
+  });
 }
 
 /** The dataset as CSV text, exactly as `interference profile --out` writes it. */

@@ -79,10 +79,23 @@ export const JOBS = {
     const w = resolveWorkload(a.workload);
     const load = traceLoad(w, traceKind(a.trace).make(a.traceSeed));
     const durationS = Math.min(a.durationS ?? Infinity, loadDurationMs(load) / 1000);
-    const r = simulateAutoscale(w, a.scheduler, ctx, { seed: a.seed, durationS, maxGpus: a.maxGpus, load, fixes: parseFixes(a.fixes), foresightMs: a.foresightMs });
+    const r = simulateAutoscale(w, a.scheduler, ctx, {
+      seed: a.seed,
+      durationS,
+      maxGpus: a.maxGpus,
+      load,
+      fixes: parseFixes(a.fixes),
+      foresightMs: a.foresightMs,
+    });
     return {
       duration_s: durationS,
-      windows: r.windows.map(({ start_s, rate_rps, gpus, partition_sum_pct, slo_violation_pct }) => ({ start_s, rate_rps, gpus, partition_sum_pct, slo_violation_pct })),
+      windows: r.windows.map(({ start_s, rate_rps, gpus, partition_sum_pct, slo_violation_pct }) => ({
+        start_s,
+        rate_rps,
+        gpus,
+        partition_sum_pct,
+        slo_violation_pct,
+      })),
       gpu_seconds: r.gpu_seconds,
       loading_gpu_seconds: r.loading_gpu_seconds,
       early_replans: r.early_replans,
@@ -103,18 +116,26 @@ export const JOBS = {
     const colocation = a.interference === undefined ? undefined : colocationModel(a.interference);
     return {
       feasible: true,
-      violationPct: a.seeds.map((seed) => simulatePlan(w, plan, ctx, { seed, durationS: a.durationS, colocation, fixes }).slo_violation_pct),
+      violationPct: a.seeds.map(
+        (seed) => simulatePlan(w, plan, ctx, { seed, durationS: a.durationS, colocation, fixes }).slo_violation_pct,
+      ),
     };
   },
   schedulable: (a: { ks: number[]; schedulers: string[]; predictor?: string; profiles?: string }): number[][] =>
     schedulable(context(a.profiles), a.ks, a.schedulers, a.predictor),
   servedMax: (a: MaxRateJob & { planRateRps: number }): ServedMaxResult => {
     const { interference, profiles, criterion: _c, search: _s, ...opts } = a;
-    return servedMax({ ...opts, colocation: interference === undefined ? undefined : () => colocationModel(interference) }, context(profiles));
+    return servedMax(
+      { ...opts, colocation: interference === undefined ? undefined : () => colocationModel(interference) },
+      context(profiles),
+    );
   },
   maxrate: (a: MaxRateJob): MaxRateResult => {
     const { interference, profiles, ...opts } = a;
-    return maxRate({ ...opts, colocation: interference === undefined ? undefined : () => colocationModel(interference) }, context(profiles));
+    return maxRate(
+      { ...opts, colocation: interference === undefined ? undefined : () => colocationModel(interference) },
+      context(profiles),
+    );
   },
 };
 

@@ -86,7 +86,12 @@ function violations(w: Workload, plan: Plan, ctx: Context, opts: MaxRateOptions,
   const bound = opts.boundPct ?? 1;
   const out: number[] = [];
   for (const seed of seeds) {
-    const pct = simulatePlan(w, plan, ctx, { seed, durationS: opts.durationS ?? 20, colocation: opts.colocation?.(), fixes: opts.fixes }).slo_violation_pct;
+    const pct = simulatePlan(w, plan, ctx, {
+      seed,
+      durationS: opts.durationS ?? 20,
+      colocation: opts.colocation?.(),
+      fixes: opts.fixes,
+    }).slo_violation_pct;
     out.push(pct);
     if (all || out.length < 2) continue;
     const over = out.filter((p) => p > bound).length;
@@ -119,7 +124,9 @@ interface Candidate {
 
 function candidate(opts: MaxRateOptions, ctx: Context, rate: number): Candidate {
   const w = resolveWorkload(opts.workload, { rate, gpus: opts.gpus });
-  const plan = opts.plan ? opts.plan(w) : planWorkload(w, opts.scheduler, ctx, { predictor: opts.predictor, fixes: opts.fixes });
+  const plan = opts.plan
+    ? opts.plan(w)
+    : planWorkload(w, opts.scheduler, ctx, { predictor: opts.predictor, fixes: opts.fixes });
   return { rate, w, plan };
 }
 
@@ -131,7 +138,13 @@ function sloFailure(c: Candidate, ctx: Context, opts: MaxRateOptions): string | 
   return v > bound ? `median SLO violations ${round(v, 3)} % > ${bound} %` : null;
 }
 
-function result(opts: MaxRateOptions, ctx: Context, best: Candidate | null, firstFailure: number, failure: string): MaxRateResult {
+function result(
+  opts: MaxRateOptions,
+  ctx: Context,
+  best: Candidate | null,
+  firstFailure: number,
+  failure: string,
+): MaxRateResult {
   const atMax = best && opts.criterion === 'slo' ? median(violations(best.w, best.plan, ctx, opts, true)) : null;
   return {
     workload: typeof opts.workload === 'string' ? opts.workload : opts.workload.name,
@@ -181,10 +194,18 @@ function searchDown(opts: MaxRateOptions, ctx: Context): MaxRateResult {
     if (sloFailure(c, ctx, opts) !== null) continue;
     // Why the next rate up fails: planned infeasible, or (tried before this one) over the bound.
     const next = candidate(opts, ctx, rate + step);
-    const why = next.plan.feasible ? (sloFailure(next, ctx, opts) ?? 'passes (not reached)') : `plan infeasible: ${next.plan.reason}`;
+    const why = next.plan.feasible
+      ? (sloFailure(next, ctx, opts) ?? 'passes (not reached)')
+      : `plan infeasible: ${next.plan.reason}`;
     return result(opts, ctx, c, rate + step, why);
   }
-  return result(opts, ctx, null, step, feasible.length === 0 ? 'no plan-feasible rate' : 'no plan-feasible rate meets the SLO bound');
+  return result(
+    opts,
+    ctx,
+    null,
+    step,
+    feasible.length === 0 ? 'no plan-feasible rate' : 'no plan-feasible rate meets the SLO bound',
+  );
 }
 
 export interface ServedMaxResult {
@@ -203,7 +224,10 @@ export interface ServedMaxResult {
  * plan, this is bounded by simulated violations instead, so seeds differ and intervals mean
  * something.
  */
-export function servedMax(opts: Omit<MaxRateOptions, 'criterion' | 'search'> & { planRateRps: number }, ctx: Context): ServedMaxResult {
+export function servedMax(
+  opts: Omit<MaxRateOptions, 'criterion' | 'search'> & { planRateRps: number },
+  ctx: Context,
+): ServedMaxResult {
   const step = stepOf({ ...opts, criterion: 'slo' });
   const seeds = opts.seeds ?? [1, 2, 3];
   const bound = opts.boundPct ?? 1;
@@ -214,10 +238,21 @@ export function servedMax(opts: Omit<MaxRateOptions, 'criterion' | 'search'> & {
   const alive = seeds.map(() => true);
   let median = 0;
   let medianAlive = true;
-  for (let load = opts.planRateRps; load <= 2 * opts.planRateRps && (medianAlive || alive.some((a) => a)); load += step) {
+  for (
+    let load = opts.planRateRps;
+    load <= 2 * opts.planRateRps && (medianAlive || alive.some((a) => a));
+    load += step
+  ) {
     const w = resolveWorkload(opts.workload, { rate: load, gpus: opts.gpus });
     const pcts = seeds.map((seed, i) =>
-      alive[i] || medianAlive ? simulatePlan(w, plan, ctx, { seed, durationS: opts.durationS ?? 20, colocation: opts.colocation?.(), fixes: opts.fixes }).slo_violation_pct : Infinity,
+      alive[i] || medianAlive
+        ? simulatePlan(w, plan, ctx, {
+            seed,
+            durationS: opts.durationS ?? 20,
+            colocation: opts.colocation?.(),
+            fixes: opts.fixes,
+          }).slo_violation_pct
+        : Infinity,
     );
     pcts.forEach((p, i) => {
       if (!alive[i]) return;

@@ -20,7 +20,13 @@ export function toCsv(rows: readonly CsvRow[], columns: readonly string[], digit
 }
 
 /** Write `rows` as CSV to `dir/name`, creating the directory; returns the path. */
-export function writeCsv(dir: string, name: string, rows: readonly CsvRow[], columns: readonly string[], digits = 4): string {
+export function writeCsv(
+  dir: string,
+  name: string,
+  rows: readonly CsvRow[],
+  columns: readonly string[],
+  digits = 4,
+): string {
   const path = join(dir, name);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, toCsv(rows, columns, digits));

@@ -6,7 +6,9 @@
 export const WORKLOADS = ['game', 'traffic', 'scen1', 'scen2', 'scen3', 'scen4', 'scen5'] as const;
 
 /** Figure 12: maximum SLO-preserving throughput on 4 GPUs, req/s (reference §8.1). */
-export const FIG12: Readonly<Record<(typeof WORKLOADS)[number], Readonly<Record<'temporal' | 'greedy' | 'gpulet' | 'gpulet-int', number>>>> = {
+export const FIG12: Readonly<
+  Record<(typeof WORKLOADS)[number], Readonly<Record<'temporal' | 'greedy' | 'gpulet' | 'gpulet-int', number>>>
+> = {
   game: { temporal: 690, greedy: 340, gpulet: 1600, 'gpulet-int': 1650 },
   traffic: { temporal: 340, greedy: 440, gpulet: 500, 'gpulet-int': 580 },
   scen1: { temporal: 1880, greedy: 2080, gpulet: 2680, 'gpulet-int': 2800 },
@@ -20,7 +22,9 @@ export const FIG12: Readonly<Record<(typeof WORKLOADS)[number], Readonly<Record<
 export const HEADLINE = { intOverTemporal: 1.617, intOverGreedy: 1.812, intOverGpulet: 1.075 } as const;
 
 /** Figure 13: SLO violation % at the highest rate tested (reference §8.2); null: not schedulable. */
-export const FIG13: Readonly<Record<(typeof WORKLOADS)[number], { rate: number; gpulet: number; 'gpulet-int': number | null }>> = {
+export const FIG13: Readonly<
+  Record<(typeof WORKLOADS)[number], { rate: number; gpulet: number; 'gpulet-int': number | null }>
+> = {
   game: { rate: 1600, gpulet: 0.91, 'gpulet-int': 0.32 },
   traffic: { rate: 500, gpulet: 0.0, 'gpulet-int': 0.09 },
   scen1: { rate: 2800, gpulet: 0.84, 'gpulet-int': 0.85 },
@@ -32,7 +36,13 @@ export const FIG13: Readonly<Record<(typeof WORKLOADS)[number], { rate: number; 
 
 /** Figure 16: gpulet-int's maximum schedulable rate over ideal's (reference §8.4); mean 0.926. */
 export const FIG16: Readonly<Record<(typeof WORKLOADS)[number], number>> = {
-  game: 0.94, traffic: 0.95, scen1: 0.93, scen2: 0.95, scen3: 0.95, scen4: 0.88, scen5: 0.88,
+  game: 0.94,
+  traffic: 0.95,
+  scen1: 0.93,
+  scen2: 0.95,
+  scen3: 0.95,
+  scen4: 0.88,
+  scen5: 0.88,
 };
 
 /** Figure 15: schedulable scenarios of 19,682 (reference §8.3). */

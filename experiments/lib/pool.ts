@@ -114,7 +114,10 @@ export async function mapJobs<J extends JobName>(
     for (const a of items) out.push(tick((JOBS[job] as (x: JobArgs<J>) => JobResult<J>)(a)));
     return out;
   }
-  const pool = new WorkerPool<{ job: J; args: JobArgs<J> }, JobResult<J>>(Math.min(jobs, items.length), { base: 'worker', fromUrl: import.meta.url });
+  const pool = new WorkerPool<{ job: J; args: JobArgs<J> }, JobResult<J>>(Math.min(jobs, items.length), {
+    base: 'worker',
+    fromUrl: import.meta.url,
+  });
   try {
     return await Promise.all(items.map((args) => pool.run({ job, args }).then(tick)));
   } finally {

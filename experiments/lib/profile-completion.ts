@@ -27,8 +27,19 @@ import { MAX_BATCH, PARTITIONS_PCT } from '../../engine/limits.ts';
 import { defaultOverheadTables, type OverheadTables } from '../../sim/profiles/batch-overhead.ts';
 import { catalog, type CatalogModel } from '../../sim/profiles/catalog.ts';
 import {
-  SHAPE_BATCHES, fitConstants, fitLaunchCostMs, fitPartitionSoftness, floorShareOf, monotoneCubic,
-  shapeFor, shapeLatencyMs, sloAnchorMs, smEnvelope, type CompletionConstants, type ModelFeatures, type Shape,
+  SHAPE_BATCHES,
+  fitConstants,
+  fitLaunchCostMs,
+  fitPartitionSoftness,
+  floorShareOf,
+  monotoneCubic,
+  shapeFor,
+  shapeLatencyMs,
+  sloAnchorMs,
+  smEnvelope,
+  type CompletionConstants,
+  type ModelFeatures,
+  type Shape,
   type TrainingModel,
 } from '../../sim/profiles/completion.ts';
 import { parseLatencyRows, type LatencyRow } from '../../sim/profiles/latency.ts';
@@ -47,10 +58,29 @@ export interface CompletionInputs {
 }
 
 export type LatencySource = 'fig3' | 'fig3-interp' | 'fitted';
-export interface LatencyOutRow { model: string; gpu: string; partition: number; batch: number; latencyMs: number; source: LatencySource }
-export interface LooRow { model: string; partition: number; batch: number; fig3Ms: number; predictedMs: number; errorPct: number }
+export interface LatencyOutRow {
+  model: string;
+  gpu: string;
+  partition: number;
+  batch: number;
+  latencyMs: number;
+  source: LatencySource;
+}
+export interface LooRow {
+  model: string;
+  partition: number;
+  batch: number;
+  fig3Ms: number;
+  predictedMs: number;
+  errorPct: number;
+}
 export type LooMethod = 'util-features' | 'mean-of-others' | 'form-without-util' | 'util-features-fig3-scale';
-export interface SummaryRow { model: string; mapePct: number; maxErrPct: number; method: LooMethod }
+export interface SummaryRow {
+  model: string;
+  mapePct: number;
+  maxErrPct: number;
+  method: LooMethod;
+}
 /** Per Figure-3 model: its own fit of the completion and the SLO-anchor check. */
 export interface FitRow {
   model: string;
@@ -106,7 +136,12 @@ export function run(inputs: CompletionInputs = defaultInputs()): CompletionResul
   const sloAnchor = (m: CatalogModel) => sloAnchorMs(m.sloMs, rawOverhead32Ms(m, inputs.overheadTables));
   const known: Known[] = inputs.catalog
     .filter((m) => inputs.fig3.some((r) => r.model === m.name))
-    .map((m) => ({ model: m, anchorMs: sloAnchor(m), features: features(m), surface: { partitionsPct: PROFILE_PARTITIONS, latencyMs: fig3Surface(inputs.fig3, m.name) } }));
+    .map((m) => ({
+      model: m,
+      anchorMs: sloAnchor(m),
+      features: features(m),
+      surface: { partitionsPct: PROFILE_PARTITIONS, latencyMs: fig3Surface(inputs.fig3, m.name) },
+    }));
   const constants = fitConstants(known);
   // A launch-bound model (mean kernel shorter than one launch, so the floor is its whole latency)
   // gets its scale from its kernel count instead of its SLO: its SLO is set by the serving system's
@@ -115,7 +150,8 @@ export function run(inputs: CompletionInputs = defaultInputs()): CompletionResul
   const anchorMs = (m: CatalogModel) => {
     const kernels = Object.hasOwn(LAUNCH_BOUND_KERNELS, m.name) ? LAUNCH_BOUND_KERNELS[m.name] : undefined;
     const k32 = inputs.util.kernelMs(m.name, MAX_BATCH);
-    if (kernels !== undefined && floorShareOf(constants.launchCostMs, k32) >= 1) return kernels * (constants.launchCostMs + k32);
+    if (kernels !== undefined && floorShareOf(constants.launchCostMs, k32) >= 1)
+      return kernels * (constants.launchCostMs + k32);
     return sloAnchor(m);
   };
 
@@ -129,7 +165,11 @@ export function run(inputs: CompletionInputs = defaultInputs()): CompletionResul
       for (let b = 1; b <= MAX_BATCH; b++) {
         const at = SHAPE_BATCHES.indexOf(b as (typeof SHAPE_BATCHES)[number]);
         const [latencyMs, source]: [number, LatencySource] =
-          measured && curve ? (at >= 0 ? [measured[at], 'fig3'] : [curve(b), 'fig3-interp']) : [shapeLatencyMs(shape, b, p), 'fitted'];
+          measured && curve
+            ? at >= 0
+              ? [measured[at], 'fig3']
+              : [curve(b), 'fig3-interp']
+            : [shapeLatencyMs(shape, b, p), 'fitted'];
         latencyRows.push({ model: m.name, gpu: GPU, partition: p, batch: b, latencyMs: round(latencyMs, 3), source });
       }
     });
@@ -150,12 +190,15 @@ export function run(inputs: CompletionInputs = defaultInputs()): CompletionResul
     const c = fitConstants(others);
     const shapes: [LooMethod, Shape][] = [
       ['util-features', shapeFor(held.features, c, held.anchorMs)],
-      ['form-without-util', {
-        scaleMs: held.anchorMs,
-        floorShare: mean(others.map((o) => floorShareOf(fitLaunchCostMs([o]), o.features.kernelMs32))),
-        smFrac: SHAPE_BATCHES.map((_, i) => mean(others.map((o) => o.features.smFrac[i]))),
-        partitionSoftness: c.partitionSoftness,
-      }],
+      [
+        'form-without-util',
+        {
+          scaleMs: held.anchorMs,
+          floorShare: mean(others.map((o) => floorShareOf(fitLaunchCostMs([o]), o.features.kernelMs32))),
+          smFrac: SHAPE_BATCHES.map((_, i) => mean(others.map((o) => o.features.smFrac[i]))),
+          partitionSoftness: c.partitionSoftness,
+        },
+      ],
       ['util-features-fig3-scale', shapeFor(held.features, c, fullGpuB32(held))],
     ];
     SHAPE_BATCHES.forEach((b, i) => {
@@ -165,7 +208,14 @@ export function run(inputs: CompletionInputs = defaultInputs()): CompletionResul
         const naive = mean(others.map((o) => o.surface.latencyMs[i][j] / fullGpuB32(o))) * held.anchorMs;
         record('mean-of-others', held.model.name, naive, fig3Ms);
         const predictedMs = round(shapeLatencyMs(shapes[0][1], b, p), 3);
-        looRows.push({ model: held.model.name, partition: p, batch: b, fig3Ms, predictedMs, errorPct: round(100 * (predictedMs / fig3Ms - 1), 2) });
+        looRows.push({
+          model: held.model.name,
+          partition: p,
+          batch: b,
+          fig3Ms,
+          predictedMs,
+          errorPct: round(100 * (predictedMs / fig3Ms - 1), 2),
+        });
       });
     });
   }
@@ -183,12 +233,20 @@ export function run(inputs: CompletionInputs = defaultInputs()): CompletionResul
     const launchCostMs = fitLaunchCostMs([k]);
     const partitionSoftness = fitPartitionSoftness([k]);
     const shape = shapeFor(k.features, { launchCostMs, partitionSoftness }, fullGpuB32(k));
-    const errs = SHAPE_BATCHES.flatMap((b, i) => PROFILE_PARTITIONS.map((p, j) => 100 * (shapeLatencyMs(shape, b, p) / k.surface.latencyMs[i][j] - 1)));
+    const errs = SHAPE_BATCHES.flatMap((b, i) =>
+      PROFILE_PARTITIONS.map((p, j) => 100 * (shapeLatencyMs(shape, b, p) / k.surface.latencyMs[i][j] - 1)),
+    );
     const anchoredSloMs = 2 * (fullGpuB32(k) + rawOverhead32Ms(k.model, inputs.overheadTables));
     return {
-      model: k.model.name, floorShare: shape.floorShare, launchCostMs, partitionSoftness,
-      inSampleMapePct: mean(errs.map(Math.abs)), inSampleMaxErrPct: Math.max(...errs.map(Math.abs)),
-      sloMs: k.model.sloMs, anchoredSloMs, anchorErrPct: 100 * (anchoredSloMs / k.model.sloMs - 1),
+      model: k.model.name,
+      floorShare: shape.floorShare,
+      launchCostMs,
+      partitionSoftness,
+      inSampleMapePct: mean(errs.map(Math.abs)),
+      inSampleMaxErrPct: Math.max(...errs.map(Math.abs)),
+      sloMs: k.model.sloMs,
+      anchoredSloMs,
+      anchorErrPct: 100 * (anchoredSloMs / k.model.sloMs - 1),
     };
   });
   return { latencyRows, looRows, summaryRows, fitRows, constants, interpolationCheck: interpolationCheck(known) };
@@ -248,20 +306,34 @@ function round(x: number, digits: number): number {
 
 /** The profile CSV text, fixed formatting, explicit column order. */
 export function formatLatencyCsv(rows: readonly LatencyOutRow[]): string {
-  const cells = rows.map((r) => ({ ...r, partition: String(r.partition), batch: String(r.batch), latency_ms: r.latencyMs.toFixed(3) }));
+  const cells = rows.map((r) => ({
+    ...r,
+    partition: String(r.partition),
+    batch: String(r.batch),
+    latency_ms: r.latencyMs.toFixed(3),
+  }));
   return `${csvFormat(cells, ['model', 'gpu', 'partition', 'batch', 'latency_ms', 'source'])}\n`;
 }
 
 export function formatLooCsv(rows: readonly LooRow[]): string {
   const cells = rows.map((r) => ({
-    model: r.model, partition: String(r.partition), batch: String(r.batch),
-    fig3_ms: r.fig3Ms.toFixed(3), predicted_ms: r.predictedMs.toFixed(3), error_pct: r.errorPct.toFixed(2),
+    model: r.model,
+    partition: String(r.partition),
+    batch: String(r.batch),
+    fig3_ms: r.fig3Ms.toFixed(3),
+    predicted_ms: r.predictedMs.toFixed(3),
+    error_pct: r.errorPct.toFixed(2),
   }));
   return `${csvFormat(cells, ['model', 'partition', 'batch', 'fig3_ms', 'predicted_ms', 'error_pct'])}\n`;
 }
 
 export function formatSummaryCsv(rows: readonly SummaryRow[]): string {
-  const cells = rows.map((r) => ({ model: r.model, mape_pct: r.mapePct.toFixed(2), max_err_pct: r.maxErrPct.toFixed(2), method: r.method }));
+  const cells = rows.map((r) => ({
+    model: r.model,
+    mape_pct: r.mapePct.toFixed(2),
+    max_err_pct: r.maxErrPct.toFixed(2),
+    method: r.method,
+  }));
   return `${csvFormat(cells, ['model', 'mape_pct', 'max_err_pct', 'method'])}\n`;
 }
 
@@ -279,24 +351,34 @@ export function report(r: CompletionResult): string {
     `constants (all Figure-3 models): launch cost ${(r.constants.launchCostMs * 1000).toFixed(2)} us, partition softness ${r.constants.partitionSoftness.toFixed(3)}`,
     '',
     'per-model fit          floor  tau(us)       k  MAPE%   max%    SLO  2(L32+c32)  err%',
-    ...r.fitRows.map((x) => `${x.model.padEnd(18)}${f(x.floorShare, 3)}${f(x.launchCostMs * 1000, 2)}${f(x.partitionSoftness, 2)}${f(x.inSampleMapePct)}${f(x.inSampleMaxErrPct)}${f(x.sloMs, 0)}${f(x.anchoredSloMs, 1).padStart(12)}${f(x.anchorErrPct)}`),
+    ...r.fitRows.map(
+      (x) =>
+        `${x.model.padEnd(18)}${f(x.floorShare, 3)}${f(x.launchCostMs * 1000, 2)}${f(x.partitionSoftness, 2)}${f(x.inSampleMapePct)}${f(x.inSampleMaxErrPct)}${f(x.sloMs, 0)}${f(x.anchoredSloMs, 1).padStart(12)}${f(x.anchorErrPct)}`,
+    ),
     '',
     'leave-one-out, MAPE% / max%',
     `${'model'.padEnd(18)}${[...new Set(r.summaryRows.map((s) => s.method))].map((m) => m.padStart(26)).join('')}`,
   ];
   for (const model of [...new Set(r.summaryRows.map((s) => s.model))]) {
-    const cells = r.summaryRows.filter((s) => s.model === model).map((s) => `${s.mapePct.toFixed(1)} / ${s.maxErrPct.toFixed(1)}`.padStart(26));
+    const cells = r.summaryRows
+      .filter((s) => s.model === model)
+      .map((s) => `${s.mapePct.toFixed(1)} / ${s.maxErrPct.toFixed(1)}`.padStart(26));
     lines.push(`${model.padEnd(18)}${cells.join('')}`);
   }
   const ic = r.interpolationCheck;
-  lines.push('', `Figure-3 drop-one-batch interpolation MAPE: linear ${ic.linearMapePct.toFixed(1)} %, monotone cubic ${ic.monotoneMapePct.toFixed(1)} %`);
+  lines.push(
+    '',
+    `Figure-3 drop-one-batch interpolation MAPE: linear ${ic.linearMapePct.toFixed(1)} %, monotone cubic ${ic.monotoneMapePct.toFixed(1)} %`,
+  );
   return lines.join('\n');
 }
 
 function main(argv: readonly string[]): number {
   const unknown = argv.filter((a) => a !== '--check');
   if (unknown.length > 0) {
-    process.stderr.write(`usage: node --import tsx experiments/lib/profile-completion.ts [--check]\nunknown argument: ${unknown[0]}\n`);
+    process.stderr.write(
+      `usage: node --import tsx experiments/lib/profile-completion.ts [--check]\nunknown argument: ${unknown[0]}\n`,
+    );
     return 2;
   }
   const result = run();

@@ -61,7 +61,17 @@ export interface ProfileSidecar {
   colocation_partition_pct: number | null;
   models: Record<
     string,
-    { variant: string; width: number; bert_layers?: number; file: string; params: number; gflops_per_sample: number; slo_ms: number; capacity_rps: number; colocation_slowdown: Record<string, number> }
+    {
+      variant: string;
+      width: number;
+      bert_layers?: number;
+      file: string;
+      params: number;
+      gflops_per_sample: number;
+      slo_ms: number;
+      capacity_rps: number;
+      colocation_slowdown: Record<string, number>;
+    }
   >;
   measured_at: string;
   node: string;
@@ -88,7 +98,7 @@ export function loadProfileSet(csvPath: string): ProfileSet {
     throw new InputError(`${csvPath}: cannot read profile file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   const latency = loadLatencyProfile(text, csvPath, null);
-  const sidecarPath = csvPath.replace(/\.csv$/, '') + '.json';
+  const sidecarPath = `${csvPath.replace(/\.csv$/, '')}.json`;
   let sidecar: ProfileSidecar | null = null;
   if (csvPath.endsWith('.csv') && existsSync(sidecarPath)) {
     try {
@@ -96,7 +106,10 @@ export function loadProfileSet(csvPath: string): ProfileSet {
     } catch (e) {
       throw new InputError(`${sidecarPath}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
     }
-    if (typeof sidecar !== 'object' || sidecar === null || typeof sidecar.models !== 'object') throw new InputError(`${sidecarPath}: field models: expected an object of model variants, got ${show(sidecar?.models)}`);
+    if (typeof sidecar !== 'object' || sidecar === null || typeof sidecar.models !== 'object')
+      throw new InputError(
+        `${sidecarPath}: field models: expected an object of model variants, got ${show(sidecar?.models)}`,
+      );
   }
   const models = Object.fromEntries(catalog().map((m) => [m.name, m]));
   return { ctx: { latency, profileSource: csvPath, models }, sidecar };
@@ -107,15 +120,28 @@ export function variantsFor(models: readonly string[], sidecar: ProfileSidecar |
   const out: Record<string, ModelVariant> = {};
   for (const m of models) {
     const v = sidecar !== null && Object.hasOwn(sidecar.models, m) ? sidecar.models[m] : undefined;
-    if (sidecar !== null && v === undefined) throw new InputError(`profile set: model ${m} is not in the sidecar (profiled: ${Object.keys(sidecar.models).join(', ')})`);
-    out[m] = v === undefined ? { width: 1 } : { width: v.width, ...(v.bert_layers !== undefined ? { bertLayers: v.bert_layers } : {}) };
+    if (sidecar !== null && v === undefined)
+      throw new InputError(
+        `profile set: model ${m} is not in the sidecar (profiled: ${Object.keys(sidecar.models).join(', ')})`,
+      );
+    out[m] =
+      v === undefined
+        ? { width: 1 }
+        : { width: v.width, ...(v.bert_layers !== undefined ? { bertLayers: v.bert_layers } : {}) };
   }
   return out;
 }
 
 /** Rows of the profile CSV, as the embedded profile spells them. */
 export function profileCsv(result: ProfileResult, gpu: string): string {
-  const rows = result.cells.map((c) => ({ model: c.model, gpu, partition: c.partitionPct, batch: c.batch, latency_ms: round(c.latencyMs, 4), source: 'measured' }));
+  const rows = result.cells.map((c) => ({
+    model: c.model,
+    gpu,
+    partition: c.partitionPct,
+    batch: c.batch,
+    latency_ms: round(c.latencyMs, 4),
+    source: 'measured',
+  }));
   return toCsv(rows, ['model', 'gpu', 'partition', 'batch', 'latency_ms', 'source'], 4);
 }
 
@@ -145,7 +171,9 @@ export interface ProfileRunOptions {
 }
 
 /** Measure and write a profile set; returns the sidecar and the written paths. */
-export async function runProfile(o: ProfileRunOptions): Promise<{ sidecar: ProfileSidecar; files: string[]; set: ProfileSet }> {
+export async function runProfile(
+  o: ProfileRunOptions,
+): Promise<{ sidecar: ProfileSidecar; files: string[]; set: ProfileSet }> {
   const files = variantFiles(o.variants);
   const cpus = allowedCpus();
   const host: HostFactory = o.host === 'thread' && o.backend === 'onnx' ? threadHost : processHost;
@@ -183,7 +211,14 @@ export async function runProfile(o: ProfileRunOptions): Promise<{ sidecar: Profi
   return { sidecar, files: written, set };
 }
 
-function buildSidecar(o: ProfileRunOptions, r: ProfileResult, files: Record<string, VariantFile>, gpu: string, cpus: number[], latency: LatencyModel): ProfileSidecar {
+function buildSidecar(
+  o: ProfileRunOptions,
+  r: ProfileResult,
+  files: Record<string, VariantFile>,
+  gpu: string,
+  cpus: number[],
+  latency: LatencyModel,
+): ProfileSidecar {
   const models: ProfileSidecar['models'] = {};
   for (const [name, f] of Object.entries(files)) {
     const { sloMs, capacityRps } = sloAndCapacity(latency, name);
@@ -196,7 +231,9 @@ function buildSidecar(o: ProfileRunOptions, r: ProfileResult, files: Record<stri
       gflops_per_sample: round(f.gflopsPerSample, 4),
       slo_ms: sloMs,
       capacity_rps: capacityRps,
-      colocation_slowdown: Object.fromEntries(Object.entries(r.colocationSlowdown[name] ?? {}).map(([o, f]) => [o, round(f, 4)])),
+      colocation_slowdown: Object.fromEntries(
+        Object.entries(r.colocationSlowdown[name] ?? {}).map(([o, f]) => [o, round(f, 4)]),
+      ),
     };
   }
   return {
@@ -228,7 +265,11 @@ export function workloadFor(s: ProfileSidecar, load: number, name: string) {
     name,
     gpus: 1,
     gpu: s.gpu,
-    models: names.map((m) => ({ model: m, rate: round((load * s.models[m].capacity_rps) / names.length, 1), slo_ms: s.models[m].slo_ms })),
+    models: names.map((m) => ({
+      model: m,
+      rate: round((load * s.models[m].capacity_rps) / names.length, 1),
+      slo_ms: s.models[m].slo_ms,
+    })),
   };
 }
 
@@ -237,7 +278,12 @@ export function profileTable(set: ProfileSet): string {
   const s = set.sidecar as ProfileSidecar;
   const l = set.ctx.latency;
   const names = Object.keys(s.models);
-  const header = ['model', ...s.partitions_pct.flatMap((p) => [`L1@${p}`, `L8@${p}`, `L32@${p}`]), 'SLO ms', ...names.map((o) => `x next to ${o}`)];
+  const header = [
+    'model',
+    ...s.partitions_pct.flatMap((p) => [`L1@${p}`, `L8@${p}`, `L32@${p}`]),
+    'SLO ms',
+    ...names.map((o) => `x next to ${o}`),
+  ];
   const rows = Object.entries(s.models).map(([m, info]) => [
     info.variant,
     ...s.partitions_pct.flatMap((p) => [l.latencyMs(m, 1, p), l.latencyMs(m, 8, p), l.latencyMs(m, 32, p)]),

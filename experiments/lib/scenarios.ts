@@ -10,7 +10,17 @@ import { DEFAULT_GPUS } from '../../sim/workload.ts';
 import { planInput, schedulerFor, type Context } from './context.ts';
 
 /** The artifact's model order for the scenario digits (createSchedulingCases.py). */
-export const SWEEP_MODELS = ['lenet', 'googlenet', 'resnet50', 'ssd-mobilenetv1', 'vgg16', 'mnasnet1_0', 'mobilenet_v2', 'densenet161', 'bert'] as const;
+export const SWEEP_MODELS = [
+  'lenet',
+  'googlenet',
+  'resnet50',
+  'ssd-mobilenetv1',
+  'vgg16',
+  'mnasnet1_0',
+  'mobilenet_v2',
+  'densenet161',
+  'bert',
+] as const;
 export const SWEEP_RATES = [0, 100, 200] as const;
 export const NUM_SCENARIOS = 3 ** SWEEP_MODELS.length - 1; // 19,682
 export const FIG15_SCHEDULERS = ['temporal', 'greedy', 'gpulet', 'gpulet-int', 'ideal'] as const;
@@ -30,8 +40,24 @@ export function scenarioDemands(k: number): Demand[] {
 }
 
 /** Feasibility (1/0) of scenarios `ks` for each scheduler; a pool job. */
-export function schedulable(ctx: Context, ks: readonly number[], schedulers: readonly string[], predictor = DEFAULT_PREDICTOR): number[][] {
-  const base = planInput({ name: 'sweep', tasks: [], app: null, appRateRps: 0, numGpus: DEFAULT_GPUS, gpuType: null, arrival: { process: 'poisson' } }, ctx);
+export function schedulable(
+  ctx: Context,
+  ks: readonly number[],
+  schedulers: readonly string[],
+  predictor = DEFAULT_PREDICTOR,
+): number[][] {
+  const base = planInput(
+    {
+      name: 'sweep',
+      tasks: [],
+      app: null,
+      appRateRps: 0,
+      numGpus: DEFAULT_GPUS,
+      gpuType: null,
+      arrival: { process: 'poisson' },
+    },
+    ctx,
+  );
   const p = predictorByName(predictor);
   const scheds = schedulers.map((s) => schedulerFor(s));
   return ks.map((k) => {

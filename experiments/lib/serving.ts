@@ -30,7 +30,12 @@ export function gpuletSetups(plan: Plan): GpuletSetup[] {
       if (l.models.length === 0) return;
       const maxBatch = new Map<string, number>();
       for (const a of l.models) maxBatch.set(a.model, Math.max(maxBatch.get(a.model) ?? 1, Math.floor(a.batch)));
-      out.push({ gpu: g.gpu, gpulet: index, partitionPct: l.partitionPct, models: [...maxBatch].map(([model, b]) => ({ model, maxBatch: b })) });
+      out.push({
+        gpu: g.gpu,
+        gpulet: index,
+        partitionPct: l.partitionPct,
+        models: [...maxBatch].map(([model, b]) => ({ model, maxBatch: b })),
+      });
     });
   }
   return out;
@@ -83,7 +88,9 @@ export async function servePlanForReal(w: Workload, plan: Plan, o: ServeRealOpti
   // The loader needs the executor, which needs the first plan, which the re-planner's setup makes.
   let loader: RunnerLoader | null = null;
   const forward: GpuletLoader = { load: (g, ready) => (loader as RunnerLoader).load(g, ready) };
-  const setup = o.autoscale ? replanSetup(w, o.autoscale.scheduler, o.autoscale.ctx, { ...o.autoscale.settings, load: o.load }, forward) : null;
+  const setup = o.autoscale
+    ? replanSetup(w, o.autoscale.scheduler, o.autoscale.ctx, { ...o.autoscale.settings, load: o.load }, forward)
+    : null;
   const first = setup?.plan0 ?? plan;
   if (o.backend === 'onnx' && (o.autoscale ? o.autoscale.settings.maxGpus : gpusUsed(first)) > 1)
     throw new InputError(
@@ -93,7 +100,9 @@ export async function servePlanForReal(w: Workload, plan: Plan, o: ServeRealOpti
     );
   const setups = gpuletSetups(first);
   // With re-planning any model of the workload may come to a gpulet later.
-  const models = o.autoscale ? [...new Set(w.tasks.map((t) => t.model))] : [...new Set(setups.flatMap((s) => s.models.map((m) => m.model)))];
+  const models = o.autoscale
+    ? [...new Set(w.tasks.map((t) => t.model))]
+    : [...new Set(setups.flatMap((s) => s.models.map((m) => m.model)))];
   const files = variantFiles(variantsFor(models, o.sidecar));
   const common = { clock, gpulets: setups, files, hangTimeoutMs: o.hangTimeoutMs, log };
   o.io?.err(`gpulet: starting ${setups.length} gpulet(s), loading and warming ${models.join(', ')}\n`);

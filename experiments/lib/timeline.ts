@@ -49,7 +49,16 @@ export class ChromeTimeline implements BatchObserver {
       this.droppedEvents++;
       return;
     }
-    this.slices.push({ gpu: job.gpu, gpulet: job.gpulet, model: job.model, batch: job.batch, partitionPct: job.partitionPct, startMs: startedAtMs, endMs: endedAtMs, ok });
+    this.slices.push({
+      gpu: job.gpu,
+      gpulet: job.gpulet,
+      model: job.model,
+      batch: job.batch,
+      partitionPct: job.partitionPct,
+      startMs: startedAtMs,
+      endMs: endedAtMs,
+      ok,
+    });
   }
 
   /** The trace: metadata naming each GPU and gpulet track, then one complete ("X") event per batch. */
@@ -58,7 +67,10 @@ export class ChromeTimeline implements BatchObserver {
     for (const s of this.slices) {
       const key = `${s.gpu}/${s.gpulet}`;
       let t = tracks.get(key);
-      if (t === undefined) tracks.set(key, (t = { gpu: s.gpu, gpulet: s.gpulet, partitions: new Set() }));
+      if (t === undefined) {
+        t = { gpu: s.gpu, gpulet: s.gpulet, partitions: new Set() };
+        tracks.set(key, t);
+      }
       t.partitions.add(s.partitionPct);
     }
     const sorted = [...tracks.values()].sort((a, b) => a.gpu - b.gpu || a.gpulet - b.gpulet);
@@ -68,8 +80,17 @@ export class ChromeTimeline implements BatchObserver {
       events.push({ name: 'process_sort_index', ph: 'M', pid: gpu, tid: 0, args: { sort_index: gpu } });
     }
     for (const t of sorted) {
-      const sizes = [...t.partitions].sort((a, b) => a - b).map((p) => `${p} %`).join(' / ');
-      events.push({ name: 'thread_name', ph: 'M', pid: t.gpu, tid: t.gpulet, args: { name: `gpulet ${t.gpulet} (${sizes})` } });
+      const sizes = [...t.partitions]
+        .sort((a, b) => a - b)
+        .map((p) => `${p} %`)
+        .join(' / ');
+      events.push({
+        name: 'thread_name',
+        ph: 'M',
+        pid: t.gpu,
+        tid: t.gpulet,
+        args: { name: `gpulet ${t.gpulet} (${sizes})` },
+      });
       events.push({ name: 'thread_sort_index', ph: 'M', pid: t.gpu, tid: t.gpulet, args: { sort_index: t.gpulet } });
     }
     for (const s of this.slices) {
@@ -85,7 +106,12 @@ export class ChromeTimeline implements BatchObserver {
         args: { batch: s.batch, partition_pct: s.partitionPct, ...(s.ok ? {} : { failed: true }) },
       });
     }
-    const other = { ...meta, batches: this.slices.length, dropped_batches: this.droppedEvents, time_unit: 'ms of simulated time, written as us' };
+    const other = {
+      ...meta,
+      batches: this.slices.length,
+      dropped_batches: this.droppedEvents,
+      time_unit: 'ms of simulated time, written as us',
+    };
     // One event per line: diffable, and still one JSON document.
     return `{"displayTimeUnit":"ms","otherData":${JSON.stringify(other)},"traceEvents":[\n${events.map((e) => JSON.stringify(e)).join(',\n')}\n]}\n`;
   }

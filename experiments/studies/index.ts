@@ -34,7 +34,20 @@ import { MIXES } from './mixes/figure.ts';
 import { BURSTS } from './bursts/figure.ts';
 
 /** The studies `gpulet experiment` runs, in the order `--help` lists them. */
-export const STUDIES = { fig5, fig12, fig13, fig15, fig16, fig6, fig10, fidelity, fig14, bursts, promises, mixes } as const satisfies Record<string, Experiment>;
+export const STUDIES = {
+  fig5,
+  fig12,
+  fig13,
+  fig15,
+  fig16,
+  fig6,
+  fig10,
+  fidelity,
+  fig14,
+  bursts,
+  promises,
+  mixes,
+} as const satisfies Record<string, Experiment>;
 
 /** A study by name, or undefined. */
 export function studyByName(name: string): Experiment | undefined {
@@ -47,7 +60,21 @@ export function allStudies(): Experiment[] {
 }
 
 /** In the paper's order. */
-export const FIGURES: readonly FigureDef[] = [FIG3, FIG5, FIG6, FIG10, FIG12, FIG13, FIG14, FIG15, FIG16, PROMISES, MIXES, BURSTS, FIDELITY];
+export const FIGURES: readonly FigureDef[] = [
+  FIG3,
+  FIG5,
+  FIG6,
+  FIG10,
+  FIG12,
+  FIG13,
+  FIG14,
+  FIG15,
+  FIG16,
+  PROMISES,
+  MIXES,
+  BURSTS,
+  FIDELITY,
+];
 
 /** Studies that exist for the figures (not in the experiment registry): fig3's table, fig12's per-seed maxima. */
 export const FIGURE_STUDIES: readonly Experiment[] = [fig3Study, fig12Seeds];

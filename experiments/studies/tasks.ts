@@ -35,12 +35,19 @@ export async function runTask(task: Task): Promise<TaskResult> {
 export type Settled = { ok: true; result: TaskResult } | { ok: false; task: Task; error: string };
 
 /** Run `tasks` on `size` threads (studies/worker.ts), results in submission order; a piece that fails settles as an error and the others go on. */
-export async function runOnThreads(tasks: readonly Task[], size: number, onDone?: (s: Settled) => void): Promise<Settled[]> {
+export async function runOnThreads(
+  tasks: readonly Task[],
+  size: number,
+  onDone?: (s: Settled) => void,
+): Promise<Settled[]> {
   const settled = (s: Settled): Settled => {
     onDone?.(s);
     return s;
   };
-  const pool = new WorkerPool<Task, TaskResult>(Math.max(1, Math.min(size, tasks.length)), { base: 'worker', fromUrl: import.meta.url });
+  const pool = new WorkerPool<Task, TaskResult>(Math.max(1, Math.min(size, tasks.length)), {
+    base: 'worker',
+    fromUrl: import.meta.url,
+  });
   try {
     return await Promise.all(
       tasks.map((task) =>

@@ -5,6 +5,7 @@ import { runTask, type Task } from './tasks.ts';
 parentPort?.on('message', (m: { id: number; payload: Task }) => {
   runTask(m.payload).then(
     (result) => parentPort?.postMessage({ id: m.id, result }),
-    (e: unknown) => parentPort?.postMessage({ id: m.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+    (e: unknown) =>
+      parentPort?.postMessage({ id: m.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
   );
 });

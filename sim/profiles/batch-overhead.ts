@@ -41,14 +41,26 @@ export function parseOverheadTables(csvText: string, fileName: string): Overhead
   const lastRow = new Map<string, number>();
   for (const row of parseCsvRows(csvText, fileName, ['input', 'batch', 'overhead_ms'])) {
     const input = readText(row, 'input', fileName);
-    const batch = readNumber(row, 'batch', fileName, { what: `an integer batch 1..${MAX_BATCH}`, integer: true, min: 1, max: MAX_BATCH });
+    const batch = readNumber(row, 'batch', fileName, {
+      what: `an integer batch 1..${MAX_BATCH}`,
+      integer: true,
+      min: 1,
+      max: MAX_BATCH,
+    });
     const ms = readNumber(row, 'overhead_ms', fileName, { what: 'a non-negative number', min: 0 });
     let table = tables.get(input);
     if (table === undefined) {
       table = new Float64Array(MAX_BATCH + 1).fill(Number.NaN);
       tables.set(input, table);
     }
-    if (!Number.isNaN(table[batch])) throw fieldError(row, 'batch', fileName, `one row per (input, batch); ${input} has batch ${batch} already`, batch);
+    if (!Number.isNaN(table[batch]))
+      throw fieldError(
+        row,
+        'batch',
+        fileName,
+        `one row per (input, batch); ${input} has batch ${batch} already`,
+        batch,
+      );
     table[batch] = ms;
     lastRow.set(input, row.rowNumber);
   }
@@ -57,7 +69,13 @@ export function parseOverheadTables(csvText: string, fileName: string): Overhead
     for (let b = 1; b <= MAX_BATCH; b++) if (Number.isNaN(table[b])) missing.push(b);
     if (missing.length > 0) {
       const row = { rowNumber: lastRow.get(input) ?? 2, fields: {} };
-      throw fieldError(row, 'batch', fileName, `batches 1..${MAX_BATCH} for input ${input}`, `none for ${missing.join(' ')}`);
+      throw fieldError(
+        row,
+        'batch',
+        fileName,
+        `batches 1..${MAX_BATCH} for input ${input}`,
+        `none for ${missing.join(' ')}`,
+      );
     }
   }
   return tables;
@@ -94,9 +112,15 @@ const MEASURED_INPUT: Readonly<Record<string, string>> = { lenet: '1x28x28' };
  * the artifact's prototype, as opposed to the conservative figure its scheduler plans with. 0 for a
  * model without a measured table (BERT's 112-byte input).
  */
-export function measuredBatchCostMs(model: string, batch: number, tables: OverheadTables = defaultOverheadTables()): number {
+export function measuredBatchCostMs(
+  model: string,
+  batch: number,
+  tables: OverheadTables = defaultOverheadTables(),
+): number {
   const rule = overheadRuleFor(model);
-  const input = (Object.hasOwn(MEASURED_INPUT, model) ? MEASURED_INPUT[model] : undefined) ?? (rule?.kind === 'table' ? rule.input : undefined);
+  const input =
+    (Object.hasOwn(MEASURED_INPUT, model) ? MEASURED_INPUT[model] : undefined) ??
+    (rule?.kind === 'table' ? rule.input : undefined);
   const table = input === undefined ? undefined : tables.get(input);
   return table === undefined ? 0 : table[batch];
 }

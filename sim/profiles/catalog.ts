@@ -33,7 +33,10 @@ export function parseCatalog(csvText: string, fileName: string): readonly Catalo
   for (const row of parseCsvRows(csvText, fileName, COLUMNS)) {
     const name = readText(row, 'model', fileName);
     const alias = readText(row, 'alias', fileName);
-    for (const [field, key] of [['model', name], ['alias', alias]] as const) {
+    for (const [field, key] of [
+      ['model', name],
+      ['alias', alias],
+    ] as const) {
       const earlier = seen.get(key);
       if (earlier !== undefined) {
         throw fieldError(row, field, fileName, `a name not used before (row ${earlier} has it)`, key);
@@ -51,10 +54,20 @@ export function parseCatalog(csvText: string, fileName: string): readonly Catalo
     if (dtype !== 'float32' && dtype !== 'int64') {
       throw fieldError(row, 'input_dtype', fileName, 'float32 or int64', dtype);
     }
-    const inputBytes = readNumber(row, 'input_bytes', fileName, { what: 'a positive integer', integer: true, above: 0 });
+    const inputBytes = readNumber(row, 'input_bytes', fileName, {
+      what: 'a positive integer',
+      integer: true,
+      above: 0,
+    });
     const expectedBytes = inputShape.reduce((a, d) => a * d, DTYPE_BYTES[dtype]);
     if (inputBytes !== expectedBytes) {
-      throw fieldError(row, 'input_bytes', fileName, `${expectedBytes} (${shapeText} x ${DTYPE_BYTES[dtype]} bytes)`, inputBytes);
+      throw fieldError(
+        row,
+        'input_bytes',
+        fileName,
+        `${expectedBytes} (${shapeText} x ${DTYPE_BYTES[dtype]} bytes)`,
+        inputBytes,
+      );
     }
     models.push(Object.freeze({ name, alias, sloMs, memoryMb, inputBytes, inputShape, inputDtype: dtype }));
   }

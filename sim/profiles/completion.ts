@@ -104,13 +104,13 @@ export function smFracAt(smFrac: readonly number[], batch: number): number {
 /** beta(b): latency at the full GPU relative to b = 32, for floor share a. */
 export function batchShape(floorShare: number, batch: number): number {
   const q = FLOOR_SOFTMAX_ORDER;
-  const work = Math.pow(1 - Math.pow(floorShare, q), 1 / q) * (batch / MAX_BATCH);
-  return Math.pow(Math.pow(floorShare, q) + Math.pow(work, q), 1 / q);
+  const work = (1 - floorShare ** q) ** (1 / q) * (batch / MAX_BATCH);
+  return (floorShare ** q + work ** q) ** (1 / q);
 }
 
 /** h(x) = (1 + x^k)^(1/k), written to stay finite for large x. */
 function softMaxOne(x: number, k: number): number {
-  return x <= 1 ? Math.pow(1 + Math.pow(x, k), 1 / k) : x * Math.pow(1 + Math.pow(x, -k), 1 / k);
+  return x <= 1 ? (1 + x ** k) ** (1 / k) : x * (1 + x ** -k) ** (1 / k);
 }
 
 /** sigma: slowdown on a `partitionPct` gpulet of a pass using fraction `smFrac` of the full GPU. */
@@ -141,7 +141,9 @@ export function shapeFor(features: ModelFeatures, constants: CompletionConstants
 /** L(b, p) of a completed shape, ms. */
 export function shapeLatencyMs(shape: Shape, batch: number, partitionPct: number): number {
   const u = smFracAt(shape.smFrac, batch);
-  return shape.scaleMs * batchShape(shape.floorShare, batch) * partitionSlowdown(u, partitionPct, shape.partitionSoftness);
+  return (
+    shape.scaleMs * batchShape(shape.floorShare, batch) * partitionSlowdown(u, partitionPct, shape.partitionSoftness)
+  );
 }
 
 /** Least-squares tau over the models' full-GPU batch curves, relative error. */
@@ -156,7 +158,9 @@ export function fitLaunchCostMs(models: readonly TrainingModel[]): number {
     let sum = 0;
     for (const { kernelMs32, ratios } of curves) {
       const a = floorShareOf(Math.exp(logTau), kernelMs32);
-      SHAPE_BATCHES.forEach((b, i) => (sum += (batchShape(a, b) / ratios[i] - 1) ** 2));
+      SHAPE_BATCHES.forEach((b, i) => {
+        sum += (batchShape(a, b) / ratios[i] - 1) ** 2;
+      });
     }
     return sum;
   };
@@ -260,7 +264,10 @@ export function monotoneCubic(xs: readonly number[], ys: readonly number[]): (x:
     const t2 = t * t;
     const t3 = t2 * t;
     return (
-      (2 * t3 - 3 * t2 + 1) * ys[i] + (t3 - 2 * t2 + t) * h[i] * d[i] + (-2 * t3 + 3 * t2) * ys[i + 1] + (t3 - t2) * h[i] * d[i + 1]
+      (2 * t3 - 3 * t2 + 1) * ys[i] +
+      (t3 - 2 * t2 + t) * h[i] * d[i] +
+      (-2 * t3 + 3 * t2) * ys[i + 1] +
+      (t3 - t2) * h[i] * d[i + 1]
     );
   };
 }

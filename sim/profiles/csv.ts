@@ -26,6 +26,7 @@ export function parseCsvRows(text: string, fileName: string, required: readonly 
   if (body.trim() === '') {
     throw new InputError(`${fileName}: row 1, field header: expected ${expectedHeader}, got an empty file`);
   }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point (binary input)
   const binaryAt = body.search(/[\u0000-\u0008\u000E-\u001F\uFFFD]/);
   if (binaryAt >= 0) {
     const rowNumber = body.slice(0, binaryAt).split('\n').length;

@@ -55,18 +55,48 @@ export function parseLatencyRows(csvText: string, fileName: string): LatencyRow[
     const gpu = readText(row, 'gpu', fileName);
     gpuFirst ??= { gpu, rowNumber: row.rowNumber };
     if (gpu !== gpuFirst.gpu) {
-      throw fieldError(row, 'gpu', fileName, `one GPU type per file (${gpuFirst.gpu}, as in row ${gpuFirst.rowNumber})`, gpu);
+      throw fieldError(
+        row,
+        'gpu',
+        fileName,
+        `one GPU type per file (${gpuFirst.gpu}, as in row ${gpuFirst.rowNumber})`,
+        gpu,
+      );
     }
-    const partitionPct = readNumber(row, 'partition', fileName, { what: 'an integer percent 1..100', integer: true, min: 1, max: 100 });
-    const batch = readNumber(row, 'batch', fileName, { what: `an integer batch 1..${MAX_BATCH}`, integer: true, min: 1, max: MAX_BATCH });
+    const partitionPct = readNumber(row, 'partition', fileName, {
+      what: 'an integer percent 1..100',
+      integer: true,
+      min: 1,
+      max: 100,
+    });
+    const batch = readNumber(row, 'batch', fileName, {
+      what: `an integer batch 1..${MAX_BATCH}`,
+      integer: true,
+      min: 1,
+      max: MAX_BATCH,
+    });
     const latencyMs = readNumber(row, 'latency_ms', fileName, { what: 'a positive number', above: 0 });
     const key = `${model}|${partitionPct}|${batch}`;
     const earlier = seen.get(key);
     if (earlier !== undefined) {
-      throw fieldError(row, 'batch', fileName, `one row per (model, partition, batch); row ${earlier} has ${model} at ${partitionPct} % batch ${batch}`, batch);
+      throw fieldError(
+        row,
+        'batch',
+        fileName,
+        `one row per (model, partition, batch); row ${earlier} has ${model} at ${partitionPct} % batch ${batch}`,
+        batch,
+      );
     }
     seen.set(key, row.rowNumber);
-    rows.push({ rowNumber: row.rowNumber, model, gpu, partitionPct, batch, latencyMs, source: row.fields.source?.trim() ?? '' });
+    rows.push({
+      rowNumber: row.rowNumber,
+      model,
+      gpu,
+      partitionPct,
+      batch,
+      latencyMs,
+      source: row.fields.source?.trim() ?? '',
+    });
   }
   return rows;
 }
@@ -83,7 +113,13 @@ export class ProfileTable implements LatencyModel {
   /** [model * 33 + batch] -> ms. */
   private readonly overhead: Float64Array;
 
-  constructor(gpuType: string, models: readonly string[], partitionsPct: readonly number[], latency: Float64Array, overhead: Float64Array) {
+  constructor(
+    gpuType: string,
+    models: readonly string[],
+    partitionsPct: readonly number[],
+    latency: Float64Array,
+    overhead: Float64Array,
+  ) {
     this.gpuType = gpuType;
     this.models = Object.freeze([...models]);
     this.partitionsPct = Object.freeze([...partitionsPct]);
@@ -95,11 +131,15 @@ export class ProfileTable implements LatencyModel {
   latencyMs(model: string, batch: number, partitionPct: number): number {
     const m = this.index(model, batch);
     if (!(partitionPct >= 1 && partitionPct <= 100 && (partitionPct | 0) === partitionPct)) {
-      throw new RangeError(`latencyMs(${model}, ${batch}, ${partitionPct}): partition must be an integer percent 1..100`);
+      throw new RangeError(
+        `latencyMs(${model}, ${batch}, ${partitionPct}): partition must be an integer percent 1..100`,
+      );
     }
     const value = this.latency[(m * PARTITION_SLOTS + partitionPct) * BATCH_SLOTS + batch];
-    if (value !== value) {
-      throw new RangeError(`latencyMs(${model}, ${batch}, ${partitionPct}): partition outside the profiled range ${this.partitionsPct.join(', ')}`);
+    if (Number.isNaN(value)) {
+      throw new RangeError(
+        `latencyMs(${model}, ${batch}, ${partitionPct}): partition outside the profiled range ${this.partitionsPct.join(', ')}`,
+      );
     }
     return value;
   }
@@ -128,7 +168,11 @@ export class ProfileTable implements LatencyModel {
  * the RTX 2080 Ti servers they were measured on), or null for none at all: a profile measured on
  * other hardware (a CPU profile from `gpulet profile`) has no such cost.
  */
-export function loadLatencyProfile(csvText: string, fileName: string, overheadTables: OverheadTables | null = defaultOverheadTables()): ProfileTable {
+export function loadLatencyProfile(
+  csvText: string,
+  fileName: string,
+  overheadTables: OverheadTables | null = defaultOverheadTables(),
+): ProfileTable {
   const rows = parseLatencyRows(csvText, fileName);
   const order = catalog().map((m) => m.name);
   const byModel = new Map<string, Map<number, { table: Float64Array; firstRow: CsvRow }>>();
@@ -137,7 +181,10 @@ export function loadLatencyProfile(csvText: string, fileName: string, overheadTa
     byModel.set(r.model, parts);
     let part = parts.get(r.partitionPct);
     if (part === undefined) {
-      part = { table: new Float64Array(BATCH_SLOTS).fill(Number.NaN), firstRow: { rowNumber: r.rowNumber, fields: {} } };
+      part = {
+        table: new Float64Array(BATCH_SLOTS).fill(Number.NaN),
+        firstRow: { rowNumber: r.rowNumber, fields: {} },
+      };
       parts.set(r.partitionPct, part);
     }
     part.table[r.batch] = r.latencyMs;
@@ -161,18 +208,37 @@ export function loadLatencyProfile(csvText: string, fileName: string, overheadTa
     }
     const rule = overheadRuleFor(model);
     for (let b = 1; b <= MAX_BATCH; b++) {
-      overhead[m * BATCH_SLOTS + b] = rule === undefined || overheadTables === null ? 0 : batchOverheadMs(rule, overheadTables, b);
+      overhead[m * BATCH_SLOTS + b] =
+        rule === undefined || overheadTables === null ? 0 : batchOverheadMs(rule, overheadTables, b);
     }
   });
-  return new ProfileTable(rows[0].gpu, models, [...allPartitions].sort((a, b) => a - b), latency, overhead);
+  return new ProfileTable(
+    rows[0].gpu,
+    models,
+    [...allPartitions].sort((a, b) => a - b),
+    latency,
+    overhead,
+  );
 }
 
 /** Fill the missing batches of one partition by linear interpolation; b = 1 and 32 must be present. */
-function completeOverBatch(table: Float64Array, model: string, p: number, firstRow: CsvRow, fileName: string): Float64Array {
+function completeOverBatch(
+  table: Float64Array,
+  model: string,
+  p: number,
+  firstRow: CsvRow,
+  fileName: string,
+): Float64Array {
   if (Number.isNaN(table[1]) || Number.isNaN(table[MAX_BATCH])) {
     const present = [];
     for (let b = 1; b <= MAX_BATCH; b++) if (!Number.isNaN(table[b])) present.push(b);
-    throw fieldError(firstRow, 'batch', fileName, `rows for batch 1 and batch ${MAX_BATCH} of ${model} at partition ${p} (interpolation needs both ends)`, `batches ${present.join(', ')}`);
+    throw fieldError(
+      firstRow,
+      'batch',
+      fileName,
+      `rows for batch 1 and batch ${MAX_BATCH} of ${model} at partition ${p} (interpolation needs both ends)`,
+      `batches ${present.join(', ')}`,
+    );
   }
   const out = Float64Array.from(table);
   let lo = 1;
@@ -185,7 +251,11 @@ function completeOverBatch(table: Float64Array, model: string, p: number, firstR
 }
 
 /** The artifact's blend of the extreme profiled partitions for an unprofiled partition p. */
-function blendExtremes(curves: ReadonlyMap<number, Float64Array>, profiled: readonly number[], p: number): Float64Array {
+function blendExtremes(
+  curves: ReadonlyMap<number, Float64Array>,
+  profiled: readonly number[],
+  p: number,
+): Float64Array {
   const pMin = profiled[0];
   const pMax = profiled[profiled.length - 1];
   const above = profiled.findIndex((q) => q > p);

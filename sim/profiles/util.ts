@@ -44,7 +44,12 @@ export function loadUtilProfile(csvText: string, fileName: string): UtilProfile 
   const byModel = new Map<string, Map<number, { util: KernelUtil; kernelMs: number; row: CsvRow }>>();
   for (const row of rows) {
     const model = resolveModel(row.fields.model?.trim() ?? '', `${fileName}: row ${row.rowNumber}, field model`).name;
-    const batch = readNumber(row, 'batch', fileName, { what: 'a batch of 1, 2, 4, 8, 16 or 32', integer: true, min: 1, max: MAX_BATCH });
+    const batch = readNumber(row, 'batch', fileName, {
+      what: 'a batch of 1, 2, 4, 8, 16 or 32',
+      integer: true,
+      min: 1,
+      max: MAX_BATCH,
+    });
     if ((batch & (batch - 1)) !== 0) throw fieldError(row, 'batch', fileName, 'a batch of 1, 2, 4, 8, 16 or 32', batch);
     const pct = { what: 'a percent 0..100', min: 0, max: 100 };
     const util = Object.freeze({
@@ -52,12 +57,20 @@ export function loadUtilProfile(csvText: string, fileName: string): UtilProfile 
       l2Pct: readNumber(row, 'l2_pct', fileName, pct),
       dramPct: readNumber(row, 'dram_pct', fileName, pct),
     });
-    const kernelMs = hasKernelMs ? readNumber(row, 'avg_kernel_ms', fileName, { what: 'a positive number', above: 0 }) : Number.NaN;
+    const kernelMs = hasKernelMs
+      ? readNumber(row, 'avg_kernel_ms', fileName, { what: 'a positive number', above: 0 })
+      : Number.NaN;
     const batches = byModel.get(model) ?? new Map();
     byModel.set(model, batches);
     const earlier = batches.get(batch);
     if (earlier !== undefined) {
-      throw fieldError(row, 'batch', fileName, `one row per (model, batch); row ${earlier.row.rowNumber} has ${model} batch ${batch}`, batch);
+      throw fieldError(
+        row,
+        'batch',
+        fileName,
+        `one row per (model, batch); row ${earlier.row.rowNumber} has ${model} batch ${batch}`,
+        batch,
+      );
     }
     batches.set(batch, { util, kernelMs, row });
   }
@@ -65,7 +78,13 @@ export function loadUtilProfile(csvText: string, fileName: string): UtilProfile 
     const missing = UTIL_BATCHES.filter((b) => !batches.has(b));
     if (missing.length > 0) {
       const last = [...batches.values()].at(-1)!.row;
-      throw fieldError(last, 'batch', fileName, `rows for batches ${UTIL_BATCHES.join(', ')} of ${model}`, `none for ${missing.join(', ')}`);
+      throw fieldError(
+        last,
+        'batch',
+        fileName,
+        `rows for batches ${UTIL_BATCHES.join(', ')} of ${model}`,
+        `none for ${missing.join(', ')}`,
+      );
     }
   }
   const models = [...byModel.keys()];
@@ -82,14 +101,21 @@ export function loadUtilProfile(csvText: string, fileName: string): UtilProfile 
       const lo = at(below);
       const hi = at(top);
       const mix = (x: number, y: number) => x * (1 - t) + y * t;
-      utils.push(Object.freeze({ smPct: mix(lo.util.smPct, hi.util.smPct), l2Pct: mix(lo.util.l2Pct, hi.util.l2Pct), dramPct: mix(lo.util.dramPct, hi.util.dramPct) }));
+      utils.push(
+        Object.freeze({
+          smPct: mix(lo.util.smPct, hi.util.smPct),
+          l2Pct: mix(lo.util.l2Pct, hi.util.l2Pct),
+          dramPct: mix(lo.util.dramPct, hi.util.dramPct),
+        }),
+      );
       kernelMs[m * (MAX_BATCH + 1) + b] = mix(lo.kernelMs, hi.kernelMs);
     }
   });
   const slot = (model: string, batch: number) => {
     const m = index.get(model);
     if (m === undefined) throw new RangeError(`utilisation profile has no model ${JSON.stringify(model)}`);
-    if (!(batch >= 1 && batch <= MAX_BATCH && (batch | 0) === batch)) throw new RangeError(`${model}: batch must be an integer 1..${MAX_BATCH}, got ${batch}`);
+    if (!(batch >= 1 && batch <= MAX_BATCH && (batch | 0) === batch))
+      throw new RangeError(`${model}: batch must be an integer 1..${MAX_BATCH}, got ${batch}`);
     return m * (MAX_BATCH + 1) + batch;
   };
   return Object.freeze({
@@ -98,7 +124,7 @@ export function loadUtilProfile(csvText: string, fileName: string): UtilProfile 
     util: (model: string, batch: number) => utils[slot(model, batch)],
     kernelMs: (model: string, batch: number) => {
       const value = kernelMs[slot(model, batch)];
-      if (value !== value) throw new RangeError(`${fileName} has no avg_kernel_ms column`);
+      if (Number.isNaN(value)) throw new RangeError(`${fileName} has no avg_kernel_ms column`);
       return value;
     },
   });

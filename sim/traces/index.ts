@@ -52,10 +52,17 @@ const STEP_MS = 20_000;
 /** Whole req/s per step, each step the shape's value at its middle. */
 function sampled(durationS: number, stepMs: number, rateAt: (s: number) => number): Float64Array {
   const stepS = stepMs / 1000;
-  return Float64Array.from({ length: Math.ceil(durationS / stepS) }, (_, k) => Math.max(0, Math.round(rateAt(k * stepS + stepS / 2))));
+  return Float64Array.from({ length: Math.ceil(durationS / stepS) }, (_, k) =>
+    Math.max(0, Math.round(rateAt(k * stepS + stepS / 2))),
+  );
 }
 
-const total = (source: string, stepMs: number, rps: Float64Array): Trace => ({ kind: 'total', source, stepMs, totalRps: rps });
+const total = (source: string, stepMs: number, rps: Float64Array): Trace => ({
+  kind: 'total',
+  source,
+  stepMs,
+  totalRps: rps,
+});
 const uniform = (rng: Rng, lo: number, hi: number) => lo + (hi - lo) * rng();
 
 export const TRACE_KINDS: readonly TraceKind[] = [
@@ -66,7 +73,11 @@ export const TRACE_KINDS: readonly TraceKind[] = [
       // Seed 0 is Figure 14's trace exactly; other seeds move each point.
       const rng = streamRng(seed, 'trace', 'waves');
       const shape = seed === 0 ? WAVES_SHAPE : WAVES_SHAPE.map(([t, r]) => [t, r * uniform(rng, 0.95, 1.05)] as const);
-      return total(`waves (seed ${seed})`, STEP_MS, sampled(3200, STEP_MS, (s) => shapeRateAt(shape, s)));
+      return total(
+        `waves (seed ${seed})`,
+        STEP_MS,
+        sampled(3200, STEP_MS, (s) => shapeRateAt(shape, s)),
+      );
     },
   },
   {
@@ -85,7 +96,11 @@ export const TRACE_KINDS: readonly TraceKind[] = [
         t += 60;
       }
       shape.push([t + 120, base]);
-      return total(`ramp (seed ${seed})`, 10_000, sampled(t + 120, 10_000, (s) => shapeRateAt(shape, s)));
+      return total(
+        `ramp (seed ${seed})`,
+        10_000,
+        sampled(t + 120, 10_000, (s) => shapeRateAt(shape, s)),
+      );
     },
   },
   ...[2, 3].map(
@@ -130,9 +145,14 @@ export const TRACE_KINDS: readonly TraceKind[] = [
     make(seed) {
       const rng = streamRng(seed, 'trace', 'diurnal');
       const peak = uniform(rng, 1800, 2400);
-      const day = (h: number) => 0.25 + 0.55 * Math.exp(-(((h - 10) / 2.5) ** 2)) + 0.75 * Math.exp(-(((h - 20) / 2.2) ** 2));
+      const day = (h: number) =>
+        0.25 + 0.55 * Math.exp(-(((h - 10) / 2.5) ** 2)) + 0.75 * Math.exp(-(((h - 20) / 2.2) ** 2));
       const noise = () => 1 + 0.05 * standardNormal(rng);
-      return total(`diurnal (seed ${seed})`, STEP_MS, sampled(3600, STEP_MS, (s) => peak * Math.min(1, day((s / 3600) * 24)) * noise()));
+      return total(
+        `diurnal (seed ${seed})`,
+        STEP_MS,
+        sampled(3600, STEP_MS, (s) => peak * Math.min(1, day((s / 3600) * 24)) * noise()),
+      );
     },
   },
   {
@@ -161,7 +181,12 @@ export const TRACE_KINDS: readonly TraceKind[] = [
       // Scale so the busiest function peaks near 900 req/s; one minute of the day lasts 2.5 s.
       const top = Math.max(...ranked[0]);
       const scale = 900 / top;
-      return { kind: 'ranked', source: `azure (seed ${seed})`, stepMs: 2500, rpsByRank: ranked.slice(0, 16).map((c) => c.map((v) => v * scale)) };
+      return {
+        kind: 'ranked',
+        source: `azure (seed ${seed})`,
+        stepMs: 2500,
+        rpsByRank: ranked.slice(0, 16).map((c) => c.map((v) => v * scale)),
+      };
     },
   },
 ];
@@ -169,6 +194,7 @@ export const TRACE_KINDS: readonly TraceKind[] = [
 /** A trace kind by name; an unknown name is an InputError naming the kinds. */
 export function traceKind(name: string): TraceKind {
   const k = TRACE_KINDS.find((t) => t.name === name);
-  if (k === undefined) throw new InputError(`trace kind ${show(name)}: expected one of ${TRACE_KINDS.map((t) => t.name).join(', ')}`);
+  if (k === undefined)
+    throw new InputError(`trace kind ${show(name)}: expected one of ${TRACE_KINDS.map((t) => t.name).join(', ')}`);
   return k;
 }

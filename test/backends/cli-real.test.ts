@@ -12,13 +12,26 @@ import { mpsPreflight } from '../../backends/mps/preflight.ts';
 import { parseModelList } from '../../backends/onnx/models.ts';
 import { InputError } from '../../engine/errors.ts';
 
-
 const dir = mkdtempSync(join(tmpdir(), 'gpulet-real-'));
 const stem = join(dir, 'p');
 
 describe('gpulet profile / simulate / serve on a measured profile', () => {
   it('profile writes STEM.csv (loader format), STEM.json (variants, SLOs) and STEM.workload.json', async () => {
-    const r = await cli('profile', '--models', 'lenet', '--batches', '1,4,32', '--reps', '2', '--coloc-batches', '4', '--out', stem, '--format', 'json');
+    const r = await cli(
+      'profile',
+      '--models',
+      'lenet',
+      '--batches',
+      '1,4,32',
+      '--reps',
+      '2',
+      '--coloc-batches',
+      '4',
+      '--out',
+      stem,
+      '--format',
+      'json',
+    );
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
     expect(doc.files).toEqual([`${stem}.csv`, `${stem}.json`, `${stem}.workload.json`]);
@@ -34,21 +47,61 @@ describe('gpulet profile / simulate / serve on a measured profile', () => {
     expect(lenet.slo_ms).toBeCloseTo(2 * l32, 1);
     expect(lenet.colocation_slowdown.lenet).toBeGreaterThanOrEqual(1); // lenet next to lenet
     const workload = JSON.parse(readFileSync(`${stem}.workload.json`, 'utf8'));
-    expect(workload).toMatchObject({ gpus: 1, gpu: doc.profile.gpu, models: [{ model: 'lenet', slo_ms: lenet.slo_ms }] });
+    expect(workload).toMatchObject({
+      gpus: 1,
+      gpu: doc.profile.gpu,
+      models: [{ model: 'lenet', slo_ms: lenet.slo_ms }],
+    });
   });
 
   it('simulate takes the measured profile and its workload', async () => {
-    const r = await cli('simulate', '--profiles', `${stem}.csv`, '-w', `${stem}.workload.json`, '-s', 'gpulet', '--duration', '2', '--format', 'json');
+    const r = await cli(
+      'simulate',
+      '--profiles',
+      `${stem}.csv`,
+      '-w',
+      `${stem}.workload.json`,
+      '-s',
+      'gpulet',
+      '--duration',
+      '2',
+      '--format',
+      'json',
+    );
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
     expect(doc.requests.arrived).toBe(doc.requests.completed + doc.requests.dropped);
   });
 
   it('serve --backend onnx serves it for real and prints the simulate shape, accounting balanced', async () => {
-    const r = await cli('serve', '--profiles', `${stem}.csv`, '-w', `${stem}.workload.json`, '-s', 'gpulet', '--rate', '400', '--duration', '1', '--format', 'json');
+    const r = await cli(
+      'serve',
+      '--profiles',
+      `${stem}.csv`,
+      '-w',
+      `${stem}.workload.json`,
+      '-s',
+      'gpulet',
+      '--rate',
+      '400',
+      '--duration',
+      '1',
+      '--format',
+      'json',
+    );
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
-    for (const key of ['requests', 'dropped_by_reason', 'slo_violation_pct', 'throughput_rps', 'goodput_rps', 'p50_ms', 'p99_ms', 'models']) expect(doc).toHaveProperty(key);
+    for (const key of [
+      'requests',
+      'dropped_by_reason',
+      'slo_violation_pct',
+      'throughput_rps',
+      'goodput_rps',
+      'p50_ms',
+      'p99_ms',
+      'models',
+    ])
+      expect(doc).toHaveProperty(key);
     expect(doc.backend).toBe('onnx');
     expect(doc.requests.arrived).toBeGreaterThan(0);
     expect(doc.requests.arrived).toBe(doc.requests.completed + doc.requests.dropped);
@@ -57,7 +110,22 @@ describe('gpulet profile / simulate / serve on a measured profile', () => {
   });
 
   it('serve uses the same seeded arrivals as simulate (same seed, same arrival count)', async () => {
-    const argv = ['--profiles', `${stem}.csv`, '-w', `${stem}.workload.json`, '-s', 'gpulet', '--rate', '3000', '--duration', '1', '--seed', '7', '--format', 'json'];
+    const argv = [
+      '--profiles',
+      `${stem}.csv`,
+      '-w',
+      `${stem}.workload.json`,
+      '-s',
+      'gpulet',
+      '--rate',
+      '3000',
+      '--duration',
+      '1',
+      '--seed',
+      '7',
+      '--format',
+      'json',
+    ];
     const real = JSON.parse((await cli('serve', ...argv)).out);
     const sim = JSON.parse((await cli('simulate', ...argv)).out);
     expect(real.requests.arrived).toBe(sim.requests.arrived);
@@ -81,12 +149,32 @@ describe('serve --autoscale: re-planning on the wall clock', () => {
   ].join('\n');
   const synth = join(dir, 'synth');
   writeFileSync(`${synth}.csv`, `${csv}\n`);
-  writeFileSync(`${synth}.workload.json`, JSON.stringify({ name: 'synth', gpus: 1, gpu: 'cpu-2c', models: [{ model: 'lenet', rate: 20, slo_ms: 100 }] }));
+  writeFileSync(
+    `${synth}.workload.json`,
+    JSON.stringify({ name: 'synth', gpus: 1, gpu: 'cpu-2c', models: [{ model: 'lenet', rate: 20, slo_ms: 100 }] }),
+  );
   // 2 s steps: quiet, a burst, quiet again (the first plan is sized for the first 20 s: the burst).
   writeFileSync(`${synth}.trace.txt`, '20\n20\n20\n400\n400\n400\n');
 
   it('scales down, then up, loading new gpulets for real while serving; every request accounted for', async () => {
-    const r = await cli('serve', '--profiles', `${synth}.csv`, '-w', `${synth}.workload.json`, '-s', 'gpulet', '--trace', `${synth}.trace.txt`, '--trace-step-s', '2', '--autoscale', '--epoch-s', '1', '--format', 'json');
+    const r = await cli(
+      'serve',
+      '--profiles',
+      `${synth}.csv`,
+      '-w',
+      `${synth}.workload.json`,
+      '-s',
+      'gpulet',
+      '--trace',
+      `${synth}.trace.txt`,
+      '--trace-step-s',
+      '2',
+      '--autoscale',
+      '--epoch-s',
+      '1',
+      '--format',
+      'json',
+    );
     expect(r.code, r.err).toBe(0);
     const doc = JSON.parse(r.out);
     expect(doc.requests.arrived).toBeGreaterThan(0);
@@ -97,7 +185,10 @@ describe('serve --autoscale: re-planning on the wall clock', () => {
     const sizes: number[] = doc.windows.map((w: { partition_sum_pct: number }) => w.partition_sum_pct);
     const down = sizes.findIndex((p, i) => i > 0 && p < sizes[i - 1]);
     expect(down, `gpulet sizes per window: ${sizes.join(', ')}`).toBeGreaterThan(0);
-    expect(sizes.slice(down + 1).some((p) => p > sizes[down]), `gpulet sizes per window: ${sizes.join(', ')}`).toBe(true);
+    expect(
+      sizes.slice(down + 1).some((p) => p > sizes[down]),
+      `gpulet sizes per window: ${sizes.join(', ')}`,
+    ).toBe(true);
     // Every new gpulet was started and loaded by a runner, and the load took measurable time.
     const loads = doc.autoscale.loads as Array<{ load_ms: number; error: string | null }>;
     expect(loads.length).toBeGreaterThanOrEqual(1); // the scale-up's gpulet (a re-plan while it loads stages it again)
@@ -141,7 +232,17 @@ describe('refusals: one line, exit 2', () => {
     const r = await cli('models', 'list', '--format', 'json');
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.out).models as Array<{ model: string; params: number }>;
-    expect(rows.map((m) => m.model)).toEqual(['lenet', 'googlenet', 'resnet50', 'ssd-mobilenetv1', 'vgg16', 'mnasnet1_0', 'mobilenet_v2', 'densenet161', 'bert']);
+    expect(rows.map((m) => m.model)).toEqual([
+      'lenet',
+      'googlenet',
+      'resnet50',
+      'ssd-mobilenetv1',
+      'vgg16',
+      'mnasnet1_0',
+      'mobilenet_v2',
+      'densenet161',
+      'bert',
+    ]);
     expect(rows.find((m) => m.model === 'resnet50')?.params).toBe(25_557_032);
   });
 

@@ -49,7 +49,15 @@ describe('GpuletRuntime with a failing executor', () => {
     const clock = new VirtualClock();
     const executor = new FlakyExecutor(clock, 25, 60);
     // Batches close at 2 requests (the 100 ms duty cycle never closes one first).
-    const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 100, models: [{ task: 'A', model: 'A', batch: 2, rateRps: 100, latencyMs: 10 }] }]]);
+    const plan = planOf([
+      [
+        {
+          partitionPct: 100,
+          dutyCycleMs: 100,
+          models: [{ task: 'A', model: 'A', batch: 2, rateRps: 100, latencyMs: 10 }],
+        },
+      ],
+    ]);
     // t=0,1: batch runs 1..11. t=12,13: 13..23. t=20,21,22 arrive while busy: (20,21) start at 23
     // and crash at 25, taking the queued 22 with them. t=30,31: refused at 31 (restarting).
     // t=70,71: served 71..81, the executor being back since 60.
@@ -64,7 +72,13 @@ describe('GpuletRuntime with a failing executor', () => {
     });
     session.start();
     clock.run();
-    expect(executor.log).toEqual(['11 done Ax2', '23 done Ax2', '25 crash during Ax2', '31 refused Ax2', '81 done Ax2']);
+    expect(executor.log).toEqual([
+      '11 done Ax2',
+      '23 done Ax2',
+      '25 crash during Ax2',
+      '31 refused Ax2',
+      '81 done Ax2',
+    ]);
     const out = session.finish(1);
     expect(out.models.A).toMatchObject({ arrived: 11, completed: 6, dropped: 5 });
     // 2 in flight + 1 queued at the crash, 2 refused while restarting.

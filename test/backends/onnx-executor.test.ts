@@ -11,15 +11,32 @@ import { fixedArrivals, planOf } from '../helpers.ts';
 
 // Small real models: LeNet (~0.1 ms a batch) and ResNet-50 at width 0.25 (~3 ms at batch 1).
 const files = variantFiles({ lenet: { width: 1 }, resnet50: { width: 0.25 } });
-const lenetOn = (gpulet: number, partitionPct: number, maxBatch = 4): GpuletSetup => ({ gpu: 0, gpulet, partitionPct, models: [{ model: 'lenet', maxBatch }] });
-const job = (gpulet: number, model: string, batch: number, partitionPct = 50): BatchJob => ({ gpu: 0, gpulet, partitionPct, model, batch });
+const lenetOn = (gpulet: number, partitionPct: number, maxBatch = 4): GpuletSetup => ({
+  gpu: 0,
+  gpulet,
+  partitionPct,
+  models: [{ model: 'lenet', maxBatch }],
+});
+const job = (gpulet: number, model: string, batch: number, partitionPct = 50): BatchJob => ({
+  gpu: 0,
+  gpulet,
+  partitionPct,
+  model,
+  batch,
+});
 
 /** Poisson-free, evenly spaced arrivals: `n` requests every `gapMs` from `fromMs`. */
-const every = (task: string, n: number, gapMs: number, fromMs = 0) => fixedArrivals(task, Array.from({ length: n }, (_, i) => fromMs + i * gapMs));
+const every = (task: string, n: number, gapMs: number, fromMs = 0) =>
+  fixedArrivals(
+    task,
+    Array.from({ length: n }, (_, i) => fromMs + i * gapMs),
+  );
 
 describe('core shares', () => {
   it('threadsFor(p, cores) = max(1, round(cores x p / 100))', () => {
-    expect([threadsFor(50, 2), threadsFor(100, 2), threadsFor(20, 2), threadsFor(60, 5), threadsFor(50, 16)]).toEqual([1, 2, 1, 3, 8]);
+    expect([threadsFor(50, 2), threadsFor(100, 2), threadsFor(20, 2), threadsFor(60, 5), threadsFor(50, 16)]).toEqual([
+      1, 2, 1, 3, 8,
+    ]);
   });
 
   it('coreSharePartitions(cores) keeps whole-core shares that are gpulet sizes', () => {
@@ -51,7 +68,10 @@ describe('OnnxExecutor', () => {
     try {
       expect(ex.allReady).toBe(true);
       expect(ex.describe()).toHaveLength(3); // two gpulets, then keep-warm
-      const [a, b] = await Promise.all([timeBatch(ex, clock, job(0, 'lenet', 4)), timeBatch(ex, clock, job(1, 'lenet', 1))]);
+      const [a, b] = await Promise.all([
+        timeBatch(ex, clock, job(0, 'lenet', 4)),
+        timeBatch(ex, clock, job(1, 'lenet', 1)),
+      ]);
       expect(a).toBeGreaterThan(0);
       expect(b).toBeGreaterThan(0);
       expect(a).toBeLessThan(1000);
@@ -76,7 +96,9 @@ describe('OnnxExecutor', () => {
 
   it('create() rejects with the reason when a runner cannot load its model', async () => {
     const bad = { lenet: { ...files.lenet, path: '/nonexistent/lenet.onnx' } };
-    await expect(OnnxExecutor.create({ clock: new RealtimeClock(), gpulets: [lenetOn(0, 100)], files: bad })).rejects.toThrow(/gpulet 0\.0 did not start: .*cannot load models/);
+    await expect(
+      OnnxExecutor.create({ clock: new RealtimeClock(), gpulets: [lenetOn(0, 100)], files: bad }),
+    ).rejects.toThrow(/gpulet 0\.0 did not start: .*cannot load models/);
   });
 
   it('runs its runners in worker threads too (threadHost)', async () => {
@@ -95,8 +117,16 @@ describe('faults', () => {
   // One GPU split 50/50: ResNet-50 x0.25 on gpulet 0 (batch 4, ~10 ms), LeNet on gpulet 1.
   const plan = planOf([
     [
-      { partitionPct: 50, dutyCycleMs: 20, models: [{ task: 'resnet50', model: 'resnet50', batch: 4, rateRps: 100, latencyMs: 12 }] },
-      { partitionPct: 50, dutyCycleMs: 5, models: [{ task: 'lenet', model: 'lenet', batch: 4, rateRps: 100, latencyMs: 1 }] },
+      {
+        partitionPct: 50,
+        dutyCycleMs: 20,
+        models: [{ task: 'resnet50', model: 'resnet50', batch: 4, rateRps: 100, latencyMs: 12 }],
+      },
+      {
+        partitionPct: 50,
+        dutyCycleMs: 5,
+        models: [{ task: 'lenet', model: 'lenet', batch: 4, rateRps: 100, latencyMs: 1 }],
+      },
     ],
   ]);
   const tasks = [

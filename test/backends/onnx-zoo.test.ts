@@ -18,8 +18,17 @@ function bytesOf(w: ProtoWriter): number[] {
 function inputFor(m: BuiltModel, batch: number): ort.Tensor {
   const dims = [batch, ...m.inputShape];
   const size = dims.reduce((a, b) => a * b, 1);
-  if (m.inputType === 'int64') return new ort.Tensor('int64', BigInt64Array.from({ length: size }, (_, i) => BigInt((i * 7919) % 30522)), dims);
-  return new ort.Tensor('float32', Float32Array.from({ length: size }, (_, i) => Math.sin(i)), dims);
+  if (m.inputType === 'int64')
+    return new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: size }, (_, i) => BigInt((i * 7919) % 30522)),
+      dims,
+    );
+  return new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: size }, (_, i) => Math.sin(i)),
+    dims,
+  );
 }
 
 async function runAt(m: BuiltModel, batches: readonly number[]): Promise<Record<string, ort.Tensor>[]> {
@@ -62,8 +71,12 @@ describe('ProtoWriter encodes the protobuf wire format', () => {
   });
 
   it('string and nested message are length-delimited (wire type 2)', () => {
-    expect(bytesOf(new ProtoWriter().string(2, 'testing'))).toEqual([0x12, 0x07, 0x74, 0x65, 0x73, 0x74, 0x69, 0x6e, 0x67]);
-    expect(bytesOf(new ProtoWriter().message(3, new ProtoWriter().int(1, 150)))).toEqual([0x1a, 0x03, 0x08, 0x96, 0x01]);
+    expect(bytesOf(new ProtoWriter().string(2, 'testing'))).toEqual([
+      0x12, 0x07, 0x74, 0x65, 0x73, 0x74, 0x69, 0x6e, 0x67,
+    ]);
+    expect(bytesOf(new ProtoWriter().message(3, new ProtoWriter().int(1, 150)))).toEqual([
+      0x1a, 0x03, 0x08, 0x96, 0x01,
+    ]);
   });
 
   it('bytes(field, large payload) keeps it by reference and copies it once in finish()', () => {
@@ -96,7 +109,8 @@ describe('LeNet-5', () => {
       const n = [1, 4][i];
       expect(probs.dims).toEqual([n, 10]);
       const data = probs.data as Float32Array;
-      for (let r = 0; r < n; r++) expect(data.subarray(r * 10, r * 10 + 10).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      for (let r = 0; r < n; r++)
+        expect(data.subarray(r * 10, r * 10 + 10).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     });
   });
 
@@ -129,7 +143,14 @@ describe('full-size models match their published parameter counts (within 2%)', 
   }
 
   it('GFLOPs per sample are 2 x the published GMACs', () => {
-    const gmacs: Partial<Record<ModelName, number>> = { resnet50: 4.09, vgg16: 15.47, densenet161: 7.73, mobilenet_v2: 0.30, mnasnet1_0: 0.31, googlenet: 1.58 };
+    const gmacs: Partial<Record<ModelName, number>> = {
+      resnet50: 4.09,
+      vgg16: 15.47,
+      densenet161: 7.73,
+      mobilenet_v2: 0.3,
+      mnasnet1_0: 0.31,
+      googlenet: 1.58,
+    };
     for (const [name, g] of Object.entries(gmacs) as [ModelName, number][]) {
       expect(buildModel(name, { weights: 'none' }).gflopsPerSample / (2 * g)).toBeCloseTo(1, 1);
     }
@@ -169,7 +190,9 @@ describe('reduced variants run under onnxruntime at batch 1 and 2', () => {
 describe('options are validated', () => {
   it('buildModel rejects a non-positive width multiplier with an InputError', () => {
     expect(() => buildModel('lenet', { widthMultiplier: 0 })).toThrow(InputError);
-    expect(() => buildModel('lenet', { widthMultiplier: 0 })).toThrow('zoo options, field widthMultiplier: expected a positive number, got 0');
+    expect(() => buildModel('lenet', { widthMultiplier: 0 })).toThrow(
+      'zoo options, field widthMultiplier: expected a positive number, got 0',
+    );
   });
   it('buildModel rejects an unknown model name', () => {
     expect(() => buildModel('alexnet' as ModelName)).toThrow(InputError);

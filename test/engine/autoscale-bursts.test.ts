@@ -7,7 +7,17 @@ import { describe, expect, it } from 'vitest';
 import type { Demand, GpuletPlan, Plan } from '../../engine/plan.ts';
 import type { PlanInput, Scheduler } from '../../engine/schedulers/scheduler.ts';
 import { parseFixes } from '../../engine/schedulers/fixes.ts';
-import { DelayLoader, HEADROOM_FACTORS, Replanner, initialPlan, startingTarget, targetRps, updateTargets, withHeadroom, type BurstOptions } from '../../engine/server/replanner.ts';
+import {
+  DelayLoader,
+  HEADROOM_FACTORS,
+  Replanner,
+  initialPlan,
+  startingTarget,
+  targetRps,
+  updateTargets,
+  withHeadroom,
+  type BurstOptions,
+} from '../../engine/server/replanner.ts';
 import type { ModelInfo } from '../../engine/types.ts';
 import { simulateAutoscale } from '../../experiments/lib/autoscale.ts';
 import { loadContext, resolveWorkload } from '../../experiments/lib/context.ts';
@@ -29,20 +39,36 @@ describe('fix place-small in the autoscaler: a task below 1 req/s keeps a gpulet
   });
 
   it('startingTarget: 0.5 req/s starts at 0 in the artifact and at 1 req/s with the fix', () => {
-    expect([startingTarget(0.5), startingTarget(0.5, true), startingTarget(0.001, true), startingTarget(200, true)]).toEqual([0, 1, 0, targetRps(200)]);
+    expect([
+      startingTarget(0.5),
+      startingTarget(0.5, true),
+      startingTarget(0.001, true),
+      startingTarget(200, true),
+    ]).toEqual([0, 1, 0, targetRps(200)]);
   });
 
   it('a 1.5 req/s trace is served in full on one GPU (the artifact drops every request as not_placed)', () => {
     const ctx = loadContext();
     const w = parseWorkload('{"models": [{"model": "resnet50", "rate": 1.5}]}', 'one.json', resolveModel);
-    const load = traceLoad(w, { kind: 'total', source: 'low', stepMs: 20_000, totalRps: Float64Array.from([1.5, 1.5, 1.5, 1.5, 1.5, 1.5]) });
+    const load = traceLoad(w, {
+      kind: 'total',
+      source: 'low',
+      stepMs: 20_000,
+      totalRps: Float64Array.from([1.5, 1.5, 1.5, 1.5, 1.5, 1.5]),
+    });
     const fixed = simulateAutoscale(w, 'gpulet-int', ctx, { seed: 1, durationS: 120, maxGpus: 8, load });
     expect(fixed.requests.arrived).toBeGreaterThan(100);
     expect(fixed.requests.completed).toBe(fixed.requests.arrived);
     expect(fixed.windows.every((x) => x.gpus === 1)).toBe(true);
     // Poisson noise at 1.5 req/s does not pass for a burst (the 3-sigma guard).
     expect(fixed.early_replans).toBe(0);
-    const artifact = simulateAutoscale(w, 'gpulet-int', ctx, { seed: 1, durationS: 120, maxGpus: 8, load, fixes: parseFixes('none') });
+    const artifact = simulateAutoscale(w, 'gpulet-int', ctx, {
+      seed: 1,
+      durationS: 120,
+      maxGpus: 8,
+      load,
+      fixes: parseFixes('none'),
+    });
     expect(artifact.requests.completed).toBe(0);
     expect(artifact.dropped_by_reason.not_placed).toBe(artifact.requests.arrived);
   });
@@ -54,7 +80,21 @@ describe('withHeadroom: the GPUs a plan holds, planned for the most demand they 
     name: 'capped',
     plan: (input: PlanInput): Plan => {
       const total = input.demands.reduce((s, d) => s + d.rateRps, 0);
-      const p = planOf(Array.from({ length: Math.max(1, Math.ceil(total / 260)) }, () => [{ partitionPct: 100, dutyCycleMs: 100, models: input.demands.map((d) => ({ task: d.task, model: d.model, batch: 1, rateRps: d.rateRps, latencyMs: 1 })) }]));
+      const p = planOf(
+        Array.from({ length: Math.max(1, Math.ceil(total / 260)) }, () => [
+          {
+            partitionPct: 100,
+            dutyCycleMs: 100,
+            models: input.demands.map((d) => ({
+              task: d.task,
+              model: d.model,
+              batch: 1,
+              rateRps: d.rateRps,
+              latencyMs: 1,
+            })),
+          },
+        ]),
+      );
       return { ...p, feasible: total <= 260 * input.numGpus };
     },
   };
@@ -73,7 +113,9 @@ describe('withHeadroom: the GPUs a plan holds, planned for the most demand they 
     const tight = [{ ...demands[0], rateRps: 250 }];
     const plan = capped.plan(input(tight, 1));
     expect(withHeadroom(capped, input, plan, tight)).toBe(plan);
-    expect(withHeadroom(undefined, input, capped.plan(input(demands, 1)), demands).gpus[0].gpulets[0].models[0].rateRps).toBe(100);
+    expect(
+      withHeadroom(undefined, input, capped.plan(input(demands, 1)), demands).gpus[0].gpulets[0].models[0].rateRps,
+    ).toBe(100);
   });
 });
 
@@ -86,9 +128,19 @@ const LARGE: GpuletPlan[] = [
   { partitionPct: 50, dutyCycleMs: 50, models: [A(4, 200)] },
   { partitionPct: 50, dutyCycleMs: 50, models: [A(4, 200)] },
 ];
-const stub: Scheduler = { name: 'stub', plan: (input: PlanInput): Plan => planOf([(input.demands[0]?.rateRps ?? 0) < 100 ? SMALL : LARGE]) };
+const stub: Scheduler = {
+  name: 'stub',
+  plan: (input: PlanInput): Plan => planOf([(input.demands[0]?.rateRps ?? 0) < 100 ? SMALL : LARGE]),
+};
 const MODELS: Record<string, ModelInfo> = { A: { name: 'A', alias: 'a', sloMs: 5000, memoryMb: 500, inputBytes: 0 } };
-const inputFor = (demands: readonly Demand[], numGpus: number): PlanInput => ({ demands, numGpus, gpuType: 'fake', gpuMemoryMb: 11_000, latency: fakeLatency(() => 10), models: MODELS });
+const inputFor = (demands: readonly Demand[], numGpus: number): PlanInput => ({
+  demands,
+  numGpus,
+  gpuType: 'fake',
+  gpuMemoryMb: 11_000,
+  latency: fakeLatency(() => 10),
+  models: MODELS,
+});
 const BURST: BurstOptions = { windowMs: 200, checkMs: 100, over: 1.1, holdMs: 3000 };
 
 /** A at 40 req/s, 200 req/s over [1 s, burstEndMs), then 40 req/s until `untilMs`. */
@@ -96,7 +148,13 @@ function run(opts: { burst?: BurstOptions; epochMs: number; untilMs: number; bur
   const times: number[] = [];
   for (let t = 0; t < opts.untilMs; t += t >= 1000 && t < opts.burstEndMs ? 5 : 25) times.push(t);
   const tasks = [{ task: 'A', model: 'A', rateRps: 40, sloMs: 5000 }];
-  const sim = makeSim({ plan: initialPlan(stub, inputFor, tasks, 1), tasks, latency: fakeLatency(() => 10), streams: [fixedArrivals('A', times)], untilMs: opts.untilMs });
+  const sim = makeSim({
+    plan: initialPlan(stub, inputFor, tasks, 1),
+    tasks,
+    latency: fakeLatency(() => 10),
+    streams: [fixedArrivals('A', times)],
+    untilMs: opts.untilMs,
+  });
   const replanner = new Replanner({
     clock: sim.clock,
     dispatcher: sim.session.dispatcher,
@@ -118,7 +176,12 @@ function run(opts: { burst?: BurstOptions; epochMs: number; untilMs: number; bur
 
 describe('fix early-replan: a burst re-plans between epochs, and the plan serves once loaded', () => {
   it('200 req/s from 1 s against a 60 req/s target: re-planned within 0.3 s, serving 0.3 s later, not at the 10 s epoch', () => {
-    const { replanner, out, arrived, session } = run({ burst: BURST, epochMs: 10_000, untilMs: 4000, burstEndMs: 4000 });
+    const { replanner, out, arrived, session } = run({
+      burst: BURST,
+      epochMs: 10_000,
+      untilMs: 4000,
+      burstEndMs: 4000,
+    });
     const early = replanner.epochs.filter((e) => e.early);
     expect(early.length).toBeGreaterThanOrEqual(1);
     const first = early[0];
@@ -164,7 +227,12 @@ describe('a load beyond all GPUs: served with what there is, and said so', () =>
     const ctx = loadContext();
     const w = resolveWorkload('scen3');
     // 100, 200, 0, 50 req/s x 12: 2,400 req/s in the second step, beyond 2 GPUs.
-    const load = traceLoad(w, { kind: 'total', source: 'x12', stepMs: 20_000, totalRps: Float64Array.from([1200, 2400, 0, 600]) });
+    const load = traceLoad(w, {
+      kind: 'total',
+      source: 'x12',
+      stepMs: 20_000,
+      totalRps: Float64Array.from([1200, 2400, 0, 600]),
+    });
     const r = simulateAutoscale(w, 'gpulet-int', ctx, { seed: 1, durationS: 80, maxGpus: 2, load });
     expect(r.capped_windows.length).toBeGreaterThan(0);
     for (const s of r.capped_windows) expect(r.windows.find((x) => x.start_s === s)?.gpus).toBe(2);
@@ -172,13 +240,30 @@ describe('a load beyond all GPUs: served with what there is, and said so', () =>
   });
 
   it('simulate --autoscale says so in one line on stderr and lists capped_windows in the JSON', async () => {
-    const { code, out, err } = await cli('simulate', '-w', 'scen3', '--trace', steps, '--trace-scale', '12', '--autoscale', '--max-gpus', '2', '--format', 'json');
+    const { code, out, err } = await cli(
+      'simulate',
+      '-w',
+      'scen3',
+      '--trace',
+      steps,
+      '--trace-scale',
+      '12',
+      '--autoscale',
+      '--max-gpus',
+      '2',
+      '--format',
+      'json',
+    );
     expect(code).toBe(0);
     const doc = JSON.parse(out);
     expect(doc.capped_windows.length).toBeGreaterThan(0);
     const lines = err.split('\n').filter((l) => l.includes('more than 2 GPU(s)'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`in ${doc.capped_windows.length} window\\(s\\) of 20 s \\(first at ${doc.capped_windows[0]} s\\); served with what there is`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `in ${doc.capped_windows.length} window\\(s\\) of 20 s \\(first at ${doc.capped_windows[0]} s\\); served with what there is`,
+      ),
+    );
     expect(doc.requests.arrived).toBe(doc.requests.completed + doc.requests.dropped);
   });
 });

@@ -52,7 +52,14 @@ describe('poissonP99 (the artifact return99P rate provisioning)', () => {
 
 // A model whose raw latency is 2 + b ms at every size, no batching overhead; SLO 40 ms.
 const lat = fakeLatency((_m, b, p) => (2 + b) * (100 / p) ** 0.5);
-const ctxOf = (name: 'temporal' | 'gpulet') => new SchedContext(CONFIGS[name], lat, null, () => 100, () => 0);
+const ctxOf = (name: 'temporal' | 'gpulet') =>
+  new SchedContext(
+    CONFIGS[name],
+    lat,
+    null,
+    () => 100,
+    () => 0,
+  );
 const A = { model: 'A', sloMs: 40 };
 
 describe('saturate and residue batches (reference §4.3)', () => {

@@ -17,7 +17,7 @@ describe('lateShares: one gpulet under Poisson arrivals', () => {
     expect(lateShares([{ rateRps: 100, batch: 8, sloMs: 16, serviceMs: fixed(5) }], 10)).toEqual([0]);
   });
 
-  it('a batch-1 gpulet busy most of the time queues under bursts (the issue\'s BERT case)', () => {
+  it("a batch-1 gpulet busy most of the time queues under bursts (the issue's BERT case)", () => {
     // 110 req/s at 6.7 ms a request is 74 % busy; SLO 22 ms leaves room for about two waiting.
     const [late] = lateShares([{ rateRps: 110, batch: 1, sloMs: 22, serviceMs: fixed(6.7) }], 7.38);
     expect(late).toBeGreaterThan(5 * LATE_SHARE);
@@ -33,7 +33,7 @@ describe('lateShares: one gpulet under Poisson arrivals', () => {
     expect(prev).toBeGreaterThan(0.3);
   });
 
-  it('time-shared tasks wait for each other\'s batches', () => {
+  it("time-shared tasks wait for each other's batches", () => {
     // Two tasks at 50 req/s, batch 4, duty 40 ms, 10 ms a batch: a request waits at most 40 ms for
     // its window, 10 for the other task's batch and 10 for its own: 60 ms. An 80 ms SLO holds; with
     // 45 ms every request that waits out its window (40 + 10 at least) is late.
@@ -48,7 +48,12 @@ describe('plans that hold', () => {
   // The issue's case: GoogLeNet, MobileNet-V2 and BERT at 110 req/s each on up to 4 GPUs.
   const mix: Workload = {
     name: 'mix',
-    tasks: ['googlenet', 'mobilenet_v2', 'bert'].map((m) => ({ task: m, model: m, rateRps: 110, sloMs: ctx.models[m].sloMs })),
+    tasks: ['googlenet', 'mobilenet_v2', 'bert'].map((m) => ({
+      task: m,
+      model: m,
+      rateRps: 110,
+      sloMs: ctx.models[m].sloMs,
+    })),
     app: null,
     appRateRps: 0,
     numGpus: 4,
@@ -58,7 +63,9 @@ describe('plans that hold', () => {
   const violations = (fixes: typeof ALL_FIXES) => {
     const plan = planWorkload(mix, 'gpulet-int', ctx, { fixes });
     expect(plan.feasible).toBe(true);
-    const runs = [1, 2, 3].map((seed) => simulatePlan(mix, plan, ctx, { seed, durationS: 20, fixes }).slo_violation_pct).sort((a, b) => a - b);
+    const runs = [1, 2, 3]
+      .map((seed) => simulatePlan(mix, plan, ctx, { seed, durationS: 20, fixes }).slo_violation_pct)
+      .sort((a, b) => a - b);
     return { plan, median: runs[1] };
   };
 
@@ -73,9 +80,14 @@ describe('plans that hold', () => {
   it('scen3 at 840 req/s: the 0.85 re-check left ResNet-50 planned at its mean rate; the check re-plans it', () => {
     const w = resolveWorkload('scen3', { rate: 840 });
     const plan = planWorkload(w, 'gpulet-int', ctx);
-    const planned = plan.gpus.flatMap((g) => g.gpulets.flatMap((l) => l.models)).filter((a) => a.task === 'resnet50').reduce((s, a) => s + a.rateRps, 0);
+    const planned = plan.gpus
+      .flatMap((g) => g.gpulets.flatMap((l) => l.models))
+      .filter((a) => a.task === 'resnet50')
+      .reduce((s, a) => s + a.rateRps, 0);
     expect(planned).toBeGreaterThan(1.05 * 280);
-    const runs = [1, 2, 3].map((seed) => simulatePlan(w, plan, ctx, { seed, durationS: 20 }).slo_violation_pct).sort((a, b) => a - b);
+    const runs = [1, 2, 3]
+      .map((seed) => simulatePlan(w, plan, ctx, { seed, durationS: 20 }).slo_violation_pct)
+      .sort((a, b) => a - b);
     expect(runs[1]).toBeLessThanOrEqual(1);
   });
 });

@@ -73,7 +73,7 @@ describe('VirtualClock', () => {
     expect(times).toEqual(sorted);
   });
 
-  it("late events run after every normal event of their time, whenever those were scheduled", () => {
+  it('late events run after every normal event of their time, whenever those were scheduled', () => {
     const clock = new VirtualClock();
     const log: string[] = [];
     clock.at(5, () => log.push('late-1'), 'late');
@@ -127,9 +127,10 @@ describe('RealtimeClock', () => {
     await clock.runUntil(() => ran);
     expect(ran).toBe(true);
     const bg = clock.runInBackground();
-    const got = await new Promise<number>((resolve) => setTimeout(() => clock.at(clock.now(), () => resolve(clock.numEvents)), 1));
+    const got = await new Promise<number>((resolve) =>
+      setTimeout(() => clock.at(clock.now(), () => resolve(clock.numEvents)), 1),
+    );
     await bg.stop();
     expect(got).toBe(2);
   });
 });
-

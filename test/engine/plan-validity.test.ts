@@ -32,16 +32,21 @@ function violations(plan: Plan, input: PlanInput): string[] {
           continue;
         }
         // The estimate can only be larger than the profiled latency plus batching cost (x1.1).
-        const floor = 1.1 * (input.latency.latencyMs(a.model, a.batch, l.partitionPct) + input.latency.batchOverheadMs(a.model, a.batch));
-        if (a.latencyMs < floor * (1 - EPS)) out.push(`${where}: ${a.task} latency ${a.latencyMs} below the profile's ${floor}`);
-        if (l.dutyCycleMs + a.latencyMs > d.sloMs * (1 + EPS)) out.push(`${where}: ${a.task} duty ${l.dutyCycleMs} + latency ${a.latencyMs} > SLO ${d.sloMs}`);
+        const floor =
+          1.1 *
+          (input.latency.latencyMs(a.model, a.batch, l.partitionPct) + input.latency.batchOverheadMs(a.model, a.batch));
+        if (a.latencyMs < floor * (1 - EPS))
+          out.push(`${where}: ${a.task} latency ${a.latencyMs} below the profile's ${floor}`);
+        if (l.dutyCycleMs + a.latencyMs > d.sloMs * (1 + EPS))
+          out.push(`${where}: ${a.task} duty ${l.dutyCycleMs} + latency ${a.latencyMs} > SLO ${d.sloMs}`);
         if (a.batch < 1 || a.batch > 32 || !Number.isInteger(a.batch)) out.push(`${where}: ${a.task} batch ${a.batch}`);
         if (a.rateRps > ((1000 * a.batch) / l.dutyCycleMs) * (1 + EPS))
           out.push(`${where}: ${a.task} rate ${a.rateRps} above batch / duty`);
         latencySum += a.latencyMs;
         planned.set(a.task, (planned.get(a.task) ?? 0) + a.rateRps);
       }
-      if (latencySum > l.dutyCycleMs * (1 + EPS)) out.push(`${where}: summed latency ${latencySum} > duty ${l.dutyCycleMs}`);
+      if (latencySum > l.dutyCycleMs * (1 + EPS))
+        out.push(`${where}: summed latency ${latencySum} > duty ${l.dutyCycleMs}`);
     }
   }
   for (const d of input.demands) {
@@ -57,7 +62,15 @@ const ctx = loadContext();
 const cases: Array<[string, SchedulerName, number]> = [];
 const fractions = [0.15, 0.4, 0.7, 0.95];
 // Rates around each scheduler's range on the embedded profile (Figure 12 scale).
-const top: Record<string, number> = { game: 1800, traffic: 600, scen1: 3500, scen2: 1700, scen3: 2200, scen4: 1800, scen5: 2400 };
+const top: Record<string, number> = {
+  game: 1800,
+  traffic: 600,
+  scen1: 3500,
+  scen2: 1700,
+  scen3: 2200,
+  scen4: 1800,
+  scen5: 2400,
+};
 for (const w of Object.keys(top))
   for (const s of ['temporal', 'temporal-nocheck', 'greedy', 'gpulet', 'gpulet-int'] as SchedulerName[])
     for (const f of fractions) cases.push([w, s, Math.round(top[w] * f)]);

@@ -17,7 +17,20 @@ const steps = new URL('../data/trace-steps.txt', import.meta.url).pathname;
 describe('gpulet simulate --trace FILE --autoscale --max-gpus N', () => {
   it('adds one window per 20 s with rate, GPUs, gpulet-size sum and violations, and accounts for every request', async () => {
     // 100, 200, 0, 50 req/s x 5 = 500, 1000, 0, 250 req/s for 20 s each.
-    const { code, out } = await cli('simulate', '-w', 'scen3', '--trace', steps, '--trace-scale', '5', '--autoscale', '--max-gpus', '4', '--format', 'json');
+    const { code, out } = await cli(
+      'simulate',
+      '-w',
+      'scen3',
+      '--trace',
+      steps,
+      '--trace-scale',
+      '5',
+      '--autoscale',
+      '--max-gpus',
+      '4',
+      '--format',
+      'json',
+    );
     expect(code).toBe(0);
     const doc = JSON.parse(out);
     expect(doc.duration_s).toBe(80);
@@ -25,19 +38,34 @@ describe('gpulet simulate --trace FILE --autoscale --max-gpus N', () => {
     expect(doc.windows.map((w: Record<string, number>) => Object.keys(w))).toEqual(
       Array(4).fill(['start_s', 'end_s', 'rate_rps', 'gpus', 'partition_sum_pct', 'slo_violation_pct']),
     );
-    expect(doc.windows.map((w: Record<string, number>) => [w.start_s, w.end_s])).toEqual([[0, 20], [20, 40], [40, 60], [60, 80]]);
+    expect(doc.windows.map((w: Record<string, number>) => [w.start_s, w.end_s])).toEqual([
+      [0, 20],
+      [20, 40],
+      [40, 60],
+      [60, 80],
+    ]);
     const rates = doc.windows.map((w: Record<string, number>) => w.rate_rps);
     expect(rates[2]).toBe(0);
     expect(Math.abs(rates[0] - 500)).toBeLessThan(30);
     expect(Math.abs(rates[1] - 1000)).toBeLessThan(40);
-    const arrived = doc.windows.reduce((n: number, w: Record<string, number>) => n + (w.rate_rps * 20), 0);
+    const arrived = doc.windows.reduce((n: number, w: Record<string, number>) => n + w.rate_rps * 20, 0);
     expect(arrived).toBeCloseTo(doc.requests.arrived, 6);
     expect(doc.requests.arrived).toBe(doc.requests.completed + doc.requests.dropped);
     expect(doc.gpu_seconds).toBeGreaterThan(0);
   });
 
   it('without --autoscale plans once for the busiest step and still reports windows', async () => {
-    const { code, out } = await cli('simulate', '-w', 'scen3', '--trace', steps, '--trace-scale', '5', '--format', 'json');
+    const { code, out } = await cli(
+      'simulate',
+      '-w',
+      'scen3',
+      '--trace',
+      steps,
+      '--trace-scale',
+      '5',
+      '--format',
+      'json',
+    );
     expect(code).toBe(0);
     const doc = JSON.parse(out);
     expect(doc.windows).toHaveLength(4);
@@ -48,7 +76,10 @@ describe('gpulet simulate --trace FILE --autoscale --max-gpus N', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'gpulet-trace-')), 'flux.txt');
     writeFileSync(file, '100\nfast\n');
     const bad = await cli('simulate', '-w', 'scen3', '--trace', file);
-    expect([bad.code, bad.err]).toEqual([2, `gpulet: ${file}: line 2: expected a non-negative rate in req/s, got "fast"\n`]);
+    expect([bad.code, bad.err]).toEqual([
+      2,
+      `gpulet: ${file}: line 2: expected a non-negative rate in req/s, got "fast"\n`,
+    ]);
     const ideal = await cli('simulate', '-w', 'scen3', '--autoscale', '-s', 'ideal');
     expect(ideal.code).toBe(2);
     expect(ideal.err).toMatch(/--scheduler: with --autoscale expected one of .*got "ideal"/);

@@ -56,9 +56,20 @@ describe('updateTargets: the epoch rules (setupTasks)', () => {
   });
 
   it('re-plans a rise of more than 5 % or more than 10 req/s, and nothing smaller', () => {
-    const prev = new Map([['A', 600], ['B', 100], ['C', 600]]);
+    const prev = new Map([
+      ['A', 600],
+      ['B', 100],
+      ['C', 600],
+    ]);
     // A: target 600 -> 636 (+6 %); B: 100 -> 112.5 (+12.5 req/s); C: 600 -> 609.6 (+1.6 %, +9.6 req/s).
-    const u = updateTargets(prev, ewma([['A', 530], ['B', 75], ['C', 508]]));
+    const u = updateTargets(
+      prev,
+      ewma([
+        ['A', 530],
+        ['B', 75],
+        ['C', 508],
+      ]),
+    );
     expect(u.changed).toEqual(['A', 'B']);
     expect(u.flush).toBe(false);
     expect(u.targets.get('A')).toBeCloseTo(636, 9);
@@ -66,8 +77,17 @@ describe('updateTargets: the epoch rules (setupTasks)', () => {
   });
 
   it('a fall of more than 10 % re-plans with a full repartition; a smaller fall changes nothing', () => {
-    const prev = new Map([['A', 600], ['B', 600]]);
-    const u = updateTargets(prev, ewma([['A', 440], ['B', 460]])); // 528 (-12 %), 552 (-8 %)
+    const prev = new Map([
+      ['A', 600],
+      ['B', 600],
+    ]);
+    const u = updateTargets(
+      prev,
+      ewma([
+        ['A', 440],
+        ['B', 460],
+      ]),
+    ); // 528 (-12 %), 552 (-8 %)
     expect(u.changed).toEqual(['A']);
     expect(u.flush).toBe(true);
     expect(u.targets.get('B')).toBe(600);
@@ -117,7 +137,13 @@ function run(reorgMs: number) {
   for (let t = 1000; t < 4000; t += 5) times.push(t);
   const tasks = [{ task: 'A', model: 'A', rateRps: 40, sloMs: 5000 }];
   const plan0 = initialPlan(stub, inputFor, tasks, 1);
-  const sim = makeSim({ plan: plan0, tasks, latency: fakeLatency(() => 10), streams: [fixedArrivals('A', times)], untilMs: 4000 });
+  const sim = makeSim({
+    plan: plan0,
+    tasks,
+    latency: fakeLatency(() => 10),
+    streams: [fixedArrivals('A', times)],
+    untilMs: 4000,
+  });
   const replanner = new Replanner({
     clock: sim.clock,
     dispatcher: sim.session.dispatcher,
@@ -180,7 +206,16 @@ describe('Replanner: the incremental step', () => {
     // One whole GPU per task, in demand order; B's batch grows with its rate.
     const perTask: Scheduler = {
       name: 'per-task',
-      plan: (input) => planOf(input.demands.map((d) => [{ partitionPct: d.task === 'B' && d.rateRps > 100 ? 50 : 100, dutyCycleMs: 50, models: [{ task: d.task, model: d.task, batch: d.rateRps > 100 ? 8 : 2, rateRps: 400, latencyMs: 10 }] }])),
+      plan: (input) =>
+        planOf(
+          input.demands.map((d) => [
+            {
+              partitionPct: d.task === 'B' && d.rateRps > 100 ? 50 : 100,
+              dutyCycleMs: 50,
+              models: [{ task: d.task, model: d.task, batch: d.rateRps > 100 ? 8 : 2, rateRps: 400, latencyMs: 10 }],
+            },
+          ]),
+        ),
     };
     const tasks = [
       { task: 'A', model: 'A', rateRps: 40, sloMs: 5000 },
@@ -193,9 +228,26 @@ describe('Replanner: the incremental step', () => {
     for (let t = 0; t < 3000; t += 25) a.push(t);
     for (let t = 0; t < 3000; t += t < 1000 ? 25 : 5) b.push(t);
     const plan0 = initialPlan(perTask, input, tasks, 3);
-    const sim = makeSim({ plan: plan0, tasks, latency: fakeLatency(() => 10), streams: [fixedArrivals('A', a), fixedArrivals('B', b)], untilMs: 3500 });
+    const sim = makeSim({
+      plan: plan0,
+      tasks,
+      latency: fakeLatency(() => 10),
+      streams: [fixedArrivals('A', a), fixedArrivals('B', b)],
+      untilMs: 3500,
+    });
     const gpuletA = sim.session.dispatcher.gpulets[0];
-    const replanner = new Replanner({ clock: sim.clock, dispatcher: sim.session.dispatcher, scheduler: perTask, planInput: input, tasks, maxGpus: 3, loader: new DelayLoader(sim.clock, 500), untilMs: 3500, epochMs: 1000, intervalMs: 100 });
+    const replanner = new Replanner({
+      clock: sim.clock,
+      dispatcher: sim.session.dispatcher,
+      scheduler: perTask,
+      planInput: input,
+      tasks,
+      maxGpus: 3,
+      loader: new DelayLoader(sim.clock, 500),
+      untilMs: 3500,
+      epochMs: 1000,
+      intervalMs: 100,
+    });
     sim.session.start();
     replanner.start();
     sim.clock.run();
@@ -208,7 +260,9 @@ describe('Replanner: the incremental step', () => {
     // than next to B's old gpulet, which serves on GPU 1 until the switch.
     expect(replanner.epochs[1]).toMatchObject({ numKept: 1, numNew: 1 });
     const plan = sim.session.dispatcher.plan;
-    expect(plan.gpus.map((g) => [g.gpu, g.gpulets.map((l) => [l.partitionPct, l.models.map((m) => m.task).join()])])).toEqual([
+    expect(
+      plan.gpus.map((g) => [g.gpu, g.gpulets.map((l) => [l.partitionPct, l.models.map((m) => m.task).join()])]),
+    ).toEqual([
       [0, [[100, 'A']]],
       [2, [[50, 'B']]],
     ]);
@@ -224,12 +278,17 @@ describe('Replanner: the incremental step', () => {
 describe('placeOnGpus: old and new gpulets must fit in GPU memory together', () => {
   // Memory: vgg16 2,920 MB, resnet50 1,820 MB, plus 1,230 MB per gpulet process; 0.9 x 11,000 MB usable.
   const mem: Record<string, number> = { vgg16: 2920, resnet50: 1820 };
-  const g = (partitionPct: number, model: string): GpuletPlan => ({ partitionPct, dutyCycleMs: 50, models: [{ task: model, model, batch: 8, rateRps: 100, latencyMs: 20 }] });
+  const g = (partitionPct: number, model: string): GpuletPlan => ({
+    partitionPct,
+    dutyCycleMs: 50,
+    models: [{ task: model, model, batch: 8, rateRps: 100, latencyMs: 20 }],
+  });
   const serving = [
     { place: { gpu: 0, partitionPct: 60, dedup: 0 }, models: ['vgg16'] },
     { place: { gpu: 0, partitionPct: 40, dedup: 0 }, models: ['resnet50'] },
   ];
-  const place = (plan: Plan, numGpus: number) => placeOnGpus({ plan, serving, numGpus, gpuMemoryMb: 11_000, modelMemoryMb: (m) => mem[m] });
+  const place = (plan: Plan, numGpus: number) =>
+    placeOnGpus({ plan, serving, numGpus, gpuMemoryMb: 11_000, modelMemoryMb: (m) => mem[m] });
 
   it('keeps gpulets at their place (same GPU, size, half): nothing new to load', () => {
     const r = place(planOf([[g(60, 'vgg16'), g(40, 'resnet50')]]), 1);
@@ -242,7 +301,10 @@ describe('placeOnGpus: old and new gpulets must fit in GPU memory together', () 
     expect(two.ok && two.plan.gpus.map((x) => x.gpu)).toEqual([1]);
     expect(two).toMatchObject({ numKept: 0, numNew: 2 });
     const one = place(plan, 1);
-    expect(one).toEqual({ ok: false, reason: 'GPU memory: no GPU has 7200 MB free for [50 %: vgg16, 50 %: resnet50] next to the serving gpulets' });
+    expect(one).toEqual({
+      ok: false,
+      reason: 'GPU memory: no GPU has 7200 MB free for [50 %: vgg16, 50 %: resnet50] next to the serving gpulets',
+    });
   });
 
   it('a new gpulet that does not fit next to kept ones (7,200 + 3,050 MB) needs another GPU', () => {

@@ -70,14 +70,21 @@ describe('temporal scheduler (Nexus squishy bin packing as the artifact codes it
   it('reports an infeasible plan with the task and the rule that failed', () => {
     const plan = SCHEDULERS.temporal().plan(input({ A: 1000, B: 100 }, 1));
     expect(plan.feasible).toBe(false);
-    expect(plan.reason).toMatch(/^A: \d+ req\/s left after best fit, the fallback and temporal sharing \(on 1 GPU\(s\)\)$/);
+    expect(plan.reason).toMatch(
+      /^A: \d+ req\/s left after best fit, the fallback and temporal sharing \(on 1 GPU\(s\)\)$/,
+    );
   });
 });
 
 describe('strict model lookups', () => {
-  it.each(['C', 'constructor', 'toString', '__proto__'])('a demand for model %s, which the input lacks, is an InputError naming the known models', (model) => {
-    const bad = { ...input({ A: 100, B: 100 }), demands: [{ task: 'X', model, rateRps: 100, sloMs: 40 }] };
-    expect(() => SCHEDULERS.gpulet().plan(bad)).toThrow(InputError);
-    expect(() => SCHEDULERS.gpulet().plan(bad)).toThrow(`no model information for ${JSON.stringify(model)}: expected one of A, B`);
-  });
+  it.each(['C', 'constructor', 'toString', '__proto__'])(
+    'a demand for model %s, which the input lacks, is an InputError naming the known models',
+    (model) => {
+      const bad = { ...input({ A: 100, B: 100 }), demands: [{ task: 'X', model, rateRps: 100, sloMs: 40 }] };
+      expect(() => SCHEDULERS.gpulet().plan(bad)).toThrow(InputError);
+      expect(() => SCHEDULERS.gpulet().plan(bad)).toThrow(
+        `no model information for ${JSON.stringify(model)}: expected one of A, B`,
+      );
+    },
+  );
 });

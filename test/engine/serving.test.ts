@@ -9,9 +9,15 @@ import { fakeLatency, fixedArrivals, makeSim, planOf } from '../helpers.ts';
 const FIXED: Record<string, number> = { A: 3, B: 2, X: 5, Y: 3, Z: 4, L: 10 };
 const latency = fakeLatency((m) => FIXED[m]);
 const task = (name: string, sloMs = 100) => ({ task: name, model: name, sloMs });
-const assign = (name: string, batch: number, rateRps = 100) => ({ task: name, model: name, batch, rateRps, latencyMs: FIXED[name] });
+const assign = (name: string, batch: number, rateRps = 100) => ({
+  task: name,
+  model: name,
+  batch,
+  rateRps,
+  latencyMs: FIXED[name],
+});
 
-describe('serving (the artifact\'s path): shared queues, batches frozen when their window closes', () => {
+describe("serving (the artifact's path): shared queues, batches frozen when their window closes", () => {
   it('counts a request completed after its SLO as a violation but not a drop', () => {
     const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1)] }]]);
     const { clock, session } = makeSim({ plan, tasks: [task('A', 2.5)], latency, streams: [fixedArrivals('A', [0])] });
@@ -34,7 +40,6 @@ describe('serving (the artifact\'s path): shared queues, batches frozen when the
     expect(out.dropped_by_reason.not_placed).toBe(2);
     expect(out.requests).toMatchObject({ arrived: 3, completed: 1, dropped: 2 });
   });
-
 
   it("the artifact's one batching thread (--fixes none): a task waits while the gpulet batches another", () => {
     // One gpulet, duty cycle 10 ms: A batches of 2 (3 ms), B batches of 1 (2 ms).
@@ -67,7 +72,12 @@ describe('serving (the artifact\'s path): shared queues, batches frozen when the
   it('freezes a batch when its window closes; later arrivals wait for the next window', () => {
     // A alone: batches of 3, duty cycle 2 ms, 3 ms each.
     const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 2, models: [assign('A', 3)] }]]);
-    const { clock, session, batches } = makeSim({ plan, tasks: [task('A')], latency, streams: [fixedArrivals('A', [0, 0.5, 1, 1.5, 2, 3.8, 5])] });
+    const { clock, session, batches } = makeSim({
+      plan,
+      tasks: [task('A')],
+      latency,
+      streams: [fixedArrivals('A', [0, 0.5, 1, 1.5, 2, 3.8, 5])],
+    });
     session.start();
     clock.run();
     // 0, 0.5, 1 fill a batch (1..4). A window opens at 1.5, takes 1.5 and 2, and freezes at 3.5 with
@@ -132,7 +142,12 @@ describe('serving (the artifact\'s path): shared queues, batches frozen when the
     //  3    0.5 runs 3..6; 1 is pulled (waited 2 ms) and held.
     //  6    1 runs 6..9 (8 ms: late, not dropped); 1.2 has waited 4.8 ms > 4: dropped.
     const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1)] }]]);
-    const { clock, session, batches } = makeSim({ plan, tasks: [task('A', 4)], latency, streams: [fixedArrivals('A', [0, 0.5, 1, 1.2])] });
+    const { clock, session, batches } = makeSim({
+      plan,
+      tasks: [task('A', 4)],
+      latency,
+      streams: [fixedArrivals('A', [0, 0.5, 1, 1.2])],
+    });
     session.start();
     clock.run();
     expect(batches.map((b) => [b[3], b[4]])).toEqual([
@@ -151,7 +166,12 @@ describe('serving (the artifact\'s path): shared queues, batches frozen when the
       [{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1, 200)] }],
       [{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1, 100)] }],
     ]);
-    const { clock, session, batches } = makeSim({ plan, tasks: [task('A')], latency, streams: [fixedArrivals('A', [0, 10, 20, 30, 40, 50])] });
+    const { clock, session, batches } = makeSim({
+      plan,
+      tasks: [task('A')],
+      latency,
+      streams: [fixedArrivals('A', [0, 10, 20, 30, 40, 50])],
+    });
     session.start();
     clock.run();
     expect(batches.map((b) => b[0])).toEqual(['0.0', '1.0', '0.0', '0.0', '1.0', '0.0']);
@@ -192,7 +212,13 @@ describe('application DAGs', () => {
     // X is not placed: every app request is dropped at stage 1; Y and Z never see a request.
     const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 0, models: [assign('Y', 1)] }]]);
     const app = { name: 'mini', sloMs: 100, stages: [['X'], ['Y']] };
-    const { clock, session } = makeSim({ plan, tasks: [task('X'), task('Y')], latency, app, streams: [fixedArrivals(null, [0, 1, 2])] });
+    const { clock, session } = makeSim({
+      plan,
+      tasks: [task('X'), task('Y')],
+      latency,
+      app,
+      streams: [fixedArrivals(null, [0, 1, 2])],
+    });
     session.start();
     clock.run();
     const out = session.finish(1);

@@ -6,14 +6,23 @@ import { defaultProfile } from '../../sim/profiles/latency.ts';
 // Reference §4.8: the code's rules applied to the approximate Figure-3 values, 1.1x and batching
 // overhead included: saturate throughput (batch) per gpulet size and the code's p_eff.
 const WORKED: Record<string, { sloMs: number; sat: Record<number, [number, number?]> }> = {
-  resnet50: { sloMs: 108, sat: { 100: [454, 24], 80: [440, 23], 60: [397, 21], 50: [359, 19], 40: [319, 17], 20: [186, 9] } },
+  resnet50: {
+    sloMs: 108,
+    sat: { 100: [454, 24], 80: [440, 23], 60: [397, 21], 50: [359, 19], 40: [319, 17], 20: [186, 9] },
+  },
   vgg16: { sloMs: 142, sat: { 100: [348], 80: [331], 60: [300], 50: [269], 40: [237], 20: [94] } },
   googlenet: { sloMs: 66, sat: { 100: [663], 80: [658], 60: [638], 50: [609], 40: [568], 20: [400] } },
   'ssd-mobilenetv1': { sloMs: 202, sat: { 100: [249], 80: [242], 60: [232], 50: [228], 40: [221], 20: [179] } },
 };
 
 describe('the worked example of reference §4.8 on the embedded profile', () => {
-  const ctx = new SchedContext(CONFIGS.gpulet, defaultProfile(), null, () => 0, () => 0);
+  const ctx = new SchedContext(
+    CONFIGS.gpulet,
+    defaultProfile(),
+    null,
+    () => 0,
+    () => 0,
+  );
   for (const [model, w] of Object.entries(WORKED)) {
     const task = { model, sloMs: w.sloMs };
     it(`${model}: saturate throughput per size within 4 % of the worked values (Figure 3 read by eye, interpolated differently)`, () => {

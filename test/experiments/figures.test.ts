@@ -38,7 +38,12 @@ function fig12Csv(): string {
 /** Per-seed maxima: gpulet-int / temporal is 1.9, 2.0 and 2.1 for seeds 1, 2, 3 on every workload. */
 function fig12SeedsCsv(): string {
   const rows = WORKLOADS.flatMap((w) =>
-    SCHEDULERS.flatMap((s) => [1, 2, 3].map((seed) => `${w},${s},${HEADLINE_SEARCH},${seed},${s === 'gpulet-int' ? 1000 : s === 'temporal' ? [1000 / 1.9, 500, 1000 / 2.1][seed - 1] : 700},${PAPER_FIG12[w][s]},0,0`)),
+    SCHEDULERS.flatMap((s) =>
+      [1, 2, 3].map(
+        (seed) =>
+          `${w},${s},${HEADLINE_SEARCH},${seed},${s === 'gpulet-int' ? 1000 : s === 'temporal' ? [1000 / 1.9, 500, 1000 / 2.1][seed - 1] : 700},${PAPER_FIG12[w][s]},0,0`,
+      ),
+    ),
   );
   return `workload,scheduler,search,seed,max_rate_rps,paper_rps,slo_violation_pct,first_failure_rps\n${rows.join('\n')}\n`;
 }
@@ -47,7 +52,9 @@ describe('renderSvg / renderPng', () => {
   it('draws text with the bundled font only (resvg drops text silently without a font)', () => {
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="white"/><text x="5" y="28" font-family="${FONT_FAMILY}" font-size="24">gpulet</text></svg>`;
     const dark = (fontFiles: string[]) => {
-      const img = new Resvg(svg, { font: { fontFiles, loadSystemFonts: false, defaultFontFamily: FONT_FAMILY } }).render();
+      const img = new Resvg(svg, {
+        font: { fontFiles, loadSystemFonts: false, defaultFontFamily: FONT_FAMILY },
+      }).render();
       let n = 0;
       for (let i = 0; i < img.pixels.length; i += 4) if (img.pixels[i] < 128) n++;
       return n;
@@ -58,7 +65,11 @@ describe('renderSvg / renderPng', () => {
   });
 
   it('renders a vega-lite spec to SVG with no compiler warnings', async () => {
-    const r = await renderSvg({ data: { values: [{ x: 1, y: 2 }] }, mark: 'point', encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } });
+    const r = await renderSvg({
+      data: { values: [{ x: 1, y: 2 }] },
+      mark: 'point',
+      encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
+    });
     expect(r.warnings).toEqual([]);
     expect(r.svg).toMatch(/^<svg /);
   });
@@ -103,9 +114,15 @@ describe('judge(figure, comparison)', () => {
 describe('loadInputs(figure, dir)', () => {
   it('skips a figure whose CSV is missing or lacks a column, with a note instead of an error', () => {
     const empty = folder({});
-    expect(loadInputs(FIG12, empty, false)).toEqual({ ok: false, reason: `fig12.csv not found in ${empty} (run \`gpulet experiment fig12\`)` });
+    expect(loadInputs(FIG12, empty, false)).toEqual({
+      ok: false,
+      reason: `fig12.csv not found in ${empty} (run \`gpulet experiment fig12\`)`,
+    });
     const bad = folder({ 'fig12.csv': 'workload,scheduler\ngame,temporal\n' });
-    expect(loadInputs(FIG12, bad, false)).toMatchObject({ ok: false, reason: expect.stringMatching(/^fig12\.csv lacks column\(s\) search, max_rate_rps, paper_rps/) });
+    expect(loadInputs(FIG12, bad, false)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^fig12\.csv lacks column\(s\) search, max_rate_rps, paper_rps/),
+    });
   });
 
   it('prefers the -quick CSV with quick', () => {
@@ -122,48 +139,66 @@ describe('fig3Rows()', () => {
     const read = rows.filter((r) => r.paper_ms !== null);
     expect(read).toHaveLength(144);
     for (const r of read) expect(r.ours_ms).toBeCloseTo(r.paper_ms as number, 9);
-    expect(rows.find((r) => r.model === 'resnet50' && r.partition === 20 && r.batch === 32)).toMatchObject({ ours_ms: 118.8, paper_ms: 118.8, source: 'fig3' });
+    expect(rows.find((r) => r.model === 'resnet50' && r.partition === 20 && r.batch === 32)).toMatchObject({
+      ours_ms: 118.8,
+      paper_ms: 118.8,
+      source: 'fig3',
+    });
   });
 });
 
 describe('every figure', () => {
   /** Small CSVs in each study's columns (as written by the studies in experiments/). */
   const fixtures: Record<string, string> = {
-    'fig3.csv': 'model,partition,batch,ours_ms,paper_ms,source\ngooglenet,20,1,9.8,9.8,fig3\ngooglenet,20,2,9.8,9.8,fig3\ngooglenet,20,3,9.9,,fig3-interp\nvgg16,100,1,4.2,4.2,fig3\n',
-    'fig5.csv': 'pair,temporal_norm,gpulet_int_norm,static_ideal_norm\nssd-mobilenetv1+bert,0.489,1.34,1.33\nresnet50+vgg16,0.846,1.321,1.321\n',
+    'fig3.csv':
+      'model,partition,batch,ours_ms,paper_ms,source\ngooglenet,20,1,9.8,9.8,fig3\ngooglenet,20,2,9.8,9.8,fig3\ngooglenet,20,3,9.9,,fig3-interp\nvgg16,100,1,4.2,4.2,fig3\n',
+    'fig5.csv':
+      'pair,temporal_norm,gpulet_int_norm,static_ideal_norm\nssd-mobilenetv1+bert,0.489,1.34,1.33\nresnet50+vgg16,0.846,1.321,1.321\n',
     'fig6-overhead-cdf.csv': 'percentile,overhead_pct,paper_overhead_pct\n0,-1,\n50,4.6,4.4\n100,57,60\n',
-    'fig10-error-cdf.csv': 'percentile,error_pct,paper_error_pct,published_constants_error_pct\n0,0.1,,0.2\n50,2.3,3.3,4.3\n100,26,51,27\n',
+    'fig10-error-cdf.csv':
+      'percentile,error_pct,paper_error_pct,published_constants_error_pct\n0,0.1,,0.2\n50,2.3,3.3,4.3\n100,26,51,27\n',
     'fig12.csv': fig12Csv(),
     'fig12-seeds.csv': fig12SeedsCsv(),
-    'fig13.csv': 'workload,scheduler,slo_violation_pct_at_paper_rate\ngame,gpulet,0.5\ngame,gpulet-int,\nscen3,gpulet,3.1\n',
-    'fig14.csv': 'start_s,end_s,rate_rps,gpus,partition_sum_pct,slo_violation_pct\n0,20,300,2,140,0\n20,40,900,3,200,0.2\n1300,1320,2500,8,650,0.5\n',
+    'fig13.csv':
+      'workload,scheduler,slo_violation_pct_at_paper_rate\ngame,gpulet,0.5\ngame,gpulet-int,\nscen3,gpulet,3.1\n',
+    'fig14.csv':
+      'start_s,end_s,rate_rps,gpus,partition_sum_pct,slo_violation_pct\n0,20,300,2,140,0\n20,40,900,3,200,0.2\n1300,1320,2500,8,650,0.5\n',
     'fig15.csv': 'scheduler,scenarios,schedulable\ntemporal,202,55\ngpulet-int,202,190\nideal,202,195\n',
     'fig16.csv': 'workload,gpulet_int_rps,ideal_rps,ratio,paper_ratio\ngame,1790,2000,0.895,0.94\n',
     'fidelity.csv': 'model,real_p50_ms,sim_p50_ms,real_p99_ms,sim_p99_ms\ngooglenet,18.8,15,64.6,37\n',
-    'mixes.csv': 'mix,models,scheduler,max_rate_rps\nmix1,resnet50+vgg16,temporal,1000\nmix1,resnet50+vgg16,gpulet-int,1500\nmix1,resnet50+vgg16,ideal,1600\n',
+    'mixes.csv':
+      'mix,models,scheduler,max_rate_rps\nmix1,resnet50+vgg16,temporal,1000\nmix1,resnet50+vgg16,gpulet-int,1500\nmix1,resnet50+vgg16,ideal,1600\n',
     'bursts.csv':
       'trace,trace_seed,variant,scheduler,windows,windows_ok,worst_window_pct,worst_window_start_s,worst_window_rate_rps,gpu_seconds\n' +
       'spike3,0,gpulet-int,gpulet-int,90,89,56,300,1872,6139\nspike3,0,gpulet-int-foresight,gpulet-int,90,90,0,0,600,6154\nspike3,0,temporal,temporal,90,89,69,300,1872,8289\n' +
       'spike3,1000,gpulet-int,gpulet-int,90,90,0.5,300,1500,6000\n',
-    'bursts-windows.csv': 'trace,variant,start_s,rate_rps,gpus,partition_sum_pct,slo_violation_pct\nspike3,gpulet-int,0,600,2,200,0\nspike3,gpulet-int,20,1872,5,500,56\nspike3,temporal,0,600,3,300,0\n',
+    'bursts-windows.csv':
+      'trace,variant,start_s,rate_rps,gpus,partition_sum_pct,slo_violation_pct\nspike3,gpulet-int,0,600,2,200,0\nspike3,gpulet-int,20,1872,5,500,56\nspike3,temporal,0,600,3,300,0\n',
     'promises.csv':
       'workload,scheduler,fixes,max_plan_rate_rps,pct_of_max,rate_rps,plan_feasible,slo_violation_pct,seeds_pct\n' +
       'scen3,gpulet-int,all,2250,50,1110,true,0,0 0 0\nscen3,gpulet-int,none,2190,50,1080,true,2.5,2 2.5 3\nscen3,temporal,all,1560,100,1560,false,,\n',
   };
 
-  it.each(FIGURES.map((f) => [f.name, f] as const))('%s draws from its CSV with no warnings, and reports ours next to the paper', async (_name, def) => {
-    const dir = folder(fixtures);
-    const drawn = await drawFigure(def, dir);
-    expect(drawn).toMatchObject({ status: 'drawn', warnings: [] });
-    const svg = readFileSync(join(dir, `${def.name}.svg`), 'utf8');
-    expect(svg).toMatch(/^<svg /);
-    expect(readFileSync(join(dir, `${def.name}.png`)).subarray(1, 4).toString('latin1')).toBe('PNG');
-    const loaded = loadInputs(def, dir, false);
-    if (!loaded.ok) throw new Error(loaded.reason);
-    const section = def.report(loaded.inputs);
-    // Ours next to the paper's; a study with no paper counterpart (promises) reports a table of its own.
-    expect(section.comparisons.length + (section.extra?.length ?? 0)).toBeGreaterThan(0);
-  });
+  it.each(FIGURES.map((f) => [f.name, f] as const))(
+    '%s draws from its CSV with no warnings, and reports ours next to the paper',
+    async (_name, def) => {
+      const dir = folder(fixtures);
+      const drawn = await drawFigure(def, dir);
+      expect(drawn).toMatchObject({ status: 'drawn', warnings: [] });
+      const svg = readFileSync(join(dir, `${def.name}.svg`), 'utf8');
+      expect(svg).toMatch(/^<svg /);
+      expect(
+        readFileSync(join(dir, `${def.name}.png`))
+          .subarray(1, 4)
+          .toString('latin1'),
+      ).toBe('PNG');
+      const loaded = loadInputs(def, dir, false);
+      if (!loaded.ok) throw new Error(loaded.reason);
+      const section = def.report(loaded.inputs);
+      // Ours next to the paper's; a study with no paper counterpart (promises) reports a table of its own.
+      expect(section.comparisons.length + (section.extra?.length ?? 0)).toBeGreaterThan(0);
+    },
+  );
 
   it('promises reports the broken promises it counts from the CSV (no typed numbers)', () => {
     const dir = folder({ 'promises.csv': fixtures['promises.csv'] });
@@ -171,7 +206,9 @@ describe('every figure', () => {
     if (!loaded.ok) throw new Error(loaded.reason);
     const md = PROMISES.report(loaded.inputs).extra?.join('\n') ?? '';
     expect(md).toContain('| gpulet-int | all fixes | 1 | 0 | 0.0 % | – |');
-    expect(md).toContain('| gpulet-int | the artifact (--fixes none: its scheduler and serving path) | 1 | 1 | 100.0 % | 2.50 % (scen3 @ 1080 req/s) |');
+    expect(md).toContain(
+      '| gpulet-int | the artifact (--fixes none: its scheduler and serving path) | 1 | 1 | 100.0 % | 2.50 % (scen3 @ 1080 req/s) |',
+    );
     expect(md).toContain('gpulet-int with every fix broke 0 of its 1 plan-feasible points');
   });
 });
@@ -182,7 +219,9 @@ describe('buildReport(dir)', () => {
     const md = buildReport(dir);
     // Per seed the mean ratio is 1.9, 2.0, 2.1: mean gain +100 %, t-interval ± 4.303 * 0.1 / sqrt(3).
     const half = (4.303 * 0.1) / Math.sqrt(3);
-    expect(md).toContain(`**gpulet-int vs temporal: +100.0 % (paper +61.7 %); 95 % interval across 3 seeds +${(100 * (1 - half)).toFixed(1)} % to +${(100 * (1 + half)).toFixed(1)} %**`);
+    expect(md).toContain(
+      `**gpulet-int vs temporal: +100.0 % (paper +61.7 %); 95 % interval across 3 seeds +${(100 * (1 - half)).toFixed(1)} % to +${(100 * (1 + half)).toFixed(1)} %**`,
+    );
     expect(md).toContain('| game | 500 (690) | 600 (340) | 900 (1600) | 1000 (1650) | 2.00 (2.39) |');
     expect(md).toMatch(/\| fig14 \| skipped: fig14\.csv not found/);
     expect(buildReport(dir)).toBe(md);
@@ -198,14 +237,22 @@ describe('gpulet figures', () => {
   }
 
   it('--draw-only draws every figure whose CSV exists on worker threads, notes the rest, and writes REPORT.md', async () => {
-    const dir = folder({ 'fig12.csv': fig12Csv(), 'fig6-overhead-cdf.csv': 'percentile,overhead_pct,paper_overhead_pct\n50,4.6,4.4\n' });
+    const dir = folder({
+      'fig12.csv': fig12Csv(),
+      'fig6-overhead-cdf.csv': 'percentile,overhead_pct,paper_overhead_pct\n50,4.6,4.4\n',
+    });
     const r = await cli('figures', '--draw-only', '--out', dir, '--jobs', '2', '--format', 'json');
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.out) as { figures: Array<{ name: string; status: string }>; report: string; failures: string[] };
+    const doc = JSON.parse(r.out) as {
+      figures: Array<{ name: string; status: string }>;
+      report: string;
+      failures: string[];
+    };
     expect(doc.failures).toEqual([]);
     expect(doc.figures.filter((f) => f.status === 'drawn').map((f) => f.name)).toEqual(['fig6', 'fig12']);
     expect(doc.figures.filter((f) => f.status === 'skipped').length).toBe(FIGURES.length - 2);
-    for (const f of ['fig6.svg', 'fig6.png', 'fig12.svg', 'fig12.png', 'REPORT.md']) expect(existsSync(join(dir, f))).toBe(true);
+    for (const f of ['fig6.svg', 'fig6.png', 'fig12.svg', 'fig12.png', 'REPORT.md'])
+      expect(existsSync(join(dir, f))).toBe(true);
   });
 
   it('refuses an unknown --only name in one line, exit 2', async () => {

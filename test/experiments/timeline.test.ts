@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../experiments/cli/main.ts';
 import { ChromeTimeline } from '../../experiments/lib/timeline.ts';
 
-const job = (gpu: number, gpulet: number, model: string, batch: number, partitionPct: number) => ({ gpu, gpulet, model, batch, partitionPct });
+const job = (gpu: number, gpulet: number, model: string, batch: number, partitionPct: number) => ({
+  gpu,
+  gpulet,
+  model,
+  batch,
+  partitionPct,
+});
 
 describe('ChromeTimeline', () => {
   it('toJson() names one track per gpulet and writes each batch as a complete event in microseconds', () => {
@@ -50,10 +56,24 @@ describe('gpulet simulate --timeline FILE', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'gpulet-timeline-')), 'trace.json');
     let out = '';
     let err = '';
-    const code = await main(['simulate', '-w', 'scen3', '-d', '2', '--seed', '3', '--format', 'json', '--timeline', file], { out: (s) => (out += s), err: (s) => (err += s) });
+    const code = await main(
+      ['simulate', '-w', 'scen3', '-d', '2', '--seed', '3', '--format', 'json', '--timeline', file],
+      { out: (s) => (out += s), err: (s) => (err += s) },
+    );
     expect(code).toBe(0);
     expect(err).toMatch(/^wrote .*trace\.json: \d+ batches\n$/);
-    const trace = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: Array<{ ph: string; name: string; pid: number; tid: number; ts: number; dur: number; args: Record<string, unknown> }>; otherData: { batches: number } };
+    const trace = JSON.parse(readFileSync(file, 'utf8')) as {
+      traceEvents: Array<{
+        ph: string;
+        name: string;
+        pid: number;
+        tid: number;
+        ts: number;
+        dur: number;
+        args: Record<string, unknown>;
+      }>;
+      otherData: { batches: number };
+    };
     const tracks = new Set(trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => `${e.pid}/${e.tid}`));
     const slices = trace.traceEvents.filter((e) => e.ph === 'X');
     expect(slices.length).toBe(trace.otherData.batches);
@@ -68,7 +88,8 @@ describe('gpulet simulate --timeline FILE', () => {
     }
     for (const list of byTrack.values()) {
       const sorted = [...list].sort((a, b) => a.ts - b.ts);
-      for (let i = 1; i < sorted.length; i++) expect(sorted[i].ts).toBeGreaterThanOrEqual(sorted[i - 1].ts + sorted[i - 1].dur - 1e-6);
+      for (let i = 1; i < sorted.length; i++)
+        expect(sorted[i].ts).toBeGreaterThanOrEqual(sorted[i - 1].ts + sorted[i - 1].dur - 1e-6);
     }
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../engine/errors.ts';
-import { GPU_TYPES, MEASURED_PROFILE_MEMORY_MB, cpuProfileGpu, gpuMemoryMb, isMeasuredProfileGpu, MPS_PROFILE_GPU } from '../../sim/gpu-types.ts';
+import {
+  GPU_TYPES,
+  MEASURED_PROFILE_MEMORY_MB,
+  cpuProfileGpu,
+  gpuMemoryMb,
+  isMeasuredProfileGpu,
+  MPS_PROFILE_GPU,
+} from '../../sim/gpu-types.ts';
 
 describe('GPU types', () => {
   it('give the memory of each known type (the RTX 2080 Ti: 11,000 MB, reference §2.1)', () => {
@@ -16,10 +23,13 @@ describe('GPU types', () => {
     }
   });
 
-  it.each(['h100', 'cpu-c', 'cpu-0c', 'constructor', 'toString', '__proto__'])('refuse an unknown type %s in one line naming the known ones', (name) => {
-    expect(() => gpuMemoryMb(name)).toThrow(InputError);
-    expect(() => gpuMemoryMb(name)).toThrow(
-      `unknown GPU type ${JSON.stringify(name)}: expected one of rtx2080ti, rtx3080, or a profile from gpulet profile (cpu-<cores>c, mps-gpu)`,
-    );
-  });
+  it.each(['h100', 'cpu-c', 'cpu-0c', 'constructor', 'toString', '__proto__'])(
+    'refuse an unknown type %s in one line naming the known ones',
+    (name) => {
+      expect(() => gpuMemoryMb(name)).toThrow(InputError);
+      expect(() => gpuMemoryMb(name)).toThrow(
+        `unknown GPU type ${JSON.stringify(name)}: expected one of rtx2080ti, rtx3080, or a profile from gpulet profile (cpu-<cores>c, mps-gpu)`,
+      );
+    },
+  );
 });

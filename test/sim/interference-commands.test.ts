@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers.ts';
 import { fittedRtx2080Ti } from '../../sim/interference-fit.ts';
 
-
 const dir = mkdtempSync(join(tmpdir(), 'gpulet-interference-'));
 const PCTS = ['p50', 'p75', 'p90', 'p95', 'p99', 'max'];
 
@@ -20,7 +19,9 @@ describe('gpulet interference profile | fit', () => {
     expect(Object.keys(doc.overhead_pct)).toEqual(PCTS);
     const lines = readFileSync(data, 'utf8').trimEnd().split('\n');
     expect(lines).toHaveLength(2501);
-    expect(lines[0]).toBe('pair,self_model,self_batch,self_partition,other_model,other_batch,other_partition,l2_self,l2_other,dram_self,dram_other,solo_ms,colocated_ms,factor');
+    expect(lines[0]).toBe(
+      'pair,self_model,self_batch,self_partition,other_model,other_batch,other_partition,l2_self,l2_other,dram_self,dram_other,solo_ms,colocated_ms,factor',
+    );
   });
 
   it('fit --data FILE --out CONSTANTS reproduces the embedded fitted constants, with provenance', async () => {
@@ -47,8 +48,14 @@ describe('gpulet interference profile | fit', () => {
     writeFileSync(bad, 'l2_self,l2_other,dram_self,dram_other,factor\n0.1,0.2,0.3,x,1.1\n');
     const cases: Array<[string[], RegExp]> = [
       [['interference', 'profile', '--backend', 'gpu'], /Invalid values:[\s\S]*backend/],
-      [['interference', 'fit', '--data', join(dir, 'nope.csv')], /--data: expected a readable dataset CSV, got ".*nope\.csv" \(ENOENT\)/],
-      [['interference', 'fit', '--data', bad], /bad\.csv: row 2, field dram_other: expected a utilisation fraction 0\.\.1, got "x"/],
+      [
+        ['interference', 'fit', '--data', join(dir, 'nope.csv')],
+        /--data: expected a readable dataset CSV, got ".*nope\.csv" \(ENOENT\)/,
+      ],
+      [
+        ['interference', 'fit', '--data', bad],
+        /bad\.csv: row 2, field dram_other: expected a utilisation fraction 0\.\.1, got "x"/,
+      ],
       [['interference', 'fite'], /Unknown argument: fite|Did you mean fit/],
     ];
     for (const [argv, message] of cases) {

@@ -32,7 +32,11 @@ describe('gpulet experiment fig6 | fig10', () => {
     expect(Object.keys(doc.error_pct)).toEqual(PCTS);
     expect(doc.validation_points).toBe(750);
     expect(Object.values(doc.constants)).toEqual([...fittedRtx2080Ti()].map((c) => expect.closeTo(c, 12)));
-    expect(readFileSync(join(dir, 'fig10-error-cdf.csv'), 'utf8')).toMatch(/^percentile,error_pct,paper_error_pct,published_constants_error_pct\n/);
-    expect(readFileSync(join(dir, 'fig10-constants.csv'), 'utf8')).toMatch(/^constant,fitted,published_rtx2080ti\nc1_l2_self,/);
+    expect(readFileSync(join(dir, 'fig10-error-cdf.csv'), 'utf8')).toMatch(
+      /^percentile,error_pct,paper_error_pct,published_constants_error_pct\n/,
+    );
+    expect(readFileSync(join(dir, 'fig10-constants.csv'), 'utf8')).toMatch(
+      /^constant,fitted,published_rtx2080ti\nc1_l2_self,/,
+    );
   });
 });

@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { datasetCsv, fitReport, profileGrid } from '../../experiments/lib/interference-data.ts';
 import type { ColocationModel } from '../../sim/gpu.ts';
 import { PAPER_RTX2080TI, type LinearConstants } from '../../sim/interference.ts';
-import { cdfSummaryPct, fitAndValidate, fittedRtx2080Ti, leastSquares, parseDataset, predict, quantile, splitPoints, type FitPoint } from '../../sim/interference-fit.ts';
+import {
+  cdfSummaryPct,
+  fitAndValidate,
+  fittedRtx2080Ti,
+  leastSquares,
+  parseDataset,
+  predict,
+  quantile,
+  splitPoints,
+  type FitPoint,
+} from '../../sim/interference-fit.ts';
 import { GRID_MODELS, paperGrid, profilePairs } from '../../sim/interference-profile.ts';
 import { PREDICTORS, DEFAULT_PREDICTOR } from '../../sim/predictors.ts';
 import { defaultProfile } from '../../sim/profiles/latency.ts';
@@ -14,7 +24,10 @@ function synthetic(c: LinearConstants, n: number, noiseSd = 0): FitPoint[] {
   const rng = streamRng(1, 'synthetic');
   return Array.from({ length: n }, () => {
     const f = [rng() * 0.4, rng() * 0.4, rng() * 0.6, rng() * 0.6] as const;
-    return { features: f, factor: c[0] * f[0] + c[1] * f[1] + c[2] * f[2] + c[3] * f[3] + c[4] + noiseSd * standardNormal(rng) };
+    return {
+      features: f,
+      factor: c[0] * f[0] + c[1] * f[1] + c[2] * f[2] + c[3] * f[3] + c[4] + noiseSd * standardNormal(rng),
+    };
   });
 }
 
@@ -23,16 +36,23 @@ describe('least squares', () => {
 
   it('leastSquares(points) recovers known constants exactly from noise-free data', () => {
     const c = leastSquares(synthetic(known, 50));
-    c.forEach((v, i) => expect(v).toBeCloseTo(known[i], 10));
+    c.forEach((v, i) => {
+      expect(v).toBeCloseTo(known[i], 10);
+    });
   });
 
   it('leastSquares(points) recovers them within a few hundredths from 1,750 noisy points', () => {
     const c = leastSquares(synthetic(known, 1750, 0.02));
-    c.forEach((v, i) => expect(Math.abs(v - known[i])).toBeLessThan(0.02));
+    c.forEach((v, i) => {
+      expect(Math.abs(v - known[i])).toBeLessThan(0.02);
+    });
   });
 
   it('leastSquares(points) rejects collinear features with one line', () => {
-    const pts = synthetic(known, 20).map((p) => ({ ...p, features: [p.features[0], p.features[0], p.features[2], p.features[3]] as const }));
+    const pts = synthetic(known, 20).map((p) => ({
+      ...p,
+      features: [p.features[0], p.features[0], p.features[2], p.features[3]] as const,
+    }));
     expect(() => leastSquares(pts)).toThrow(/collinear features/);
   });
 
@@ -67,7 +87,13 @@ describe('profiling co-located pairs on the simulated GPU', () => {
 
   it('profilePairs measures exactly the slowdown the GPU applies (a stub factor of 1.25, jitter off)', () => {
     const stub: ColocationModel = { name: 'stub', slowdown: () => 1.25 };
-    const pts = profilePairs(paperGrid().slice(0, 40), { latency: defaultProfile(), util: defaultUtilProfile(), colocation: stub, seed: 1, jitterCv: 0 });
+    const pts = profilePairs(paperGrid().slice(0, 40), {
+      latency: defaultProfile(),
+      util: defaultUtilProfile(),
+      colocation: stub,
+      seed: 1,
+      jitterCv: 0,
+    });
     expect(pts).toHaveLength(80);
     for (const p of pts) expect(p.factor).toBeCloseTo(1.25, 12);
     // One point per side: the second point of pair 0 is the first point with the roles swapped.
@@ -107,7 +133,9 @@ describe('the ground truth over the paper grid, and the predictor fitted to it',
 
   it('matches the committed constants: profiles/data/rtx2080ti-interference-fitted.csv is `interference fit --seed 1`', () => {
     const stored = fittedRtx2080Ti();
-    report.fit.constants.forEach((c, i) => expect(stored[i]).toBeCloseTo(c, 12));
+    report.fit.constants.forEach((c, i) => {
+      expect(stored[i]).toBeCloseTo(c, 12);
+    });
   });
 
   it('the fitted constants are the default predictor; the published ones remain as `paper`', () => {

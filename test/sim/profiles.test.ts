@@ -2,11 +2,23 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../engine/errors.ts';
-import { OUTPUTS, formatLatencyCsv, formatLooCsv, formatSummaryCsv, run } from '../../experiments/lib/profile-completion.ts';
+import {
+  OUTPUTS,
+  formatLatencyCsv,
+  formatLooCsv,
+  formatSummaryCsv,
+  run,
+} from '../../experiments/lib/profile-completion.ts';
 import { defaultOverheadTables, parseOverheadTables } from '../../sim/profiles/batch-overhead.ts';
 import { catalog, parseCatalog, resolveModel } from '../../sim/profiles/catalog.ts';
 import {
-  batchShape, monotoneCubic, partitionSlowdown, shapeLatencyMs, sloAnchorMs, smEnvelope, smFracAt,
+  batchShape,
+  monotoneCubic,
+  partitionSlowdown,
+  shapeLatencyMs,
+  sloAnchorMs,
+  smEnvelope,
+  smFracAt,
 } from '../../sim/profiles/completion.ts';
 import { defaultProfile, loadLatencyProfile } from '../../sim/profiles/latency.ts';
 import { defaultUtilProfile, loadUtilProfile } from '../../sim/profiles/util.ts';
@@ -25,11 +37,24 @@ function inputErrorOf(fn: () => unknown): string {
 describe('catalog', () => {
   it('catalog() holds the nine models of Table 4 with their SLO, memory and input size', () => {
     expect(catalog().map((m) => `${m.name}/${m.alias}`)).toEqual([
-      'lenet/le', 'googlenet/goo', 'resnet50/res', 'ssd-mobilenetv1/ssd', 'vgg16/vgg',
-      'mnasnet1_0/nas', 'mobilenet_v2/mob', 'densenet161/den', 'bert/be',
+      'lenet/le',
+      'googlenet/goo',
+      'resnet50/res',
+      'ssd-mobilenetv1/ssd',
+      'vgg16/vgg',
+      'mnasnet1_0/nas',
+      'mobilenet_v2/mob',
+      'densenet161/den',
+      'bert/be',
     ]);
     const res = catalog()[2];
-    expect([res.sloMs, res.memoryMb, res.inputBytes, res.inputShape, res.inputDtype]).toEqual([108, 1820, 602112, [3, 224, 224], 'float32']);
+    expect([res.sloMs, res.memoryMb, res.inputBytes, res.inputShape, res.inputDtype]).toEqual([
+      108,
+      1820,
+      602112,
+      [3, 224, 224],
+      'float32',
+    ]);
     expect(catalog().map((m) => m.sloMs)).toEqual([5, 66, 108, 202, 142, 62, 64, 202, 22]);
     expect(catalog().find((m) => m.name === 'bert')?.inputBytes).toBe(112);
     expect(catalog().find((m) => m.name === 'ssd-mobilenetv1')?.inputBytes).toBe(1_080_000);
@@ -96,7 +121,9 @@ describe('loadLatencyProfile', () => {
   });
 
   it('batchOverheadMs follows the artifact: 224x224 models 1.9 x table, SSD 2.5 x table, LeNet 0.4, BERT 1', () => {
-    const csv = ['lenet', 'resnet50', 'ssd-mobilenetv1', 'bert'].flatMap((m) => [`${m},t,100,1,1`, `${m},t,100,32,2`]).join('\n');
+    const csv = ['lenet', 'resnet50', 'ssd-mobilenetv1', 'bert']
+      .flatMap((m) => [`${m},t,100,1,1`, `${m},t,100,32,2`])
+      .join('\n');
     const table = loadLatencyProfile(`${HEADER}${csv}\n`, 't.csv');
     // The artifact holds the tables and the product in C++ floats.
     const f = Math.fround;
@@ -108,28 +135,84 @@ describe('loadLatencyProfile', () => {
   });
 
   const bad: [string, string, string][] = [
-    ['an unknown model', `${HEADER}resnet50,t,100,1,5\nresnet,t,100,32,9\n`,
-      'bad.csv: row 3, field model: expected a model name, one of lenet (le), googlenet (goo), resnet50 (res), ssd-mobilenetv1 (ssd), vgg16 (vgg), mnasnet1_0 (nas), mobilenet_v2 (mob), densenet161 (den), bert (be), got "resnet"'],
-    ['a non-numeric latency', `${HEADER}res,t,100,1,abc\n`, 'bad.csv: row 2, field latency_ms: expected a positive number, got "abc"'],
-    ['a negative latency', `${HEADER}res,t,100,1,-3\n`, 'bad.csv: row 2, field latency_ms: expected a positive number, got "-3"'],
-    ['a zero latency', `${HEADER}res,t,100,1,0\n`, 'bad.csv: row 2, field latency_ms: expected a positive number, got "0"'],
-    ['an empty latency', `${HEADER}res,t,100,1,\n`, 'bad.csv: row 2, field latency_ms: expected a positive number, got nothing'],
-    ['partition 0', `${HEADER}res,t,0,1,5\n`, 'bad.csv: row 2, field partition: expected an integer percent 1..100, got "0"'],
-    ['partition 101', `${HEADER}res,t,101,1,5\n`, 'bad.csv: row 2, field partition: expected an integer percent 1..100, got "101"'],
-    ['a fractional partition', `${HEADER}res,t,50.5,1,5\n`, 'bad.csv: row 2, field partition: expected an integer percent 1..100, got "50.5"'],
+    [
+      'an unknown model',
+      `${HEADER}resnet50,t,100,1,5\nresnet,t,100,32,9\n`,
+      'bad.csv: row 3, field model: expected a model name, one of lenet (le), googlenet (goo), resnet50 (res), ssd-mobilenetv1 (ssd), vgg16 (vgg), mnasnet1_0 (nas), mobilenet_v2 (mob), densenet161 (den), bert (be), got "resnet"',
+    ],
+    [
+      'a non-numeric latency',
+      `${HEADER}res,t,100,1,abc\n`,
+      'bad.csv: row 2, field latency_ms: expected a positive number, got "abc"',
+    ],
+    [
+      'a negative latency',
+      `${HEADER}res,t,100,1,-3\n`,
+      'bad.csv: row 2, field latency_ms: expected a positive number, got "-3"',
+    ],
+    [
+      'a zero latency',
+      `${HEADER}res,t,100,1,0\n`,
+      'bad.csv: row 2, field latency_ms: expected a positive number, got "0"',
+    ],
+    [
+      'an empty latency',
+      `${HEADER}res,t,100,1,\n`,
+      'bad.csv: row 2, field latency_ms: expected a positive number, got nothing',
+    ],
+    [
+      'partition 0',
+      `${HEADER}res,t,0,1,5\n`,
+      'bad.csv: row 2, field partition: expected an integer percent 1..100, got "0"',
+    ],
+    [
+      'partition 101',
+      `${HEADER}res,t,101,1,5\n`,
+      'bad.csv: row 2, field partition: expected an integer percent 1..100, got "101"',
+    ],
+    [
+      'a fractional partition',
+      `${HEADER}res,t,50.5,1,5\n`,
+      'bad.csv: row 2, field partition: expected an integer percent 1..100, got "50.5"',
+    ],
     ['batch 0', `${HEADER}res,t,100,0,5\n`, 'bad.csv: row 2, field batch: expected an integer batch 1..32, got "0"'],
     ['batch 33', `${HEADER}res,t,100,33,5\n`, 'bad.csv: row 2, field batch: expected an integer batch 1..32, got "33"'],
-    ['a fractional batch', `${HEADER}res,t,100,2.5,5\n`, 'bad.csv: row 2, field batch: expected an integer batch 1..32, got "2.5"'],
-    ['a duplicate row', `${HEADER}res,t,100,1,5\nres,t,100,32,9\nresnet50,t,100,1,6\n`,
-      'bad.csv: row 4, field batch: expected one row per (model, partition, batch); row 2 has resnet50 at 100 % batch 1, got 1'],
-    ['an empty file', '', 'bad.csv: row 1, field header: expected a header with columns model,gpu,partition,batch,latency_ms, got an empty file'],
+    [
+      'a fractional batch',
+      `${HEADER}res,t,100,2.5,5\n`,
+      'bad.csv: row 2, field batch: expected an integer batch 1..32, got "2.5"',
+    ],
+    [
+      'a duplicate row',
+      `${HEADER}res,t,100,1,5\nres,t,100,32,9\nresnet50,t,100,1,6\n`,
+      'bad.csv: row 4, field batch: expected one row per (model, partition, batch); row 2 has resnet50 at 100 % batch 1, got 1',
+    ],
+    [
+      'an empty file',
+      '',
+      'bad.csv: row 1, field header: expected a header with columns model,gpu,partition,batch,latency_ms, got an empty file',
+    ],
     ['only a header', HEADER, 'bad.csv: row 2, field model: expected at least one data row, got nothing'],
-    ['binary garbage', '\u0089PNG\r\n\u001a\n\u0000\u0000\u0000\rIHDR', 'bad.csv: row 2, field header: expected a text CSV file, got binary data'],
-    ['a wrong header', 'model,partition,batch,ms\nres,100,1,5\n',
-      'bad.csv: row 1, field header: expected a header with columns model,gpu,partition,batch,latency_ms, got "model,partition,batch,ms"'],
-    ['two GPU types', `${HEADER}res,a,100,1,5\nres,b,100,32,9\n`, 'bad.csv: row 3, field gpu: expected one GPU type per file (a, as in row 2), got "b"'],
-    ['a partition without batch 32', `${HEADER}res,t,100,1,5\nres,t,100,16,9\n`,
-      'bad.csv: row 2, field batch: expected rows for batch 1 and batch 32 of resnet50 at partition 100 (interpolation needs both ends), got "batches 1, 16"'],
+    [
+      'binary garbage',
+      '\u0089PNG\r\n\u001a\n\u0000\u0000\u0000\rIHDR',
+      'bad.csv: row 2, field header: expected a text CSV file, got binary data',
+    ],
+    [
+      'a wrong header',
+      'model,partition,batch,ms\nres,100,1,5\n',
+      'bad.csv: row 1, field header: expected a header with columns model,gpu,partition,batch,latency_ms, got "model,partition,batch,ms"',
+    ],
+    [
+      'two GPU types',
+      `${HEADER}res,a,100,1,5\nres,b,100,32,9\n`,
+      'bad.csv: row 3, field gpu: expected one GPU type per file (a, as in row 2), got "b"',
+    ],
+    [
+      'a partition without batch 32',
+      `${HEADER}res,t,100,1,5\nres,t,100,16,9\n`,
+      'bad.csv: row 2, field batch: expected rows for batch 1 and batch 32 of resnet50 at partition 100 (interpolation needs both ends), got "batches 1, 16"',
+    ],
   ];
   for (const [what, csv, message] of bad) {
     it(`loadLatencyProfile(csv with ${what}) throws InputError: ${message.slice(0, 60)}…`, () => {
@@ -148,22 +231,28 @@ describe('batching-cost tables', () => {
   });
 
   it('parseOverheadTables rejects an input with missing batches', () => {
-    expect(inputErrorOf(() => parseOverheadTables('input,batch,overhead_ms\n3x1x1,1,0.5\n3x1x1,2,0.7\n', 'o.csv'))).toMatch(
-      /^o\.csv: row 3, field batch: expected batches 1\.\.32 for input 3x1x1, got "none for 3 4 5 /,
-    );
+    expect(
+      inputErrorOf(() => parseOverheadTables('input,batch,overhead_ms\n3x1x1,1,0.5\n3x1x1,2,0.7\n', 'o.csv')),
+    ).toMatch(/^o\.csv: row 3, field batch: expected batches 1\.\.32 for input 3x1x1, got "none for 3 4 5 /);
   });
 });
 
 describe('loadUtilProfile', () => {
   it('util(model, power of two) returns the artifact values; kernelMs the mean kernel duration', () => {
     const u = defaultUtilProfile();
-    expect(u.util('resnet50', 32)).toEqual({ smPct: 48.42085498843118, l2Pct: 28.1903444258127, dramPct: 62.27229222750162 });
+    expect(u.util('resnet50', 32)).toEqual({
+      smPct: 48.42085498843118,
+      l2Pct: 28.1903444258127,
+      dramPct: 62.27229222750162,
+    });
     expect(u.kernelMs('resnet50', 32)).toBe(0.1408786986301371);
     expect(u.models).toHaveLength(9);
   });
 
   it('util(model, batch) interpolates linearly between powers of two, as the artifact does', () => {
-    const csv = 'model,batch,sm_pct,l2_pct,dram_pct\n' + [1, 2, 4, 8, 16, 32].map((b, i) => `vgg,${b},${10 * i},${i},${50 + i}`).join('\n');
+    const csv =
+      'model,batch,sm_pct,l2_pct,dram_pct\n' +
+      [1, 2, 4, 8, 16, 32].map((b, i) => `vgg,${b},${10 * i},${i},${50 + i}`).join('\n');
     const u = loadUtilProfile(csv, 'u.csv');
     // b = 12 lies halfway between 8 (30, 3, 53) and 16 (40, 4, 54); b = 3 halfway between 2 and 4.
     expect(u.util('vgg16', 12)).toEqual({ smPct: 35, l2Pct: 3.5, dramPct: 53.5 });
@@ -273,11 +362,17 @@ describe('profile-completion study', () => {
     const bySource = (s: string) => result.latencyRows.filter((r) => r.source === s);
     expect(bySource('fig3')).toHaveLength(4 * 6 * 6);
     expect(bySource('fig3-interp')).toHaveLength(4 * 6 * 26);
-    expect(new Set(bySource('fitted').map((r) => r.model))).toEqual(new Set(['lenet', 'mnasnet1_0', 'mobilenet_v2', 'densenet161', 'bert']));
+    expect(new Set(bySource('fitted').map((r) => r.model))).toEqual(
+      new Set(['lenet', 'mnasnet1_0', 'mobilenet_v2', 'densenet161', 'bert']),
+    );
   });
 
   it('fitted rows are non-decreasing in batch and non-increasing in partition', () => {
-    const fitted = new Map(result.latencyRows.filter((r) => r.source === 'fitted').map((r) => [`${r.model}|${r.partition}|${r.batch}`, r.latencyMs]));
+    const fitted = new Map(
+      result.latencyRows
+        .filter((r) => r.source === 'fitted')
+        .map((r) => [`${r.model}|${r.partition}|${r.batch}`, r.latencyMs]),
+    );
     const at = (m: string, p: number, b: number) => fitted.get(`${m}|${p}|${b}`)!;
     const partitions = [20, 40, 50, 60, 80, 100];
     for (const m of ['lenet', 'mnasnet1_0', 'mobilenet_v2', 'densenet161', 'bert']) {

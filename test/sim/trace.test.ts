@@ -1,13 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { resolveModel } from '../../sim/profiles/catalog.ts';
 import { streamRng } from '../../sim/rng.ts';
-import { PiecewiseRateStream, ReplayStream, loadDurationMs, loadRates, loadStreams, loadTrace, parseTrace, traceLoad } from '../../sim/trace.ts';
+import {
+  PiecewiseRateStream,
+  type ReplayStream,
+  loadDurationMs,
+  loadRates,
+  loadStreams,
+  loadTrace,
+  parseTrace,
+  traceLoad,
+} from '../../sim/trace.ts';
 import { RenewalStream, parseWorkload, type Workload } from '../../sim/workload.ts';
 
 const data = (name: string) => new URL(`../data/${name}`, import.meta.url).pathname;
 /** resnet50 at 300 req/s and vgg16 at 100: shares 3/4 and 1/4. */
 const workload = (arrival = '{"process": "poisson"}'): Workload =>
-  parseWorkload(`{"models": [{"model": "res", "rate": 300}, {"model": "vgg", "rate": 100}], "arrival": ${arrival}}`, 'w.json', resolveModel);
+  parseWorkload(
+    `{"models": [{"model": "res", "rate": 300}, {"model": "vgg", "rate": 100}], "arrival": ${arrival}}`,
+    'w.json',
+    resolveModel,
+  );
 
 const arr = (a: Float64Array | undefined) => Array.from(a ?? []);
 
@@ -38,8 +51,12 @@ describe('rate-steps traces (the artifact flux format)', () => {
   });
 
   it('names the line of a bad rate', () => {
-    expect(() => parseTrace('10\nfast\n', 'f.txt', resolveModel)).toThrow('f.txt: line 2: expected a non-negative rate in req/s, got "fast"');
-    expect(() => parseTrace('10\n-3\n', 'f.txt', resolveModel)).toThrow('f.txt: line 2: expected a non-negative rate in req/s, got "-3"');
+    expect(() => parseTrace('10\nfast\n', 'f.txt', resolveModel)).toThrow(
+      'f.txt: line 2: expected a non-negative rate in req/s, got "fast"',
+    );
+    expect(() => parseTrace('10\n-3\n', 'f.txt', resolveModel)).toThrow(
+      'f.txt: line 2: expected a non-negative rate in req/s, got "-3"',
+    );
   });
 });
 
@@ -53,7 +70,12 @@ describe('timestamp replay (CSV time_s,model)', () => {
     expect(arr(load.atMsByTask.get('vgg16'))).toEqual([100]);
     const streams = loadStreams(workload(), load, 1);
     const res = streams.find((s) => s.task === 'resnet50') as ReplayStream;
-    expect([res.nextArrivalMs(), res.nextArrivalMs(), res.nextArrivalMs(), res.nextArrivalMs()]).toEqual([250, 500, 1750, Infinity]);
+    expect([res.nextArrivalMs(), res.nextArrivalMs(), res.nextArrivalMs(), res.nextArrivalMs()]).toEqual([
+      250,
+      500,
+      1750,
+      Infinity,
+    ]);
     expect(loadDurationMs(load)).toBe(2000);
   });
 
@@ -64,10 +86,16 @@ describe('timestamp replay (CSV time_s,model)', () => {
   });
 
   it('names the row and field of a bad time or model, and refuses models the workload does not serve', () => {
-    expect(() => parseTrace('time_s,model\n1,res\nsoon,res\n', 'r.csv', resolveModel)).toThrow('r.csv: row 3, field time_s: expected a non-negative number of seconds, got "soon"');
-    expect(() => parseTrace('time_s,model\n1,alexnet\n', 'r.csv', resolveModel)).toThrow(/r\.csv: row 2, field model: expected a model name, .*got "alexnet"/);
+    expect(() => parseTrace('time_s,model\n1,res\nsoon,res\n', 'r.csv', resolveModel)).toThrow(
+      'r.csv: row 3, field time_s: expected a non-negative number of seconds, got "soon"',
+    );
+    expect(() => parseTrace('time_s,model\n1,alexnet\n', 'r.csv', resolveModel)).toThrow(
+      /r\.csv: row 2, field model: expected a model name, .*got "alexnet"/,
+    );
     const t = parseTrace('time_s,model\n1,mob\n', 'r.csv', resolveModel);
-    expect(() => traceLoad(workload(), t)).toThrow('r.csv: requests for mobilenet_v2, which workload w.json does not serve (it has resnet50, vgg16)');
+    expect(() => traceLoad(workload(), t)).toThrow(
+      'r.csv: requests for mobilenet_v2, which workload w.json does not serve (it has resnet50, vgg16)',
+    );
   });
 });
 
@@ -101,10 +129,16 @@ describe('Azure Functions 2019 per-minute counts', () => {
 
   it('names the row and minute of a bad count, and a short file', () => {
     const head = 'HashOwner,HashApp,HashFunction,Trigger,1,2\n';
-    expect(() => parseTrace(`${head}o,a,f,http,3,x\n`, 'az.csv', resolveModel)).toThrow('az.csv: row 2, minute 2: expected a whole count of invocations, got "x"');
-    expect(() => parseTrace(`${head}o,a,f,http,3\n`, 'az.csv', resolveModel)).toThrow('az.csv: row 2: expected 2 minute counts, got 1');
+    expect(() => parseTrace(`${head}o,a,f,http,3,x\n`, 'az.csv', resolveModel)).toThrow(
+      'az.csv: row 2, minute 2: expected a whole count of invocations, got "x"',
+    );
+    expect(() => parseTrace(`${head}o,a,f,http,3\n`, 'az.csv', resolveModel)).toThrow(
+      'az.csv: row 2: expected 2 minute counts, got 1',
+    );
     expect(() => parseTrace(`${head}o,a,f,http,3,4\n`, 'az.csv', resolveModel, { azure: 'top' })).not.toThrow();
-    expect(() => traceLoad(workload(), parseTrace(`${head}o,a,f,http,3,4\n`, 'az.csv', resolveModel))).toThrow('az.csv: expected at least 2 functions for the 2 tasks of w.json, got 1');
+    expect(() => traceLoad(workload(), parseTrace(`${head}o,a,f,http,3,4\n`, 'az.csv', resolveModel))).toThrow(
+      'az.csv: expected at least 2 functions for the 2 tasks of w.json, got 1',
+    );
   });
 });
 

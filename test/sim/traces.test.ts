@@ -82,8 +82,9 @@ describe('trace suite: shapes', () => {
       expect(levels).toHaveLength(2);
       expect(Math.abs(levels[1] - 3 * levels[0])).toBeLessThanOrEqual(1);
       const runs: number[] = [];
-      for (let i = 0; i < r.length; i++) if (i === 0 || r[i] !== r[i - 1]) runs.push(1);
-      else runs[runs.length - 1]++;
+      for (let i = 0; i < r.length; i++)
+        if (i === 0 || r[i] !== r[i - 1]) runs.push(1);
+        else runs[runs.length - 1]++;
       // The last run may be cut by the end of the trace.
       for (const n of runs.slice(0, -1)) expect(n >= 4 && n <= 12).toBe(true);
     }
@@ -94,7 +95,8 @@ describe('trace suite: shapes', () => {
       const r = totals(traceKind('diurnal').make(seed));
       expect(r).toHaveLength(180);
       // Hour h of the day is step h x 7.5.
-      const around = (h: number) => r.slice(Math.round(h * 7.5) - 3, Math.round(h * 7.5) + 4).reduce((a, b) => a + b, 0) / 7;
+      const around = (h: number) =>
+        r.slice(Math.round(h * 7.5) - 3, Math.round(h * 7.5) + 4).reduce((a, b) => a + b, 0) / 7;
       expect(around(20)).toBeGreaterThan(around(10));
       expect(around(10)).toBeGreaterThan(2 * around(3));
     }
@@ -114,7 +116,11 @@ describe('trace suite: shapes', () => {
 });
 
 describe('meanRpsBetween: the true rate over an interval (the foresight variant)', () => {
-  const w = parseWorkload('{"models": [{"model": "res", "rate": 300}, {"model": "vgg", "rate": 100}]}', 'w.json', resolveModel);
+  const w = parseWorkload(
+    '{"models": [{"model": "res", "rate": 300}, {"model": "vgg", "rate": 100}]}',
+    'w.json',
+    resolveModel,
+  );
   const load = traceLoad(w, { kind: 'total', source: 't', stepMs: 10_000, totalRps: Float64Array.from([100, 200, 0]) });
 
   it('averages the steps it overlaps, weighted by overlap; nothing past the end', () => {
@@ -127,7 +133,11 @@ describe('meanRpsBetween: the true rate over an interval (the foresight variant)
   });
 
   it('counts request times in [from, to) for a replayed trace', () => {
-    const times: Load = { kind: 'times', endMs: 1000, atMsByTask: new Map([['A', Float64Array.from([0, 100, 100, 250, 999])]]) };
+    const times: Load = {
+      kind: 'times',
+      endMs: 1000,
+      atMsByTask: new Map([['A', Float64Array.from([0, 100, 100, 250, 999])]]),
+    };
     // [100, 300): 100, 100, 250 = 3 requests in 0.2 s.
     expect(meanRpsBetween(times, 'A', 100, 300)).toBe(15);
     expect(meanRpsBetween(times, 'B', 0, 1000)).toBe(0);

@@ -26,7 +26,26 @@ export const lenet: ZooEntry = {
 };
 
 /** VGG-16 configuration "D" (Simonyan & Zisserman 2015); 'M' is a 2×2 max pool. */
-const VGG16_CFG: readonly (number | 'M')[] = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M'];
+const VGG16_CFG: readonly (number | 'M')[] = [
+  64,
+  64,
+  'M',
+  128,
+  128,
+  'M',
+  256,
+  256,
+  256,
+  'M',
+  512,
+  512,
+  512,
+  'M',
+  512,
+  512,
+  512,
+  'M',
+];
 
 /**
  * VGG-16 as torchvision `vgg16` (no BN): 13 3×3 convs with bias, 3 FC layers. Its adaptive 7×7

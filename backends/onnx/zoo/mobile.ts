@@ -10,7 +10,11 @@ import { makeDivisible, type ResolvedZooOptions, type ZooEntry } from './entry.t
  * Expand 1×1 (skipped when `expand` is 1) → depthwise k×k → linear 1×1 projection, with an identity
  * shortcut when shapes allow. `act` is ReLU6 in MobileNetV2 and ReLU in MnasNet.
  */
-function invertedResidual(b: GraphBuilder, x: Act, o: { outCh: number; k: number; stride: number; expand: number; act: 'relu' | 'relu6' }): Act {
+function invertedResidual(
+  b: GraphBuilder,
+  x: Act,
+  o: { outCh: number; k: number; stride: number; expand: number; act: 'relu' | 'relu6' },
+): Act {
   const inCh = x.shape[0];
   const hidden = Math.round(inCh * o.expand);
   let y = o.expand === 1 ? x : b.convBn(x, { outCh: hidden, k: 1, act: o.act });
@@ -41,7 +45,13 @@ export const mobilenetV2: ZooEntry = {
     x = b.convBn(x, { outCh: makeDivisible(32 * m), k: 3, stride: 2, act: 'relu6' });
     for (const [t, c, n, s] of MOBILENET_V2) {
       for (let i = 0; i < n; i++) {
-        x = invertedResidual(b, x, { outCh: makeDivisible(c * m), k: 3, stride: i === 0 ? s : 1, expand: t, act: 'relu6' });
+        x = invertedResidual(b, x, {
+          outCh: makeDivisible(c * m),
+          k: 3,
+          stride: i === 0 ? s : 1,
+          expand: t,
+          act: 'relu6',
+        });
       }
     }
     // torchvision never shrinks the last layer below 1280 channels.

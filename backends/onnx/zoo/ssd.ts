@@ -13,8 +13,19 @@ import type { ResolvedZooOptions, ZooEntry } from './entry.ts';
 const NUM_CLASSES = 91;
 /** MobileNet-v1 separable blocks after the stem: [depthwise stride, pointwise channels]. */
 const BACKBONE: readonly (readonly [number, number])[] = [
-  [1, 64], [2, 128], [1, 128], [2, 256], [1, 256], [2, 512],
-  [1, 512], [1, 512], [1, 512], [1, 512], [1, 512], [2, 1024], [1, 1024],
+  [1, 64],
+  [2, 128],
+  [1, 128],
+  [2, 256],
+  [1, 256],
+  [2, 512],
+  [1, 512],
+  [1, 512],
+  [1, 512],
+  [1, 512],
+  [1, 512],
+  [2, 1024],
+  [1, 1024],
 ];
 /** Extra feature layers: 1×1 to half depth, then 3×3 stride 2 to `depth`. */
 const EXTRAS = [512, 256, 256, 128] as const;
@@ -85,7 +96,11 @@ export const ssdMobilenetV1: ZooEntry = {
     const scaledSizes = b.buffer([numAnchors, 2], { kind: 'values', values: sizes.map((s) => s / 10) });
     // centre = t_yx / 10 · size_a + centre_a; size = exp(t_hw / 5) · size_a.
     const center = b.add(b.binary('Mul', b.slice(encodings, 1, 0, 2), scaledSizes), anchorCenters);
-    const size = b.binary('Mul', b.unary('Exp', b.binary('Mul', b.slice(encodings, 1, 2, 4), b.scalar(0.2))), anchorSizesT);
+    const size = b.binary(
+      'Mul',
+      b.unary('Exp', b.binary('Mul', b.slice(encodings, 1, 2, 4), b.scalar(0.2))),
+      anchorSizesT,
+    );
     const half = b.binary('Mul', size, b.scalar(0.5));
     const boxes = b.concat([b.binary('Sub', center, half), b.add(center, half)], 1); // ymin, xmin, ymax, xmax
     b.output(boxes, 'boxes');
@@ -94,7 +109,13 @@ export const ssdMobilenetV1: ZooEntry = {
       const perClass = b.transpose(b.slice(scores, 1, 1, NUM_CLASSES), [1, 0]);
       const [selected] = b.node(
         'NonMaxSuppression',
-        [boxes.name, perClass.name, b.int64([NMS.maxPerClass]), b.buffer([1], { kind: 'values', values: Float32Array.of(NMS.iou) }), b.buffer([1], { kind: 'values', values: Float32Array.of(NMS.score) })],
+        [
+          boxes.name,
+          perClass.name,
+          b.int64([NMS.maxPerClass]),
+          b.buffer([1], { kind: 'values', values: Float32Array.of(NMS.iou) }),
+          b.buffer([1], { kind: 'values', values: Float32Array.of(NMS.score) }),
+        ],
         { center_point_box: 0 },
         ['selected_indices'],
       );

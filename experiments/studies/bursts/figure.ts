@@ -20,7 +20,13 @@ type Row = Readonly<Record<string, string>>;
 
 function variantColor(present: readonly string[]) {
   const names = VARIANTS.filter((v) => present.includes(v));
-  return { field: 'variant', type: 'nominal', title: null, sort: names, scale: { domain: names, range: names.map((v) => COLORS[VARIANTS.indexOf(v)]) } };
+  return {
+    field: 'variant',
+    type: 'nominal',
+    title: null,
+    sort: names,
+    scale: { domain: names, range: names.map((v) => COLORS[VARIANTS.indexOf(v)]) },
+  };
 }
 
 /** The suite's rows: the lowest trace seed of the file. */
@@ -32,7 +38,8 @@ function suite(t: Inputs): { seed: number; rows: Row[] } {
 
 const allOk = (r: Row | undefined) => r !== undefined && num(r, 'windows_ok') === num(r, 'windows');
 const round2 = (v: number | null) => (v === null ? '–' : String(Math.round(v * 100) / 100));
-const pct = (r: Row | undefined) => (r === undefined ? '–' : `${round2(num(r, 'worst_window_pct'))} % (${r.windows_ok}/${r.windows})`);
+const pct = (r: Row | undefined) =>
+  r === undefined ? '–' : `${round2(num(r, 'worst_window_pct'))} % (${r.windows_ok}/${r.windows})`;
 
 export const BURSTS: FigureDef = {
   name: 'bursts',
@@ -43,7 +50,12 @@ export const BURSTS: FigureDef = {
     const { rows } = suite(t);
     const traces = [...new Set(rows.map((r) => r.trace))];
     const present = [...new Set(rows.map((r) => r.variant))];
-    const bars = rows.map((r) => ({ trace: r.trace, variant: r.variant, worst: num(r, 'worst_window_pct'), gpuS: num(r, 'gpu_seconds') }));
+    const bars = rows.map((r) => ({
+      trace: r.trace,
+      variant: r.variant,
+      worst: num(r, 'worst_window_pct'),
+      gpuS: num(r, 'gpu_seconds'),
+    }));
     const x = { field: 'trace', type: 'nominal', title: null, sort: traces };
     const panels: Record<string, unknown>[] = [
       {
@@ -55,8 +67,16 @@ export const BURSTS: FigureDef = {
             mark: 'bar',
             encoding: {
               x,
-              xOffset: groupOffset('variant', VARIANTS.filter((v) => present.includes(v))),
-              y: { field: 'worst', type: 'quantitative', title: 'worst 20 s window, SLO violations (%)', scale: { type: 'symlog', constant: 1 } },
+              xOffset: groupOffset(
+                'variant',
+                VARIANTS.filter((v) => present.includes(v)),
+              ),
+              y: {
+                field: 'worst',
+                type: 'quantitative',
+                title: 'worst 20 s window, SLO violations (%)',
+                scale: { type: 'symlog', constant: 1 },
+              },
               color: variantColor(present),
             },
           },
@@ -68,12 +88,25 @@ export const BURSTS: FigureDef = {
         height: 150,
         data: { values: bars },
         mark: 'bar',
-        encoding: { x, xOffset: groupOffset('variant', VARIANTS.filter((v) => present.includes(v))), y: { field: 'gpuS', type: 'quantitative', title: 'GPU-seconds' }, color: variantColor(present) },
+        encoding: {
+          x,
+          xOffset: groupOffset(
+            'variant',
+            VARIANTS.filter((v) => present.includes(v)),
+          ),
+          y: { field: 'gpuS', type: 'quantitative', title: 'GPU-seconds' },
+          color: variantColor(present),
+        },
       },
     ];
     const w = t[WINDOWS];
     if (w !== null) {
-      const values = w.rows.map((r) => ({ trace: r.trace, variant: r.variant, t: num(r, 'start_s'), gpus: num(r, 'gpus') }));
+      const values = w.rows.map((r) => ({
+        trace: r.trace,
+        variant: r.variant,
+        t: num(r, 'start_s'),
+        gpus: num(r, 'gpus'),
+      }));
       panels.push({
         data: { values },
         facet: { row: { field: 'trace', type: 'nominal', title: null, sort: traces } },
@@ -81,19 +114,31 @@ export const BURSTS: FigureDef = {
           width: 620,
           height: 55,
           mark: { type: 'line', interpolate: 'step-after' },
-          encoding: { x: { field: 't', type: 'quantitative', title: 'time (s)' }, y: { field: 'gpus', type: 'quantitative', title: 'GPUs' }, color: variantColor(present) },
+          encoding: {
+            x: { field: 't', type: 'quantitative', title: 'time (s)' },
+            y: { field: 'gpus', type: 'quantitative', title: 'GPUs' },
+            color: variantColor(present),
+          },
         },
         resolve: { scale: { x: 'independent' } },
       });
     }
     const seeds = t[FILE]!.rows.length > 0 ? 'median of the seeds per window' : '';
-    return topLevel(`Autoscaling scen3 under bursts, up to ${BURSTS_MAX_GPUS} GPUs`, [`trace suite of sim/traces; ${seeds}; dashed: the 1 % bound`, 'bottom: GPUs of the serving plan per 20 s window'], { vconcat: panels });
+    return topLevel(
+      `Autoscaling scen3 under bursts, up to ${BURSTS_MAX_GPUS} GPUs`,
+      [
+        `trace suite of sim/traces; ${seeds}; dashed: the 1 % bound`,
+        'bottom: GPUs of the serving plan per 20 s window',
+      ],
+      { vconcat: panels },
+    );
   },
   report(t) {
     const { seed, rows } = suite(t);
     const all = t[FILE]!.rows;
     const traces = [...new Set(rows.map((r) => r.trace))];
-    const at = (trace: string, variant: string, ts = seed) => all.find((r) => r.trace === trace && r.variant === variant && (num(r, 'trace_seed') ?? 0) === ts);
+    const at = (trace: string, variant: string, ts = seed) =>
+      all.find((r) => r.trace === trace && r.variant === variant && (num(r, 'trace_seed') ?? 0) === ts);
     const present = VARIANTS.filter((v) => rows.some((r) => r.variant === v));
     const lines = [
       `| trace | ${present.map((v) => `${v}: worst window (windows ≤ 1 %)`).join(' | ')} | GPU-s gpulet-int | GPU-s temporal | temporal / gpulet-int |`,
@@ -102,7 +147,9 @@ export const BURSTS: FigureDef = {
     for (const tr of traces) {
       const gi = num(at(tr, 'gpulet-int') ?? {}, 'gpu_seconds');
       const tp = num(at(tr, 'temporal') ?? {}, 'gpu_seconds');
-      lines.push(`| ${tr} | ${present.map((v) => pct(at(tr, v))).join(' | ')} | ${gi ?? '–'} | ${tp ?? '–'} | ${gi !== null && tp !== null && gi > 0 ? (tp / gi).toFixed(2) : '–'} |`);
+      lines.push(
+        `| ${tr} | ${present.map((v) => pct(at(tr, v))).join(' | ')} | ${gi ?? '–'} | ${tp ?? '–'} | ${gi !== null && tp !== null && gi > 0 ? (tp / gi).toFixed(2) : '–'} |`,
+      );
     }
     const ok = traces.filter((tr) => allOk(at(tr, 'gpulet-int')));
     const bad = traces.filter((tr) => at(tr, 'gpulet-int') !== undefined && !allOk(at(tr, 'gpulet-int')));
@@ -118,7 +165,8 @@ export const BURSTS: FigureDef = {
       return `${tr} (${num(r, 'windows')! - num(r, 'windows_ok')!} window(s), worst ${round2(num(r, 'worst_window_pct'))} % at ${num(r, 'worst_window_start_s')} s, ${num(r, 'worst_window_rate_rps')} req/s)`;
     };
     const sentences: string[] = [
-      `gpulet-int keeps every 20 s window at or below 1 % on ${ok.length} of ${traces.length} traces of the suite` + (bad.length > 0 ? `; above it: ${bad.map((tr) => describeBad(tr, seed)).join('; ')}.` : '.'),
+      `gpulet-int keeps every 20 s window at or below 1 % on ${ok.length} of ${traces.length} traces of the suite` +
+        (bad.length > 0 ? `; above it: ${bad.map((tr) => describeBad(tr, seed)).join('; ')}.` : '.'),
     ];
     if (bad.length > 0 && present.includes('gpulet-int-foresight'))
       sentences.push(
@@ -127,22 +175,33 @@ export const BURSTS: FigureDef = {
     sentences.push(`gpulet-int's GPU-seconds are at most temporal's on ${cheaper.length} of ${traces.length} traces.`);
     if (present.includes('gpulet-int-epochs')) {
       const extra = traces
-        .map((tr) => [num(at(tr, 'gpulet-int') ?? {}, 'gpu_seconds'), num(at(tr, 'gpulet-int-epochs') ?? {}, 'gpu_seconds')])
+        .map((tr) => [
+          num(at(tr, 'gpulet-int') ?? {}, 'gpu_seconds'),
+          num(at(tr, 'gpulet-int-epochs') ?? {}, 'gpu_seconds'),
+        ])
         .filter((p): p is [number, number] => p[0] !== null && p[1] !== null && p[1] > 0)
         .map(([a, b]) => Math.round((a / b - 1) * 100));
       sentences.push(
         `Without the two burst fixes (headroom, early-replan: the artifact's epoch autoscaler), every window stays at or below 1 % on ${epochsOk.length} of ${traces.length} traces.` +
-          (extra.length > 0 ? ` The fixes cost GPU-seconds: from ${Math.min(...extra)} % to ${Math.max(...extra)} % more than the epoch autoscaler, most where short bursts hold GPUs for the ${DEFAULT_BURST.holdMs / 60_000} minutes after them.` : ''),
+          (extra.length > 0
+            ? ` The fixes cost GPU-seconds: from ${Math.min(...extra)} % to ${Math.max(...extra)} % more than the epoch autoscaler, most where short bursts hold GPUs for the ${DEFAULT_BURST.holdMs / 60_000} minutes after them.`
+            : ''),
       );
     }
     const unseen = [...new Set(all.map((r) => num(r, 'trace_seed') ?? 0))].filter((s) => s !== seed);
     if (unseen.length > 0) {
-      const cells = unseen.flatMap((s) => traces.map((tr) => ({ s, tr, r: at(tr, 'gpulet-int', s), f: at(tr, 'gpulet-int-foresight', s) }))).filter((c) => c.r !== undefined);
+      const cells = unseen
+        .flatMap((s) =>
+          traces.map((tr) => ({ s, tr, r: at(tr, 'gpulet-int', s), f: at(tr, 'gpulet-int-foresight', s) })),
+        )
+        .filter((c) => c.r !== undefined);
       const good = cells.filter((c) => allOk(c.r));
       const notGood = cells.filter((c) => !allOk(c.r));
       sentences.push(
         `On traces of the same kinds not looked at while tuning (trace seeds ${unseen.join(', ')}), gpulet-int keeps every window at or below 1 % on ${good.length} of ${cells.length}` +
-          (notGood.length > 0 ? `; above it: ${notGood.map((c) => `${c.tr}/${c.s} (worst ${round2(num(c.r!, 'worst_window_pct'))} % at ${num(c.r!, 'worst_window_start_s')} s)`).join(', ')}; with foresight ${notGood.filter((c) => allOk(c.f)).length} of those ${notGood.length} do.` : '.'),
+          (notGood.length > 0
+            ? `; above it: ${notGood.map((c) => `${c.tr}/${c.s} (worst ${round2(num(c.r!, 'worst_window_pct'))} % at ${num(c.r!, 'worst_window_start_s')} s)`).join(', ')}; with foresight ${notGood.filter((c) => allOk(c.f)).length} of those ${notGood.length} do.`
+            : '.'),
       );
     }
     return {

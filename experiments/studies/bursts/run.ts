@@ -67,7 +67,15 @@ export const BURSTS_COLUMNS = [
   'dropped',
   'slo_violation_pct',
 ];
-export const WINDOW_COLUMNS = ['trace', 'variant', 'start_s', 'rate_rps', 'gpus', 'partition_sum_pct', 'slo_violation_pct'];
+export const WINDOW_COLUMNS = [
+  'trace',
+  'variant',
+  'start_s',
+  'rate_rps',
+  'gpus',
+  'partition_sum_pct',
+  'slo_violation_pct',
+];
 
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -83,10 +91,16 @@ export function summarizeRuns(trace: string, traceSeed: number, v: Variant, runs
       trace,
       variant: v.name,
       start_s: runs[0].windows[i].start_s,
-      rate_rps: round(col((w) => w.rate_rps), 2),
+      rate_rps: round(
+        col((w) => w.rate_rps),
+        2,
+      ),
       gpus: col((w) => w.gpus),
       partition_sum_pct: col((w) => w.partition_sum_pct),
-      slo_violation_pct: round(col((w) => w.slo_violation_pct), 4),
+      slo_violation_pct: round(
+        col((w) => w.slo_violation_pct),
+        4,
+      ),
     };
   });
   const worst = windows.reduce((m, w) => (w.slo_violation_pct > m.slo_violation_pct ? w : m), windows[0]);
@@ -111,22 +125,30 @@ export function summarizeRuns(trace: string, traceSeed: number, v: Variant, runs
     requests: mid((r) => r.arrived),
     completed: mid((r) => r.completed),
     dropped: mid((r) => r.dropped),
-    slo_violation_pct: round(mid((r) => r.slo_violation_pct), 4),
+    slo_violation_pct: round(
+      mid((r) => r.slo_violation_pct),
+      4,
+    ),
   };
   return { row, windows };
 }
 
 export const bursts: Experiment = {
   name: 'bursts',
-  describe: 'Autoscaling scen3 under the trace suite (waves, ramps, spikes, on/off, a day, Azure-like): gpulet-int vs temporal, worst 20 s window and GPU-seconds',
+  describe:
+    'Autoscaling scen3 under the trace suite (waves, ramps, spikes, on/off, a day, Azure-like): gpulet-int vs temporal, worst 20 s window and GPU-seconds',
   async run(opts, io) {
     // --quick: the suite's first 240 s, gpulet-int and temporal, one seed.
     const seeds = opts.quick ? [opts.seed] : [opts.seed, opts.seed + 1, opts.seed + 2];
-    const variants = opts.quick ? BURST_VARIANTS.filter((v) => v.name === 'gpulet-int' || v.name === 'temporal') : BURST_VARIANTS;
+    const variants = opts.quick
+      ? BURST_VARIANTS.filter((v) => v.name === 'gpulet-int' || v.name === 'temporal')
+      : BURST_VARIANTS;
     const cells: Array<{ trace: string; traceSeed: number; v: Variant }> = [];
     for (const traceSeed of opts.quick ? [SUITE_TRACE_SEED] : [SUITE_TRACE_SEED, ...UNSEEN_TRACE_SEEDS])
       for (const k of TRACE_KINDS)
-        for (const v of variants) if (traceSeed === SUITE_TRACE_SEED || UNSEEN_VARIANTS.includes(v.name)) cells.push({ trace: k.name, traceSeed, v });
+        for (const v of variants)
+          if (traceSeed === SUITE_TRACE_SEED || UNSEEN_VARIANTS.includes(v.name))
+            cells.push({ trace: k.name, traceSeed, v });
     const mine = cells.filter((_, i) => i % opts.shard.count === opts.shard.index);
     const jobs: AutoscaleJob[] = mine.flatMap(({ trace, traceSeed, v }) =>
       seeds.map((seed) => ({
@@ -141,7 +163,9 @@ export const bursts: Experiment = {
         ...(opts.quick ? { durationS: 240 } : {}),
       })),
     );
-    io.err(`bursts: ${mine.length} trace x variant cells, ${jobs.length} autoscaled runs on up to ${BURSTS_MAX_GPUS} GPUs\n`);
+    io.err(
+      `bursts: ${mine.length} trace x variant cells, ${jobs.length} autoscaled runs on up to ${BURSTS_MAX_GPUS} GPUs\n`,
+    );
     const bar = progress('bursts', jobs.length, { unit: 'runs' });
     const res = await mapJobs('autoscale', jobs, opts.jobs, (n) => bar.update(n));
     bar.stop();
@@ -150,12 +174,18 @@ export const bursts: Experiment = {
     mine.forEach(({ trace, traceSeed, v }, i) => {
       const s = summarizeRuns(trace, traceSeed, v, res.slice(i * seeds.length, (i + 1) * seeds.length));
       rows.push(s.row);
-      if (traceSeed === SUITE_TRACE_SEED && (v.name === 'gpulet-int' || v.name === 'temporal')) windowRows.push(...s.windows);
+      if (traceSeed === SUITE_TRACE_SEED && (v.name === 'gpulet-int' || v.name === 'temporal'))
+        windowRows.push(...s.windows);
     });
     const tag = opts.quick ? '-quick' : '';
-    const files = [writeCsv(opts.outDir, `bursts${tag}.csv`, rows, BURSTS_COLUMNS), writeCsv(opts.outDir, `bursts-windows${tag}.csv`, windowRows, WINDOW_COLUMNS)];
-    const at = (trace: string, traceSeed: number, variant: string) => rows.find((r) => r.trace === trace && r.trace_seed === traceSeed && r.variant === variant);
-    const cell = (r: CsvRow | undefined) => (r === undefined ? '-' : `${fmt(Number(r.worst_window_pct), 2)} % (${r.windows_ok}/${r.windows})`);
+    const files = [
+      writeCsv(opts.outDir, `bursts${tag}.csv`, rows, BURSTS_COLUMNS),
+      writeCsv(opts.outDir, `bursts-windows${tag}.csv`, windowRows, WINDOW_COLUMNS),
+    ];
+    const at = (trace: string, traceSeed: number, variant: string) =>
+      rows.find((r) => r.trace === trace && r.trace_seed === traceSeed && r.variant === variant);
+    const cell = (r: CsvRow | undefined) =>
+      r === undefined ? '-' : `${fmt(Number(r.worst_window_pct), 2)} % (${r.windows_ok}/${r.windows})`;
     const gpuS = (r: CsvRow | undefined) => (r === undefined ? '-' : fmt(Number(r.gpu_seconds)));
     const traceSeeds = [...new Set(rows.map((r) => Number(r.trace_seed)))];
     const text = [
@@ -165,7 +195,13 @@ export const bursts: Experiment = {
         TRACE_KINDS.flatMap((k) =>
           traceSeeds
             .filter((ts) => at(k.name, ts, 'gpulet-int') !== undefined)
-            .map((ts) => [k.name, ts, ...variants.map((v) => cell(at(k.name, ts, v.name))), gpuS(at(k.name, ts, 'gpulet-int')), gpuS(at(k.name, ts, 'temporal'))]),
+            .map((ts) => [
+              k.name,
+              ts,
+              ...variants.map((v) => cell(at(k.name, ts, v.name))),
+              gpuS(at(k.name, ts, 'gpulet-int')),
+              gpuS(at(k.name, ts, 'temporal')),
+            ]),
         ),
       ),
     ].join('\n');

@@ -7,7 +7,7 @@
 import type { Comparison, FigureDef } from '../../figures/figure.ts';
 import { groupOffset, topLevel } from '../../figures/style.ts';
 import { num, type Table } from '../../figures/table.ts';
-import { type Note } from '../../figures/notes.ts';
+import type { Note } from '../../figures/notes.ts';
 
 const FILE = 'fidelity.csv';
 const LABEL_COLUMNS = ['model', 'metric', 'name', 'workload'];
@@ -18,7 +18,9 @@ export function metricPairs(t: Table): Array<{ metric: string; real: string; sim
   for (const c of t.columns) {
     const m = /^real_(.+)$/.exec(c) ?? /^(.+)_real$/.exec(c);
     if (m === null) continue;
-    const sim = [c.replace(/^real_/, 'sim_'), c.replace(/_real$/, '_sim')].find((s) => s !== c && t.columns.includes(s));
+    const sim = [c.replace(/^real_/, 'sim_'), c.replace(/_real$/, '_sim')].find(
+      (s) => s !== c && t.columns.includes(s),
+    );
     if (sim !== undefined) out.push({ metric: m[1], real: c, sim });
   }
   return out;
@@ -40,7 +42,8 @@ export const FIDELITY: FigureDef = {
   study: 'fidelity',
   inputs: [FILE],
   required: [],
-  check: (t) => (metricPairs(t).length === 0 ? `${t.file} has no real_X/sim_X (or X_real/X_sim) column pairs to compare` : null),
+  check: (t) =>
+    metricPairs(t).length === 0 ? `${t.file} has no real_X/sim_X (or X_real/X_sim) column pairs to compare` : null,
   figure(t) {
     const table = t[FILE]!;
     const label = labelColumn(table);
@@ -50,31 +53,44 @@ export const FIDELITY: FigureDef = {
         { label: r[label], metric: p.metric, world: 'simulated (measured profile)', value: num(r, p.sim) },
       ]),
     );
-    return topLevel('Fidelity: the simulator against real execution', 'same plan, same arrival trace, profile measured on this machine', {
-      data: { values },
-      facet: { field: 'metric', type: 'nominal', title: null },
-      columns: 2,
-      resolve: { scale: { y: 'independent' } },
-      spec: {
-        width: 280,
-        height: 180,
-        mark: 'bar',
-        encoding: {
-          x: { field: 'label', type: 'nominal', title: null, axis: { labelAngle: -30 } },
-          xOffset: groupOffset('world', ['real (onnxruntime, this CPU)', 'simulated (measured profile)']),
-          y: { field: 'value', type: 'quantitative', title: null },
-          color: { field: 'world', type: 'nominal', title: null, scale: { range: ['#000000', '#0072B2'] } },
+    return topLevel(
+      'Fidelity: the simulator against real execution',
+      'same plan, same arrival trace, profile measured on this machine',
+      {
+        data: { values },
+        facet: { field: 'metric', type: 'nominal', title: null },
+        columns: 2,
+        resolve: { scale: { y: 'independent' } },
+        spec: {
+          width: 280,
+          height: 180,
+          mark: 'bar',
+          encoding: {
+            x: { field: 'label', type: 'nominal', title: null, axis: { labelAngle: -30 } },
+            xOffset: groupOffset('world', ['real (onnxruntime, this CPU)', 'simulated (measured profile)']),
+            y: { field: 'value', type: 'quantitative', title: null },
+            color: { field: 'world', type: 'nominal', title: null, scale: { range: ['#000000', '#0072B2'] } },
+          },
         },
       },
-    });
+    );
   },
   report(t) {
     const table = t[FILE]!;
     const label = labelColumn(table);
-    const comparisons: Comparison[] = table.rows.flatMap((r) => metricPairs(table).map((p) => ({ item: `${r[label]}, ${p.metric}`, ours: num(r, p.sim), paper: num(r, p.real), unit: '' })));
+    const comparisons: Comparison[] = table.rows.flatMap((r) =>
+      metricPairs(table).map((p) => ({
+        item: `${r[label]}, ${p.metric}`,
+        ours: num(r, p.sim),
+        paper: num(r, p.real),
+        unit: '',
+      })),
+    );
     return {
       heading: 'Fidelity: simulated against real',
-      intro: ['The "ours" column is the simulator, the reference column real execution on this machine; the paper has no counterpart.'],
+      intro: [
+        'The "ours" column is the simulator, the reference column real execution on this machine; the paper has no counterpart.',
+      ],
       comparisons,
       labels: { ours: 'simulated', paper: 'real' },
     };

@@ -41,7 +41,13 @@ import { fmt, table } from '../../lib/format.ts';
 import { writeCsv, writeText, type CsvRow } from '../../lib/output.ts';
 import type { Experiment, ExperimentOptions } from '../../lib/experiment.ts';
 import { planJson } from '../../lib/plan-json.ts';
-import { DEFAULT_PROFILE_MODELS, profileTable, runProfile, workloadFor, type ProfileSidecar } from '../../lib/profiling.ts';
+import {
+  DEFAULT_PROFILE_MODELS,
+  profileTable,
+  runProfile,
+  workloadFor,
+  type ProfileSidecar,
+} from '../../lib/profiling.ts';
 import { servePlanForReal } from '../../lib/serving.ts';
 import type { Io } from '../../lib/io.ts';
 
@@ -72,7 +78,10 @@ export const QUIET_FOREIGN_CORES = 0.15;
 
 async function settle(io: Io, phase: string, waitS: number): Promise<void> {
   const { quiet, use } = await waitForQuiet(QUIET_FOREIGN_CORES, 1000, waitS * 1000);
-  if (!quiet) io.err(`fidelity: other processes use ${fmt(use?.foreignCores ?? NaN)} cores; ${phase} anyway (the result will say so)\n`);
+  if (!quiet)
+    io.err(
+      `fidelity: other processes use ${fmt(use?.foreignCores ?? NaN)} cores; ${phase} anyway (the result will say so)\n`,
+    );
 }
 
 export function fidelitySettings(quick: boolean): FidelitySettings {
@@ -105,14 +114,40 @@ export function measuredColocation(s: ProfileSidecar): ColocationModel {
 }
 
 export const FIDELITY_COLUMNS = [
-  'load', 'model', 'variant', 'slo_ms', 'arrived', 'real_p50_ms', 'sim_p50_ms', 'p50_error_pct', 'real_p99_ms', 'sim_p99_ms', 'p99_error_pct',
-  'real_throughput_rps', 'sim_throughput_rps', 'throughput_error_pct', 'real_violation_pct', 'sim_violation_pct', 'violation_diff_pts',
+  'load',
+  'model',
+  'variant',
+  'slo_ms',
+  'arrived',
+  'real_p50_ms',
+  'sim_p50_ms',
+  'p50_error_pct',
+  'real_p99_ms',
+  'sim_p99_ms',
+  'p99_error_pct',
+  'real_throughput_rps',
+  'sim_throughput_rps',
+  'throughput_error_pct',
+  'real_violation_pct',
+  'sim_violation_pct',
+  'violation_diff_pts',
 ] as const;
 
 /** One comparison row per model, then `all` for the top level. */
-export function compareRuns(real: RunSummary, sim: RunSummary, durationS: number, variants: Record<string, string>): CsvRow[] {
+export function compareRuns(
+  real: RunSummary,
+  sim: RunSummary,
+  durationS: number,
+  variants: Record<string, string>,
+): CsvRow[] {
   const rows: CsvRow[] = [];
-  const row = (model: string, variant: string, slo: number | null, r: { arrived: number; completed: number; p50: number | null; p99: number | null; viol: number }, s: typeof r): CsvRow => ({
+  const row = (
+    model: string,
+    variant: string,
+    slo: number | null,
+    r: { arrived: number; completed: number; p50: number | null; p99: number | null; viol: number },
+    s: typeof r,
+  ): CsvRow => ({
     model,
     variant,
     slo_ms: slo,
@@ -133,10 +168,22 @@ export function compareRuns(real: RunSummary, sim: RunSummary, durationS: number
   for (const [m, r] of Object.entries(real.models)) {
     const s = sim.models[m];
     if (s === undefined) throw new Error(`simulation has no model ${m}`);
-    const view = (t: TaskSummary) => ({ arrived: t.arrived, completed: t.completed, p50: t.p50_ms, p99: t.p99_ms, viol: violationPct(t) });
+    const view = (t: TaskSummary) => ({
+      arrived: t.arrived,
+      completed: t.completed,
+      p50: t.p50_ms,
+      p99: t.p99_ms,
+      viol: violationPct(t),
+    });
     rows.push(row(m, variants[m] ?? m, r.slo_ms, view(r), view(s)));
   }
-  const top = (t: RunSummary) => ({ arrived: t.requests.arrived, completed: t.requests.completed, p50: t.p50_ms, p99: t.p99_ms, viol: t.slo_violation_pct });
+  const top = (t: RunSummary) => ({
+    arrived: t.requests.arrived,
+    completed: t.requests.completed,
+    p50: t.p50_ms,
+    p99: t.p99_ms,
+    viol: t.slo_violation_pct,
+  });
   rows.push(row('all', 'all', null, top(real), top(sim)));
   return rows;
 }
@@ -165,23 +212,40 @@ export function maxFeasibleLoad(feasible: (load: number) => boolean): number | n
 }
 
 /** How much the machine's speed moved between two profiles: ratios later / earlier over every measured cell. */
-export function profileDrift(earlier: LatencyModel, later: LatencyModel, models: readonly string[], partitionsPct: readonly number[], batches: readonly number[]) {
+export function profileDrift(
+  earlier: LatencyModel,
+  later: LatencyModel,
+  models: readonly string[],
+  partitionsPct: readonly number[],
+  batches: readonly number[],
+) {
   const ratios: number[] = [];
-  for (const m of models) for (const p of partitionsPct) for (const b of batches) ratios.push(later.latencyMs(m, b, p) / earlier.latencyMs(m, b, p));
+  for (const m of models)
+    for (const p of partitionsPct)
+      for (const b of batches) ratios.push(later.latencyMs(m, b, p) / earlier.latencyMs(m, b, p));
   ratios.sort((a, b) => a - b);
   const mid = ratios.length >> 1;
   const median = ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
-  return { median_ratio: round(median, 4), min_ratio: round(ratios[0], 4), max_ratio: round(ratios[ratios.length - 1], 4) };
+  return {
+    median_ratio: round(median, 4),
+    min_ratio: round(ratios[0], 4),
+    max_ratio: round(ratios[ratios.length - 1], 4),
+  };
 }
 
 /** Whether a row meets the targets. */
 export function meetsTargets(r: CsvRow): { p50: boolean; p99: boolean; violation: boolean } {
   const within = (v: unknown, bound: number) => typeof v === 'number' && Math.abs(v) <= bound;
-  return { p50: within(r.p50_error_pct, 10), p99: within(r.p99_error_pct, 20), violation: within(r.violation_diff_pts, 1) };
+  return {
+    p50: within(r.p50_error_pct, 10),
+    p99: within(r.p99_error_pct, 20),
+    violation: within(r.violation_diff_pts, 1),
+  };
 }
 
 async function run(opts: ExperimentOptions, io: Io) {
-  if (opts.shard.count > 1) throw new InputError('experiment fidelity: --shard does not apply (one real run on one machine)');
+  if (opts.shard.count > 1)
+    throw new InputError('experiment fidelity: --shard does not apply (one real run on one machine)');
   const st = fidelitySettings(opts.quick);
   const quietEnough = (cores: number | null): boolean => cores === null || cores <= QUIET_FOREIGN_CORES;
   const profileNow = async (stem: string) => {
@@ -203,7 +267,11 @@ async function run(opts: ExperimentOptions, io: Io) {
     });
   };
   const workloadAt = (sidecar: ProfileSidecar, load: number): Workload =>
-    parseWorkload(JSON.stringify(workloadFor(sidecar, load, `fidelity-load${load}`)), 'fidelity workload', resolveModel);
+    parseWorkload(
+      JSON.stringify(workloadFor(sidecar, load, `fidelity-load${load}`)),
+      'fidelity workload',
+      resolveModel,
+    );
 
   const runs: FidelityRun[] = [];
   const files: string[] = [];
@@ -221,25 +289,47 @@ async function run(opts: ExperimentOptions, io: Io) {
       const sidecar = prof.sidecar;
       // The maximum on this load's own profile, so the plan served is the one that profile accepts.
       maxLoad = maxFeasibleLoad((l) => planWorkload(workloadAt(sidecar, l), st.scheduler, prof.set.ctx).feasible);
-      if (maxLoad === null) io.err(`fidelity: no load on the grid has a feasible ${st.scheduler} plan; serving 0.05 anyway\n`);
+      if (maxLoad === null)
+        io.err(`fidelity: no load on the grid has a feasible ${st.scheduler} plan; serving 0.05 anyway\n`);
       load = round(Math.max(0.05, (maxLoad ?? 0.05) * fraction), 3);
       w = workloadAt(sidecar, load);
       plan = planWorkload(w, st.scheduler, prof.set.ctx);
-      if (!plan.feasible) io.err(`fidelity: the ${st.scheduler} plan at load ${load} is infeasible (${plan.reason}); serving it anyway\n`);
+      if (!plan.feasible)
+        io.err(
+          `fidelity: the ${st.scheduler} plan at load ${load} is infeasible (${plan.reason}); serving it anyway\n`,
+        );
       await settle(io, 'serving', st.quietWaitS);
       io.err(`fidelity: serving ${fmt(totalRate(w))} req/s (load ${load}) for ${st.durationS} s for real\n`);
-      real = await servePlanForReal(w, plan, { backend: 'onnx', seed: opts.seed, durationS: st.durationS, sidecar, nice: st.nice, io });
+      real = await servePlanForReal(w, plan, {
+        backend: 'onnx',
+        seed: opts.seed,
+        durationS: st.durationS,
+        sidecar,
+        nice: st.nice,
+        io,
+      });
       const disturbed = [sidecar.foreign_cpu_cores, real.cpu?.foreignCores ?? null].filter((c) => !quietEnough(c));
       if (disturbed.length === 0 || attempt >= st.attempts) break;
-      io.err(`fidelity: other processes used ${disturbed.map((c) => fmt(c ?? NaN)).join(' / ')} cores; profiling and serving again (${attempt + 1}/${st.attempts})\n`);
+      io.err(
+        `fidelity: other processes used ${disturbed.map((c) => fmt(c ?? NaN)).join(' / ')} cores; profiling and serving again (${attempt + 1}/${st.attempts})\n`,
+      );
     }
     const sidecar = prof.sidecar;
     const ctx = prof.set.ctx;
     // The workload served, next to its profile, so `serve`/`simulate --profiles` can repeat it.
     files.push(...prof.files);
-    writeText(dirname(stem), `${basename(stem)}.workload.json`, `${JSON.stringify(workloadFor(sidecar, load, `fidelity-load${load}`), null, 2)}\n`);
+    writeText(
+      dirname(stem),
+      `${basename(stem)}.workload.json`,
+      `${JSON.stringify(workloadFor(sidecar, load, `fidelity-load${load}`), null, 2)}\n`,
+    );
     const variants = Object.fromEntries(Object.entries(sidecar.models).map(([m, v]) => [m, v.variant]));
-    const sim = simulatePlan(w, plan, ctx, { seed: opts.seed, durationS: st.durationS, jitterCv: sidecar.jitter_cv, colocation: measuredColocation(sidecar) });
+    const sim = simulatePlan(w, plan, ctx, {
+      seed: opts.seed,
+      durationS: st.durationS,
+      jitterCv: sidecar.jitter_cv,
+      colocation: measuredColocation(sidecar),
+    });
     const rows = compareRuns(real.summary, sim, st.durationS, variants).map((r) => ({ load, ...r }));
     runs.push({ load, fraction, maxLoad, w, plan, real, sim, rows, prof });
   }
@@ -247,7 +337,15 @@ async function run(opts: ExperimentOptions, io: Io) {
   const runJson = (r: FidelityRun) => {
     const perModel = r.rows.filter((x) => x.model !== 'all');
     const byModel = (col: string) => Object.fromEntries(perModel.map((x) => [x.model as string, x[col]]));
-    const head = { workload: r.w.name, scheduler: r.plan.scheduler, rate_rps: totalRate(r.w), duration_s: st.durationS, seed: opts.seed, plan_feasible: r.plan.feasible, gpus_used: gpusUsed(r.plan) };
+    const head = {
+      workload: r.w.name,
+      scheduler: r.plan.scheduler,
+      rate_rps: totalRate(r.w),
+      duration_s: st.durationS,
+      seed: opts.seed,
+      plan_feasible: r.plan.feasible,
+      gpus_used: gpusUsed(r.plan),
+    };
     return {
       load: r.load,
       max_feasible_load: r.maxLoad,
@@ -258,7 +356,10 @@ async function run(opts: ExperimentOptions, io: Io) {
       throughput_error_pct: byModel('throughput_error_pct'),
       violation_diff_pts: byModel('violation_diff_pts'),
       meets_targets: Object.fromEntries(perModel.map((x) => [x.model as string, meetsTargets(x)])),
-      foreign_cpu_cores: { profiling: r.prof.sidecar.foreign_cpu_cores, serving: r.real.cpu === null ? null : round(r.real.cpu.foreignCores, 3) },
+      foreign_cpu_cores: {
+        profiling: r.prof.sidecar.foreign_cpu_cores,
+        serving: r.real.cpu === null ? null : round(r.real.cpu.foreignCores, 3),
+      },
       plan: planJson(r.plan),
       profile: { file: r.prof.files[0], jitter_cv: r.prof.sidecar.jitter_cv, models: r.prof.sidecar.models },
     };
@@ -272,21 +373,68 @@ async function run(opts: ExperimentOptions, io: Io) {
     runs: runsJson,
     targets: { median_latency_error_pct: 10, p99_latency_error_pct: 20, violation_diff_pts: 1 },
     machine_quiet: machineQuiet,
-    profile_drift: runs.length > 1 ? profileDrift(runs[0].prof.set.ctx.latency, runs[runs.length - 1].prof.set.ctx.latency, Object.keys(runs[0].prof.sidecar.models), runs[0].prof.sidecar.partitions_pct, st.batches) : null,
+    profile_drift:
+      runs.length > 1
+        ? profileDrift(
+            runs[0].prof.set.ctx.latency,
+            runs[runs.length - 1].prof.set.ctx.latency,
+            Object.keys(runs[0].prof.sidecar.models),
+            runs[0].prof.sidecar.partitions_pct,
+            st.batches,
+          )
+        : null,
     settings: st,
   };
   const rows = runs.flatMap((r) => r.rows);
-  files.push(writeCsv(opts.outDir, 'fidelity.csv', rows, FIDELITY_COLUMNS), writeText(opts.outDir, 'fidelity.json', `${JSON.stringify(json, null, 2)}\n`));
+  files.push(
+    writeCsv(opts.outDir, 'fidelity.csv', rows, FIDELITY_COLUMNS),
+    writeText(opts.outDir, 'fidelity.json', `${JSON.stringify(json, null, 2)}\n`),
+  );
   const text = [
     `highest load with a feasible ${st.scheduler} plan: ${runs.map((r) => r.maxLoad ?? 'none').join(', then ')} (on each run's own profile)` +
-      (json.profile_drift === null ? '' : `; latency later / earlier profile: median ${fmt(json.profile_drift.median_ratio, 3)}, range ${fmt(json.profile_drift.min_ratio, 2)}-${fmt(json.profile_drift.max_ratio, 2)}`),
+      (json.profile_drift === null
+        ? ''
+        : `; latency later / earlier profile: median ${fmt(json.profile_drift.median_ratio, 3)}, range ${fmt(json.profile_drift.min_ratio, 2)}-${fmt(json.profile_drift.max_ratio, 2)}`),
     ...runs.flatMap((r) => [
       `profile ${r.prof.files[0]} (jitter CV ${fmt(r.prof.sidecar.jitter_cv, 3)}):`,
       profileTable(r.prof.set),
-      `load ${r.load} (${fmt(totalRate(r.w))} req/s), plan${r.plan.feasible ? '' : ' INFEASIBLE'}: ${planJson(r.plan).gpus.flatMap((g) => g.gpulets.map((l) => `${l.partition}% [${l.models.map((m) => `${m.model} b${m.batch}`).join(', ')}] duty ${l.duty_cycle_ms} ms`)).join('; ')}`,
+      `load ${r.load} (${fmt(totalRate(r.w))} req/s), plan${r.plan.feasible ? '' : ' INFEASIBLE'}: ${planJson(r.plan)
+        .gpus.flatMap((g) =>
+          g.gpulets.map(
+            (l) =>
+              `${l.partition}% [${l.models.map((m) => `${m.model} b${m.batch}`).join(', ')}] duty ${l.duty_cycle_ms} ms`,
+          ),
+        )
+        .join('; ')}`,
       table(
-        ['model', 'SLO ms', 'p50 real', 'p50 sim', 'err %', 'p99 real', 'p99 sim', 'err %', 'thr real', 'thr sim', 'viol real %', 'viol sim %'],
-        r.rows.map((x) => [x.variant as string, x.slo_ms as number | null, x.real_p50_ms as number | null, x.sim_p50_ms as number | null, x.p50_error_pct as number | null, x.real_p99_ms as number | null, x.sim_p99_ms as number | null, x.p99_error_pct as number | null, x.real_throughput_rps as number, x.sim_throughput_rps as number, x.real_violation_pct as number, x.sim_violation_pct as number]),
+        [
+          'model',
+          'SLO ms',
+          'p50 real',
+          'p50 sim',
+          'err %',
+          'p99 real',
+          'p99 sim',
+          'err %',
+          'thr real',
+          'thr sim',
+          'viol real %',
+          'viol sim %',
+        ],
+        r.rows.map((x) => [
+          x.variant as string,
+          x.slo_ms as number | null,
+          x.real_p50_ms as number | null,
+          x.sim_p50_ms as number | null,
+          x.p50_error_pct as number | null,
+          x.real_p99_ms as number | null,
+          x.sim_p99_ms as number | null,
+          x.p99_error_pct as number | null,
+          x.real_throughput_rps as number,
+          x.sim_throughput_rps as number,
+          x.real_violation_pct as number,
+          x.sim_violation_pct as number,
+        ]),
       ),
       `real: ${r.real.summary.requests.arrived} arrived = ${r.real.summary.requests.completed} completed + ${r.real.summary.requests.dropped} dropped, restarts ${r.real.restarts}`,
     ]),
@@ -298,7 +446,7 @@ async function run(opts: ExperimentOptions, io: Io) {
 
 export const fidelity: Experiment = {
   name: 'fidelity',
-  describe: 'Sim vs real: profile here, serve a plan for real (onnxruntime, CPU core shares), simulate it on the measured profile, compare',
+  describe:
+    'Sim vs real: profile here, serve a plan for real (onnxruntime, CPU core shares), simulate it on the measured profile, compare',
   run,
 };
-

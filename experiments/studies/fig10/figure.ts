@@ -2,7 +2,7 @@
 import { cdfComparisons, cdfFigure } from '../../figures/cdf.ts';
 import type { FigureDef } from '../../figures/figure.ts';
 import { num } from '../../figures/table.ts';
-import { type Note } from '../../figures/notes.ts';
+import type { Note } from '../../figures/notes.ts';
 
 const FILE = 'fig10-error-cdf.csv';
 const CONSTANTS = 'fig10-constants.csv';
@@ -33,7 +33,9 @@ export const FIG10: FigureDef = {
       'prediction error (%)',
       [
         { column: 'error_pct', label: 'ours, constants fitted here' },
-        ...(t[FILE]!.columns.includes('published_constants_error_pct') ? [{ column: 'published_constants_error_pct', label: "the artifact's published 2080 Ti constants" }] : []),
+        ...(t[FILE]!.columns.includes('published_constants_error_pct')
+          ? [{ column: 'published_constants_error_pct', label: "the artifact's published 2080 Ti constants" }]
+          : []),
       ],
       'paper_error_pct',
     ),
@@ -41,15 +43,20 @@ export const FIG10: FigureDef = {
     const constants = t[CONSTANTS]?.rows ?? [];
     return {
       heading: 'Figure 10: interference predictor error CDF',
-      intro: ['|predicted − true| / true slowdown on the held-out points; our predictor is fitted to samples of the simulator\'s ground truth, which it never sees as a formula.'],
-      comparisons: cdfComparisons(t, FILE, 'error_pct', 'paper_error_pct'),
-      extra: constants.length === 0 ? [] : [
-        'Fitted constants next to the artifact\'s published RTX 2080 Ti ones (results/fig10-constants.csv). They need not agree: ours are fitted to a different ground truth (the simulator\'s contention model), not to the authors\' GPU.',
-        '',
-        '| constant | fitted here | published (2080 Ti) |',
-        '|---|---|---|',
-        ...constants.map((r) => `| ${r.constant} | ${num(r, 'fitted')} | ${num(r, 'published_rtx2080ti')} |`),
+      intro: [
+        "|predicted − true| / true slowdown on the held-out points; our predictor is fitted to samples of the simulator's ground truth, which it never sees as a formula.",
       ],
+      comparisons: cdfComparisons(t, FILE, 'error_pct', 'paper_error_pct'),
+      extra:
+        constants.length === 0
+          ? []
+          : [
+              "Fitted constants next to the artifact's published RTX 2080 Ti ones (results/fig10-constants.csv). They need not agree: ours are fitted to a different ground truth (the simulator's contention model), not to the authors' GPU.",
+              '',
+              '| constant | fitted here | published (2080 Ti) |',
+              '|---|---|---|',
+              ...constants.map((r) => `| ${r.constant} | ${num(r, 'fitted')} | ${num(r, 'published_rtx2080ti')} |`),
+            ],
     };
   },
 };

@@ -21,20 +21,34 @@ export const PAPER_FIG10_PCT = { p50: 3.3, p75: 6.2, p90: 10.26, p95: 13.98, p99
 
 export const fig10: Experiment = {
   name: 'fig10',
-  describe: 'Linear interference predictor fitted on 70 % of the profiled pairs: error CDF on the other 30 % (Figure 10)',
+  describe:
+    'Linear interference predictor fitted on 70 % of the profiled pairs: error CDF on the other 30 % (Figure 10)',
   async run(opts) {
     const points = parseDataset(datasetCsv(profileGrid(opts.seed)), 'profiled dataset');
     const r = fitReport(points, opts.seed);
     const { validation } = splitPoints(points, opts.seed);
     const published = errorsOf(PAPER_RTX2080TI, validation);
     const errors = r.fit.validationErrors;
-    const rows = cdfRows(errors, 'error_pct', PAPER_FIG10_PCT).map((row) => ({ ...row, published_constants_error_pct: quantile(published, Number(row.percentile) / 100) * 100 }));
+    const rows = cdfRows(errors, 'error_pct', PAPER_FIG10_PCT).map((row) => ({
+      ...row,
+      published_constants_error_pct: quantile(published, Number(row.percentile) / 100) * 100,
+    }));
     const files = [
-      writeCsv(opts.outDir, 'fig10-error-cdf.csv', rows, ['percentile', 'error_pct', 'paper_error_pct', 'published_constants_error_pct'], 3),
+      writeCsv(
+        opts.outDir,
+        'fig10-error-cdf.csv',
+        rows,
+        ['percentile', 'error_pct', 'paper_error_pct', 'published_constants_error_pct'],
+        3,
+      ),
       writeCsv(
         opts.outDir,
         'fig10-constants.csv',
-        Object.entries(constantsJson(r.fit.constants)).map(([name, fitted], i) => ({ constant: name, fitted, published_rtx2080ti: PAPER_RTX2080TI[i] })),
+        Object.entries(constantsJson(r.fit.constants)).map(([name, fitted], i) => ({
+          constant: name,
+          fitted,
+          published_rtx2080ti: PAPER_RTX2080TI[i],
+        })),
         ['constant', 'fitted', 'published_rtx2080ti'],
         6,
       ),
@@ -51,7 +65,8 @@ export const fig10: Experiment = {
       seed: opts.seed,
     };
     const pcts = Object.keys(summary) as Array<keyof typeof summary>;
-    const line = (label: string, s: Record<string, number>) => `${label.padEnd(22)}${pcts.map((p) => s[p].toFixed(1).padStart(7)).join('')}`;
+    const line = (label: string, s: Record<string, number>) =>
+      `${label.padEnd(22)}${pcts.map((p) => s[p].toFixed(1).padStart(7)).join('')}`;
     const text = [
       `Figure 10: predictor error on ${r.validation_points} held-out points (fitted on ${r.train_points}), seed ${opts.seed}`,
       `${''.padEnd(22)}${pcts.map((p) => p.padStart(7)).join('')}`,

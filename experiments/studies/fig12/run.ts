@@ -32,16 +32,40 @@ export interface Fig12Row {
   [key: string]: string | number | null;
 }
 
-export const FIG12_COLUMNS = ['workload', 'scheduler', 'search', 'max_rate_rps', 'paper_rps', 'ratio_to_paper', 'slo_violation_pct', 'gpus', 'first_failure_rps', 'failure', 'served_max_rps', 'served_seeds_rps'];
+export const FIG12_COLUMNS = [
+  'workload',
+  'scheduler',
+  'search',
+  'max_rate_rps',
+  'paper_rps',
+  'ratio_to_paper',
+  'slo_violation_pct',
+  'gpus',
+  'first_failure_rps',
+  'failure',
+  'served_max_rps',
+  'served_seeds_rps',
+];
 
 /** The searches fig12 runs: quick uses coarse steps, one seed, short simulations. */
-export function fig12Jobs(opts: Pick<ExperimentOptions, 'quick' | 'seed'>, searches: readonly Search[] = ['down', 'up']): MaxRateJob[] {
+export function fig12Jobs(
+  opts: Pick<ExperimentOptions, 'quick' | 'seed'>,
+  searches: readonly Search[] = ['down', 'up'],
+): MaxRateJob[] {
   const seeds = opts.quick ? [opts.seed] : [opts.seed, opts.seed + 1, opts.seed + 2];
   const jobs: MaxRateJob[] = [];
   for (const search of searches)
     for (const workload of WORKLOADS)
       for (const scheduler of FIG12_SCHEDULERS)
-        jobs.push({ workload, scheduler, criterion: 'slo', search, seeds, ...(opts.quick ? { stepRps: 50 } : {}), durationS: opts.quick ? 5 : 20 });
+        jobs.push({
+          workload,
+          scheduler,
+          criterion: 'slo',
+          search,
+          seeds,
+          ...(opts.quick ? { stepRps: 50 } : {}),
+          durationS: opts.quick ? 5 : 20,
+        });
   return jobs;
 }
 
@@ -78,11 +102,16 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Means over workloads of per-workload ratios (how the paper's 61.7 % is computed, §8.1). */
 export function fig12Summary(rows: readonly Fig12Row[], search: Search): Fig12Summary {
-  const at = (w: string, s: string) => rows.find((r) => r.workload === w && r.scheduler === s && r.search === search)?.max_rate_rps ?? NaN;
+  const at = (w: string, s: string) =>
+    rows.find((r) => r.workload === w && r.scheduler === s && r.search === search)?.max_rate_rps ?? NaN;
   const ratio = (w: string, s: string) => at(w, 'gpulet-int') / at(w, s);
   return {
     search,
-    ratios: WORKLOADS.map((w) => ({ workload: w, ours: round(ratio(w, 'temporal'), 3), paper: round(FIG12[w]['gpulet-int'] / FIG12[w].temporal, 3) })),
+    ratios: WORKLOADS.map((w) => ({
+      workload: w,
+      ours: round(ratio(w, 'temporal'), 3),
+      paper: round(FIG12[w]['gpulet-int'] / FIG12[w].temporal, 3),
+    })),
     mean_int_over_temporal: round(mean(WORKLOADS.map((w) => ratio(w, 'temporal'))), 3),
     mean_int_over_greedy: round(mean(WORKLOADS.map((w) => ratio(w, 'greedy'))), 3),
     mean_int_over_gpulet: round(mean(WORKLOADS.map((w) => ratio(w, 'gpulet'))), 3),
@@ -112,7 +141,10 @@ export function fig12Table(rows: readonly Fig12Row[], search: Search): string {
 }
 
 /** Run the searches on a worker pool, with a progress bar; rows in a fixed order. */
-export async function runFig12(opts: ExperimentOptions, searches: readonly Search[] = ['down', 'up']): Promise<Fig12Row[]> {
+export async function runFig12(
+  opts: ExperimentOptions,
+  searches: readonly Search[] = ['down', 'up'],
+): Promise<Fig12Row[]> {
   const jobs = fig12Jobs(opts, searches).filter((_, i) => i % opts.shard.count === opts.shard.index);
   const ups = jobs.filter((j) => j.search === 'up').length;
   const bar = progress('fig12', jobs.length + ups, { unit: 'searches' });

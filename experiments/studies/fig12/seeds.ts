@@ -13,7 +13,16 @@ import { mapJobs } from '../../lib/pool.ts';
 import { progress } from '../../lib/progress.ts';
 import type { Experiment, ExperimentOptions } from '../../lib/experiment.ts';
 
-export const FIG12_SEEDS_COLUMNS = ['workload', 'scheduler', 'search', 'seed', 'max_rate_rps', 'paper_rps', 'slo_violation_pct', 'first_failure_rps'];
+export const FIG12_SEEDS_COLUMNS = [
+  'workload',
+  'scheduler',
+  'search',
+  'seed',
+  'max_rate_rps',
+  'paper_rps',
+  'slo_violation_pct',
+  'first_failure_rps',
+];
 const NUM_SEEDS = 3;
 
 /** One search per (workload, scheduler, seed), fig12's step and duration; quick as fig12's quick. */
@@ -40,7 +49,12 @@ export const fig12Seeds: Experiment = {
       slo_violation_pct: r.slo_violation_pct,
       first_failure_rps: r.first_failure_rps,
     }));
-    const file = writeCsv(opts.outDir, opts.quick ? 'fig12-seeds-quick.csv' : 'fig12-seeds.csv', rows, FIG12_SEEDS_COLUMNS);
+    const file = writeCsv(
+      opts.outDir,
+      opts.quick ? 'fig12-seeds-quick.csv' : 'fig12-seeds.csv',
+      rows,
+      FIG12_SEEDS_COLUMNS,
+    );
     return { json: { rows }, text: `Figure 12 per seed: ${rows.length} searches (${NUM_SEEDS} seeds)`, files: [file] };
   },
 };

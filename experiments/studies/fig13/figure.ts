@@ -7,7 +7,7 @@ import type { Comparison, FigureDef } from '../../figures/figure.ts';
 import { meanCi } from '../../figures/stats.ts';
 import { groupOffset, paperLayer, schedulerColor, topLevel } from '../../figures/style.ts';
 import { num, numList } from '../../figures/table.ts';
-import { type Note } from '../../figures/notes.ts';
+import type { Note } from '../../figures/notes.ts';
 
 const FILE = 'fig13.csv';
 const SCHEDULERS = ['gpulet', 'gpulet-int'] as const;
@@ -28,28 +28,49 @@ export const FIG13: FigureDef = {
   inputs: [FILE],
   required: ['workload', 'scheduler', OURS],
   figure(t) {
-    const values = t[FILE]!.rows
-      .filter((r) => (SCHEDULERS as readonly string[]).includes(r.scheduler))
-      .map((r) => {
-        const p = PAPER[r.workload as (typeof WORKLOADS)[number]];
-        const ours = num(r, OURS);
-        return { workload: `${r.workload} @ ${p?.rate ?? '?'}`, scheduler: r.scheduler, ours, label: ours === null ? 'n/s' : '', paper: p?.[r.scheduler as 'gpulet'] ?? null };
-      });
+    const values = t[FILE]!.rows.filter((r) => (SCHEDULERS as readonly string[]).includes(r.scheduler)).map((r) => {
+      const p = PAPER[r.workload as (typeof WORKLOADS)[number]];
+      const ours = num(r, OURS);
+      return {
+        workload: `${r.workload} @ ${p?.rate ?? '?'}`,
+        scheduler: r.scheduler,
+        ours,
+        label: ours === null ? 'n/s' : '',
+        paper: p?.[r.scheduler as 'gpulet'] ?? null,
+      };
+    });
     const sort = WORKLOADS.map((w) => `${w} @ ${PAPER[w].rate}`);
     const x = { field: 'workload', type: 'nominal', title: null, sort, axis: { labelAngle: -30 } };
     const xOffset = groupOffset('scheduler', SCHEDULERS);
     const y = { type: 'quantitative', title: 'SLO violations (% of requests)' };
-    return topLevel("Figure 13: SLO violations at the paper's highest tested rate (req/s)", 'bars: ours (n/s: the scheduler refuses the rate); diamonds: the paper; rule: the 1 % bound', {
-      data: { values },
-      width: 560,
-      height: 260,
-      layer: [
-        { mark: 'bar', encoding: { x, xOffset, y: { ...y, field: 'ours' }, color: schedulerColor('scheduler', SCHEDULERS) } },
-        { mark: { type: 'text', dy: -6, fontSize: 10, color: '#555' }, encoding: { x, xOffset, y: { datum: 0, type: 'quantitative' }, text: { field: 'label' } } },
-        { ...paperLayer({ x, xOffset, y: { ...y, field: 'paper' } }), transform: [{ filter: 'datum.paper !== null' }] },
-        { data: { values: [{ bound: 1 }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#D55E00' }, encoding: { y: { field: 'bound', type: 'quantitative' } } },
-      ],
-    });
+    return topLevel(
+      "Figure 13: SLO violations at the paper's highest tested rate (req/s)",
+      'bars: ours (n/s: the scheduler refuses the rate); diamonds: the paper; rule: the 1 % bound',
+      {
+        data: { values },
+        width: 560,
+        height: 260,
+        layer: [
+          {
+            mark: 'bar',
+            encoding: { x, xOffset, y: { ...y, field: 'ours' }, color: schedulerColor('scheduler', SCHEDULERS) },
+          },
+          {
+            mark: { type: 'text', dy: -6, fontSize: 10, color: '#555' },
+            encoding: { x, xOffset, y: { datum: 0, type: 'quantitative' }, text: { field: 'label' } },
+          },
+          {
+            ...paperLayer({ x, xOffset, y: { ...y, field: 'paper' } }),
+            transform: [{ filter: 'datum.paper !== null' }],
+          },
+          {
+            data: { values: [{ bound: 1 }] },
+            mark: { type: 'rule', strokeDash: [4, 3], color: '#D55E00' },
+            encoding: { y: { field: 'bound', type: 'quantitative' } },
+          },
+        ],
+      },
+    );
   },
   report(t) {
     const rows = t[FILE]!.rows;
@@ -59,11 +80,20 @@ export const FIG13: FigureDef = {
         const r = rows.find((x) => x.workload === w && x.scheduler === s);
         if (r === undefined) continue;
         const reps = numList(r, 'seeds_pct_at_paper_rate');
-        comparisons.push({ item: `${w} @ ${PAPER[w].rate}, ${s}`, ours: num(r, OURS), paper: PAPER[w][s], unit: '%', boundPct: 1, ci: reps.length >= 3 ? meanCi(reps, { min: 0 }) : null });
+        comparisons.push({
+          item: `${w} @ ${PAPER[w].rate}, ${s}`,
+          ours: num(r, OURS),
+          paper: PAPER[w][s],
+          unit: '%',
+          boundPct: 1,
+          ci: reps.length >= 3 ? meanCi(reps, { min: 0 }) : null,
+        });
       }
     return {
       heading: 'Figure 13: SLO violations at the highest tested rate',
-      intro: ['Violation % (drops included) when serving the paper\'s highest tested rate of each workload; "n/s": the scheduler calls the rate not schedulable. Where ours and the paper\'s are both ≤ 1 %, both satisfy the paper\'s bound, and the ratio of two small percentages is not a difference to explain.'],
+      intro: [
+        "Violation % (drops included) when serving the paper's highest tested rate of each workload; \"n/s\": the scheduler calls the rate not schedulable. Where ours and the paper's are both ≤ 1 %, both satisfy the paper's bound, and the ratio of two small percentages is not a difference to explain.",
+      ],
       comparisons,
     };
   },

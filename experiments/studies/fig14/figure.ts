@@ -8,7 +8,7 @@
 import type { Comparison, FigureDef, Inputs } from '../../figures/figure.ts';
 import { schedulerColor, topLevel, type VlSpec } from '../../figures/style.ts';
 import { num } from '../../figures/table.ts';
-import { type Note } from '../../figures/notes.ts';
+import type { Note } from '../../figures/notes.ts';
 
 const FILE = 'fig14.csv';
 const SUMMARY = 'fig14-summary.csv';
@@ -19,7 +19,13 @@ const PANELS: ReadonlyArray<{ column: string; title: string; step: boolean }> = 
   { column: 'slo_violation_pct', title: 'SLO violations (%)', step: false },
 ];
 /** Reference §8.7, read off the paper's Figure 14. */
-const PAPER = { firstPeakRps: 1600, secondPeakRps: 2680, maxGpus: 8, maxPartitionSumPct: 680, maxViolationPct: 0.76 } as const;
+const PAPER = {
+  firstPeakRps: 1600,
+  secondPeakRps: 2680,
+  maxGpus: 8,
+  maxPartitionSumPct: 680,
+  maxViolationPct: 0.76,
+} as const;
 
 function series(t: Inputs): ReadonlyArray<Readonly<Record<string, string>>> {
   const rows = t[FILE]!.rows;
@@ -45,7 +51,11 @@ export const FIG14: FigureDef = {
     const table = t[FILE]!;
     const byScheduler = table.columns.includes('scheduler');
     const panels = PANELS.filter((p) => table.columns.includes(p.column));
-    const values = table.rows.map((r) => ({ t: num(r, 'start_s'), scheduler: r.scheduler ?? 'gpulet-int', ...Object.fromEntries(panels.map((p) => [p.column, num(r, p.column)])) }));
+    const values = table.rows.map((r) => ({
+      t: num(r, 'start_s'),
+      scheduler: r.scheduler ?? 'gpulet-int',
+      ...Object.fromEntries(panels.map((p) => [p.column, num(r, p.column)])),
+    }));
     const vconcat: VlSpec[] = panels.map((p, i) => ({
       width: 620,
       height: 110,
@@ -53,36 +63,70 @@ export const FIG14: FigureDef = {
       encoding: {
         x: { field: 't', type: 'quantitative', title: i === panels.length - 1 ? 'time (s)' : null },
         y: { field: p.column, type: 'quantitative', title: p.title },
-        color: byScheduler ? schedulerColor('scheduler', [...new Set(table.rows.map((r) => r.scheduler))]) : { value: '#0072B2' },
+        color: byScheduler
+          ? schedulerColor('scheduler', [...new Set(table.rows.map((r) => r.scheduler))])
+          : { value: '#0072B2' },
       },
     }));
-    return topLevel('Figure 14: scen3 under a two-wave load, autoscaling up to 8 GPUs', 'one point per 20 s window', { data: { values }, vconcat });
+    return topLevel('Figure 14: scen3 under a two-wave load, autoscaling up to 8 GPUs', 'one point per 20 s window', {
+      data: { values },
+      vconcat,
+    });
   },
   report(t) {
     const rows = series(t);
     const max = (c: string, pred: (r: Readonly<Record<string, string>>) => boolean = () => true) => {
-      const xs = rows.filter(pred).map((r) => num(r, c)).filter((v): v is number => v !== null);
+      const xs = rows
+        .filter(pred)
+        .map((r) => num(r, c))
+        .filter((v): v is number => v !== null);
       return xs.length > 0 ? Math.max(...xs) : null;
     };
     const comparisons: Comparison[] = [
-      { item: 'first-wave peak rate (t < 1,200 s)', ours: max('rate_rps', (r) => (num(r, 'start_s') ?? 0) < 1200), paper: PAPER.firstPeakRps, unit: 'req/s' },
-      { item: 'second-wave peak rate', ours: max('rate_rps', (r) => (num(r, 'start_s') ?? 0) >= 1200), paper: PAPER.secondPeakRps, unit: 'req/s' },
+      {
+        item: 'first-wave peak rate (t < 1,200 s)',
+        ours: max('rate_rps', (r) => (num(r, 'start_s') ?? 0) < 1200),
+        paper: PAPER.firstPeakRps,
+        unit: 'req/s',
+      },
+      {
+        item: 'second-wave peak rate',
+        ours: max('rate_rps', (r) => (num(r, 'start_s') ?? 0) >= 1200),
+        paper: PAPER.secondPeakRps,
+        unit: 'req/s',
+      },
       { item: 'most GPUs used', ours: max('gpus'), paper: PAPER.maxGpus, unit: 'GPUs' },
-      { item: 'largest sum of gpulet sizes', ours: max('partition_sum_pct'), paper: PAPER.maxPartitionSumPct, unit: '%' },
-      { item: 'worst 20 s window, SLO violations', ours: max('slo_violation_pct'), paper: PAPER.maxViolationPct, unit: '%', boundPct: 1 },
+      {
+        item: 'largest sum of gpulet sizes',
+        ours: max('partition_sum_pct'),
+        paper: PAPER.maxPartitionSumPct,
+        unit: '%',
+      },
+      {
+        item: 'worst 20 s window, SLO violations',
+        ours: max('slo_violation_pct'),
+        paper: PAPER.maxViolationPct,
+        unit: '%',
+        boundPct: 1,
+      },
     ];
     const summary = t[SUMMARY];
-    const extra = summary === null ? [] : [
-      `Per scheduler over the whole run (${summary.file}), the GPU-seconds each used for the same load:`,
-      '',
-      `| ${summary.columns.join(' | ')} |`,
-      `|${summary.columns.map(() => '---').join('|')}|`,
-      ...summary.rows.map((r) => `| ${summary.columns.map((c) => r[c]).join(' | ')} |`),
-    ];
+    const extra =
+      summary === null
+        ? []
+        : [
+            `Per scheduler over the whole run (${summary.file}), the GPU-seconds each used for the same load:`,
+            '',
+            `| ${summary.columns.join(' | ')} |`,
+            `|${summary.columns.map(() => '---').join('|')}|`,
+            ...summary.rows.map((r) => `| ${summary.columns.map((c) => r[c]).join(' | ')} |`),
+          ];
     return {
       extra,
       heading: 'Figure 14: dynamic load and autoscaling',
-      intro: ['scen3 over 3,200 s with a two-wave rate trace, re-planned every 20 s, at most 8 GPUs; the paper\'s values are read off its Figure 14 (reference §8.7).'],
+      intro: [
+        "scen3 over 3,200 s with a two-wave rate trace, re-planned every 20 s, at most 8 GPUs; the paper's values are read off its Figure 14 (reference §8.7).",
+      ],
       comparisons,
     };
   },

@@ -27,12 +27,33 @@ export const FIG14_DURATION_S = 3200;
 export const FIG14_PAPER = {
   peaks_rps: [1600, 2680],
   /** GPUs used, as (time s, GPUs) steps. */
-  gpu_steps: [[0, 2], [296, 3], [716, 4], [956, 3], [1096, 2], [1456, 3], [1656, 4], [1797, 5], [2037, 6], [2297, 7], [2657, 8], [3200, 2]] as Array<[number, number]>,
+  gpu_steps: [
+    [0, 2],
+    [296, 3],
+    [716, 4],
+    [956, 3],
+    [1096, 2],
+    [1456, 3],
+    [1656, 4],
+    [1797, 5],
+    [2037, 6],
+    [2297, 7],
+    [2657, 8],
+    [3200, 2],
+  ] as Array<[number, number]>,
   partition_sum_pct: { start: 140, first_peak: 360, second_peak: 680, end: 120 },
   max_window_violation_pct: 0.76,
 } as const;
 
-export const FIG14_COLUMNS = ['scheduler', 'start_s', 'end_s', 'rate_rps', 'gpus', 'partition_sum_pct', 'slo_violation_pct'];
+export const FIG14_COLUMNS = [
+  'scheduler',
+  'start_s',
+  'end_s',
+  'rate_rps',
+  'gpus',
+  'partition_sum_pct',
+  'slo_violation_pct',
+];
 
 /** The trace: the suite's `waves` at seed 0 (sim/traces), its first `durationS` s. */
 export function fig14Trace(durationS = FIG14_DURATION_S): Float64Array {
@@ -64,7 +85,8 @@ export interface Fig14Summary {
 export function summarize(scheduler: string, r: AutoscaleResult, wallS: number): Fig14Summary {
   const worst = r.windows.reduce((m, x) => (x.slo_violation_pct > m.slo_violation_pct ? x : m), r.windows[0]);
   const steps: Array<[number, number]> = [];
-  for (const x of r.windows) if (steps.length === 0 || steps[steps.length - 1][1] !== x.gpus) steps.push([x.start_s, x.gpus]);
+  for (const x of r.windows)
+    if (steps.length === 0 || steps[steps.length - 1][1] !== x.gpus) steps.push([x.start_s, x.gpus]);
   return {
     scheduler,
     requests: r.requests.arrived,
@@ -83,11 +105,22 @@ export function summarize(scheduler: string, r: AutoscaleResult, wallS: number):
   };
 }
 
-const SUMMARY_COLUMNS = ['scheduler', 'requests', 'slo_violation_pct', 'max_window_violation_pct', 'max_window_at_s', 'gpu_seconds', 'loading_gpu_seconds', 'max_gpus', 'max_partition_sum_pct'];
+const SUMMARY_COLUMNS = [
+  'scheduler',
+  'requests',
+  'slo_violation_pct',
+  'max_window_violation_pct',
+  'max_window_at_s',
+  'gpu_seconds',
+  'loading_gpu_seconds',
+  'max_gpus',
+  'max_partition_sum_pct',
+];
 
 export const fig14: Experiment = {
   name: 'fig14',
-  describe: 'Autoscaling scen3 over 3,200 s of a two-wave load on up to 8 GPUs, per 20 s window; gpulet-int vs temporal (Figure 14)',
+  describe:
+    'Autoscaling scen3 over 3,200 s of a two-wave load on up to 8 GPUs, per 20 s window; gpulet-int vs temporal (Figure 14)',
   async run(opts, io) {
     // --quick: the first 600 s (the first ramp), same seed rules.
     const durationS = opts.quick ? 600 : FIG14_DURATION_S;
@@ -101,7 +134,13 @@ export const fig14: Experiment = {
     for (const scheduler of FIG14_SCHEDULERS) {
       io.err(`fig14: ${scheduler}, ${durationS} s on up to ${FIG14_MAX_GPUS} GPUs ...\n`);
       const t0 = performance.now();
-      const r = simulateAutoscale(w, scheduler, ctx, { seed: opts.seed, durationS, maxGpus: FIG14_MAX_GPUS, load, reorgMs: DEFAULT_REORG_MS });
+      const r = simulateAutoscale(w, scheduler, ctx, {
+        seed: opts.seed,
+        durationS,
+        maxGpus: FIG14_MAX_GPUS,
+        load,
+        reorgMs: DEFAULT_REORG_MS,
+      });
       const wallS = (performance.now() - t0) / 1000;
       for (const x of r.windows) rows.push({ scheduler, ...x });
       summaries.push(summarize(scheduler, r, wallS));
@@ -130,13 +169,27 @@ export const fig14: Experiment = {
     // The file leaves out wall times so it changes only when the results do.
     const stable = { ...json, summary: summaries.map(({ wall_s: _wall, ...s }) => s) };
     files.push(writeText(opts.outDir, `fig14${tag}.json`, `${JSON.stringify(stable, null, 1)}\n`));
-    const peak = (from: number, to: number) => Math.max(...rows.filter((x) => x.scheduler === 'gpulet-int' && x.start_s >= from && x.start_s < to).map((x) => x.rate_rps));
+    const peak = (from: number, to: number) =>
+      Math.max(
+        ...rows
+          .filter((x) => x.scheduler === 'gpulet-int' && x.start_s >= from && x.start_s < to)
+          .map((x) => x.rate_rps),
+      );
     const text = [
       `Figure 14: scen3 for ${durationS} s on up to ${FIG14_MAX_GPUS} GPUs, re-planned every 20 s, new gpulets ready after ${DEFAULT_REORG_MS / 1000} s`,
       `offered rate per 20 s window: peaks ${fmt(peak(0, 1200))} req/s (first wave)${durationS > 1200 ? ` and ${fmt(peak(1200, durationS))} req/s (second)` : ''}; paper ${FIG14_PAPER.peaks_rps.join(' and ')}`,
       table(
         ['scheduler', 'violations', 'worst window', 'GPU-seconds', '+ loading', 'max GPUs', 'max size sum', 'wall s'],
-        summaries.map((s) => [s.scheduler, `${fmt(s.slo_violation_pct, 3)} %`, `${fmt(s.max_window_violation_pct, 3)} % at ${s.max_window_at_s} s`, fmt(s.gpu_seconds), fmt(s.loading_gpu_seconds), s.max_gpus, `${s.max_partition_sum_pct} %`, fmt(s.wall_s)]),
+        summaries.map((s) => [
+          s.scheduler,
+          `${fmt(s.slo_violation_pct, 3)} %`,
+          `${fmt(s.max_window_violation_pct, 3)} % at ${s.max_window_at_s} s`,
+          fmt(s.gpu_seconds),
+          fmt(s.loading_gpu_seconds),
+          s.max_gpus,
+          `${s.max_partition_sum_pct} %`,
+          fmt(s.wall_s),
+        ]),
       ),
       `paper (gpulet-int): worst window ${FIG14_PAPER.max_window_violation_pct} %, 8 GPUs at the second peak, gpulet sizes summing to ${FIG14_PAPER.partition_sum_pct.first_peak} % and ${FIG14_PAPER.partition_sum_pct.second_peak} % at the peaks`,
       `GPU steps, gpulet-int (s: GPUs): ${ours.gpu_steps.map(([t, g]) => `${t}: ${g}`).join(', ')}`,

@@ -7,12 +7,16 @@ import { FIG15 as PAPER } from '../../lib/paper.ts';
 import type { Comparison, FigureDef } from '../../figures/figure.ts';
 import { paperLayer, schedulerColor, SCHEDULER_ORDER, topLevel } from '../../figures/style.ts';
 import { num } from '../../figures/table.ts';
-import { type Note } from '../../figures/notes.ts';
+import type { Note } from '../../figures/notes.ts';
 
 const FILE = 'fig15.csv';
 /** Figure 4: SBP without partitioning (our temporal scheduler) schedules about 5.8K (reference §8.3). */
 const FIG4_TEMPORAL = 5800;
-const paperCount: Readonly<Record<string, number>> = { ideal: PAPER.ideal, 'gpulet-int': PAPER['gpulet-int'], temporal: FIG4_TEMPORAL };
+const paperCount: Readonly<Record<string, number>> = {
+  ideal: PAPER.ideal,
+  'gpulet-int': PAPER['gpulet-int'],
+  temporal: FIG4_TEMPORAL,
+};
 
 /** Why our numbers differ from the paper's (shared notes in experiments/figures/notes.ts). */
 const NOTES: readonly Note[] = [
@@ -36,11 +40,19 @@ export const FIG15: FigureDef = {
       paper: paperCount[r.scheduler] === undefined ? null : (100 * paperCount[r.scheduler]) / PAPER.total,
     }));
     const present = rows.map((r) => r.scheduler);
-    const x = { field: 'scheduler', type: 'nominal', title: null, sort: SCHEDULER_ORDER.filter((s) => present.includes(s)), axis: { labelAngle: 0 } };
+    const x = {
+      field: 'scheduler',
+      type: 'nominal',
+      title: null,
+      sort: SCHEDULER_ORDER.filter((s) => present.includes(s)),
+      axis: { labelAngle: 0 },
+    };
     const y = { type: 'quantitative', title: 'schedulable scenarios (%)', scale: { domain: [0, 100] } };
     return topLevel(
       'Figure 15: share of scenarios each scheduler can schedule',
-      [`ours: ${(num(rows[0], 'scenarios') ?? 0).toLocaleString('en-US')} scenarios; diamonds: the paper of 19,682 (temporal: Figure 4's SBP without partitioning)`],
+      [
+        `ours: ${(num(rows[0], 'scenarios') ?? 0).toLocaleString('en-US')} scenarios; diamonds: the paper of 19,682 (temporal: Figure 4's SBP without partitioning)`,
+      ],
       {
         data: { values },
         width: 420,
@@ -60,13 +72,26 @@ export const FIG15: FigureDef = {
     };
     const comparisons: Comparison[] = rows
       .filter((r) => paperCount[r.scheduler] !== undefined)
-      .map((r) => ({ item: `${r.scheduler}${r.scheduler === 'temporal' ? ' (Figure 4, SBP w/o partitioning)' : ''}, schedulable`, ours: share(r.scheduler), paper: (100 * paperCount[r.scheduler]) / PAPER.total, unit: '% of scenarios' }));
+      .map((r) => ({
+        item: `${r.scheduler}${r.scheduler === 'temporal' ? ' (Figure 4, SBP w/o partitioning)' : ''}, schedulable`,
+        ours: share(r.scheduler),
+        paper: (100 * paperCount[r.scheduler]) / PAPER.total,
+        unit: '% of scenarios',
+      }));
     const int = share('gpulet-int');
     const ideal = share('ideal');
-    if (int !== null && ideal !== null) comparisons.push({ item: 'gpulet-int / ideal', ours: int / ideal, paper: PAPER['gpulet-int'] / PAPER.ideal, unit: 'x' });
+    if (int !== null && ideal !== null)
+      comparisons.push({
+        item: 'gpulet-int / ideal',
+        ours: int / ideal,
+        paper: PAPER['gpulet-int'] / PAPER.ideal,
+        unit: 'x',
+      });
     return {
       heading: 'Figure 15: schedulability',
-      intro: [`Share of the ${(num(rows[0], 'scenarios') ?? 0).toLocaleString('en-US')} scenarios run that each scheduler finds a feasible plan for, next to the paper's counts of 19,682.`],
+      intro: [
+        `Share of the ${(num(rows[0], 'scenarios') ?? 0).toLocaleString('en-US')} scenarios run that each scheduler finds a feasible plan for, next to the paper's counts of 19,682.`,
+      ],
       comparisons,
     };
   },

@@ -28,7 +28,12 @@ export const fig15: Experiment = {
     const chunks: number[][] = [];
     for (let i = 0; i < ks.length; i += chunk) chunks.push(ks.slice(i, i + chunk));
     const bar = progress('fig15', chunks.length, { unit: 'chunks' });
-    const results = await mapJobs('schedulable', chunks.map((c) => ({ ks: c, schedulers: [...FIG15_SCHEDULERS] })), opts.jobs, (n) => bar.update(n));
+    const results = await mapJobs(
+      'schedulable',
+      chunks.map((c) => ({ ks: c, schedulers: [...FIG15_SCHEDULERS] })),
+      opts.jobs,
+      (n) => bar.update(n),
+    );
     bar.stop();
     const rows: Fig15Row[] = ks.map((k, i) => {
       const flags = results[Math.floor(i / chunk)][i % chunk];
@@ -47,14 +52,33 @@ export const fig15: Experiment = {
       paper: s === 'ideal' || s === 'gpulet-int' ? FIG15[s] : null,
       paper_share_of_ideal: s === 'ideal' || s === 'gpulet-int' ? round(FIG15[s] / FIG15.ideal, 4) : null,
     }));
-    if (shardTag === '') files.push(writeCsv(opts.outDir, `fig15${opts.quick ? '-quick' : ''}.csv`, summary, ['scheduler', 'scenarios', 'schedulable', 'share_of_ideal', 'paper', 'paper_share_of_ideal']));
+    if (shardTag === '')
+      files.push(
+        writeCsv(opts.outDir, `fig15${opts.quick ? '-quick' : ''}.csv`, summary, [
+          'scheduler',
+          'scenarios',
+          'schedulable',
+          'share_of_ideal',
+          'paper',
+          'paper_share_of_ideal',
+        ]),
+      );
     return {
-      json: { scenarios: rows.length, schedulable: Object.fromEntries(FIG15_SCHEDULERS.map((s, j) => [s, counts[j]])), summary },
+      json: {
+        scenarios: rows.length,
+        schedulable: Object.fromEntries(FIG15_SCHEDULERS.map((s, j) => [s, counts[j]])),
+        summary,
+      },
       text: [
         `Schedulable scenarios of ${rows.length}${opts.quick ? ' (quick subset)' : ''}${shardTag ? ` (shard ${shardTag.slice(1)})` : ''}; paper: ideal ${FIG15.ideal}, gpulet-int ${FIG15['gpulet-int']} of ${FIG15.total}`,
         table(
           ['scheduler', 'schedulable', 'share of ideal', 'paper'],
-          summary.map((r) => [r.scheduler, r.schedulable, r.share_of_ideal === null ? null : `${fmt(100 * r.share_of_ideal, 1)} %`, r.paper]),
+          summary.map((r) => [
+            r.scheduler,
+            r.schedulable,
+            r.share_of_ideal === null ? null : `${fmt(100 * r.share_of_ideal, 1)} %`,
+            r.paper,
+          ]),
         ),
       ].join('\n'),
       files,

@@ -37,9 +37,17 @@ function dataFile(name: string): string {
 }
 
 /** Ours (every batch) next to the paper's (where read), for the four Figure-3 models. */
-export function fig3Rows(oursCsv = dataFile('rtx2080ti-latency.csv'), paperCsv = dataFile('rtx2080ti-fig3.csv')): Fig3Row[] {
+export function fig3Rows(
+  oursCsv = dataFile('rtx2080ti-latency.csv'),
+  paperCsv = dataFile('rtx2080ti-fig3.csv'),
+): Fig3Row[] {
   const key = (m: string, p: number, b: number) => `${m}/${p}/${b}`;
-  const paper = new Map(parseLatencyRows(readFileSync(paperCsv, 'utf8'), paperCsv).map((r) => [key(r.model, r.partitionPct, r.batch), r.latencyMs]));
+  const paper = new Map(
+    parseLatencyRows(readFileSync(paperCsv, 'utf8'), paperCsv).map((r) => [
+      key(r.model, r.partitionPct, r.batch),
+      r.latencyMs,
+    ]),
+  );
   return parseLatencyRows(readFileSync(oursCsv, 'utf8'), oursCsv)
     .filter((r) => (FIG3_MODELS as readonly string[]).includes(r.model) && PARTITIONS_PCT.includes(r.partitionPct))
     .map((r) => ({
@@ -50,7 +58,12 @@ export function fig3Rows(oursCsv = dataFile('rtx2080ti-latency.csv'), paperCsv =
       paper_ms: paper.get(key(r.model, r.partitionPct, r.batch)) ?? null,
       source: r.source,
     }))
-    .sort((a, b) => FIG3_MODELS.indexOf(a.model as never) - FIG3_MODELS.indexOf(b.model as never) || a.partition - b.partition || a.batch - b.batch);
+    .sort(
+      (a, b) =>
+        FIG3_MODELS.indexOf(a.model as never) - FIG3_MODELS.indexOf(b.model as never) ||
+        a.partition - b.partition ||
+        a.batch - b.batch,
+    );
 }
 
 export const fig3Study: Experiment = {
@@ -77,42 +90,82 @@ export const FIG3: FigureDef = {
   inputs: ['fig3.csv', 'profile-loo-summary.csv'],
   required: ['model', 'partition', 'batch', 'ours_ms', 'paper_ms'],
   figure(t: Inputs) {
-    const values = (t['fig3.csv']?.rows ?? []).map((r) => ({ model: r.model, partition: `${r.partition} %`, p: Number(r.partition), batch: Number(r.batch), ours_ms: num(r, 'ours_ms'), paper_ms: num(r, 'paper_ms') }));
-    const x = { field: 'batch', type: 'quantitative', title: 'batch size', scale: { type: 'log', base: 2, domain: [1, MAX_BATCH] }, axis: { values: [...POW2_BATCHES] } };
-    const color = { field: 'partition', type: 'ordinal', title: 'gpulet size', sort: { field: 'p' }, scale: { range: SERIES_COLORS.slice(0, 6) } };
-    return topLevel('Figure 3: batch latency L(b, p) on an RTX 2080 Ti', ['lines: our embedded profile (every batch); diamonds: read off the paper\'s Figure 3'], {
-      data: { values },
-      facet: { field: 'model', type: 'nominal', title: null, sort: [...FIG3_MODELS] },
-      columns: 2,
-      resolve: { scale: { y: 'independent' } },
-      spec: {
-        width: 300,
-        height: 200,
-        layer: [
-          { mark: { type: 'line' }, encoding: { x, y: { field: 'ours_ms', type: 'quantitative', title: 'latency (ms)' }, color } },
-          { ...paperLayer({ x, y: { field: 'paper_ms', type: 'quantitative' }, color }), mark: { type: 'point', shape: 'diamond', filled: true, size: 45, opacity: 1 }, transform: [{ filter: 'datum.paper_ms !== null' }] },
-        ],
+    const values = (t['fig3.csv']?.rows ?? []).map((r) => ({
+      model: r.model,
+      partition: `${r.partition} %`,
+      p: Number(r.partition),
+      batch: Number(r.batch),
+      ours_ms: num(r, 'ours_ms'),
+      paper_ms: num(r, 'paper_ms'),
+    }));
+    const x = {
+      field: 'batch',
+      type: 'quantitative',
+      title: 'batch size',
+      scale: { type: 'log', base: 2, domain: [1, MAX_BATCH] },
+      axis: { values: [...POW2_BATCHES] },
+    };
+    const color = {
+      field: 'partition',
+      type: 'ordinal',
+      title: 'gpulet size',
+      sort: { field: 'p' },
+      scale: { range: SERIES_COLORS.slice(0, 6) },
+    };
+    return topLevel(
+      'Figure 3: batch latency L(b, p) on an RTX 2080 Ti',
+      ["lines: our embedded profile (every batch); diamonds: read off the paper's Figure 3"],
+      {
+        data: { values },
+        facet: { field: 'model', type: 'nominal', title: null, sort: [...FIG3_MODELS] },
+        columns: 2,
+        resolve: { scale: { y: 'independent' } },
+        spec: {
+          width: 300,
+          height: 200,
+          layer: [
+            {
+              mark: { type: 'line' },
+              encoding: { x, y: { field: 'ours_ms', type: 'quantitative', title: 'latency (ms)' }, color },
+            },
+            {
+              ...paperLayer({ x, y: { field: 'paper_ms', type: 'quantitative' }, color }),
+              mark: { type: 'point', shape: 'diamond', filled: true, size: 45, opacity: 1 },
+              transform: [{ filter: 'datum.paper_ms !== null' }],
+            },
+          ],
+        },
       },
-    });
+    );
   },
   report(t: Inputs) {
     const rows = t['fig3.csv']?.rows ?? [];
     const comparisons = FIG3_MODELS.map((m) => {
       const read = rows.filter((r) => r.model === m && num(r, 'paper_ms') !== null);
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      return { item: `${m}, mean over ${read.length} points`, ours: mean(read.map((r) => num(r, 'ours_ms') as number)), paper: mean(read.map((r) => num(r, 'paper_ms') as number)), unit: 'ms' };
+      return {
+        item: `${m}, mean over ${read.length} points`,
+        ours: mean(read.map((r) => num(r, 'ours_ms') as number)),
+        paper: mean(read.map((r) => num(r, 'paper_ms') as number)),
+        unit: 'ms',
+      };
     });
     const loo = (t['profile-loo-summary.csv']?.rows ?? []).filter((r) => r.method === LOO_METHOD);
-    const extra = loo.length === 0 ? [] : [
-      `How far to trust the completed profile (leave-one-out, results/profile-loo-summary.csv, method \`${LOO_METHOD}\`): each Figure-3 model predicted from the other three exactly as the five models without Figure-3 data were, compared at its 36 points.`,
-      '',
-      '| held-out model | mean abs. error | max abs. error |',
-      '|---|---|---|',
-      ...loo.map((r) => `| ${r.model} | ${r.mape_pct} % | ${r.max_err_pct} % |`),
-    ];
+    const extra =
+      loo.length === 0
+        ? []
+        : [
+            `How far to trust the completed profile (leave-one-out, results/profile-loo-summary.csv, method \`${LOO_METHOD}\`): each Figure-3 model predicted from the other three exactly as the five models without Figure-3 data were, compared at its 36 points.`,
+            '',
+            '| held-out model | mean abs. error | max abs. error |',
+            '|---|---|---|',
+            ...loo.map((r) => `| ${r.model} | ${r.mape_pct} % | ${r.max_err_pct} % |`),
+          ];
     return {
       heading: 'Figure 3: batch latency L(b, p)',
-      intro: ['The embedded profile takes Figure 3\'s 144 points as data and interpolates between batches, so ours equals the paper\'s at every point read (ratio 1.00); the numbers to watch are the leave-one-out errors below.'],
+      intro: [
+        "The embedded profile takes Figure 3's 144 points as data and interpolates between batches, so ours equals the paper's at every point read (ratio 1.00); the numbers to watch are the leave-one-out errors below.",
+      ],
       comparisons,
       extra,
     };

@@ -40,22 +40,64 @@ export const FIG5: FigureDef = {
     const values = rows.flatMap((r) =>
       series.map((s) => {
         const p = paperOf(r.pair);
-        const paper = s.column === 'temporal_norm' ? p?.temporal : s.column === 'static_ideal_norm' ? p?.staticIdeal : s.column === null ? 1 : undefined;
-        return { pair: shortPair(r.pair), series: s.label, ours: s.column === null ? 1 : num(r, s.column), paper: paper ?? null };
+        const paper =
+          s.column === 'temporal_norm'
+            ? p?.temporal
+            : s.column === 'static_ideal_norm'
+              ? p?.staticIdeal
+              : s.column === null
+                ? 1
+                : undefined;
+        return {
+          pair: shortPair(r.pair),
+          series: s.label,
+          ours: s.column === null ? 1 : num(r, s.column),
+          paper: paper ?? null,
+        };
       }),
     );
-    const x = { field: 'pair', type: 'nominal', title: null, sort: rows.map((r) => shortPair(r.pair)), axis: { labelAngle: 0 } };
-    const xOffset = groupOffset('series', series.map((s) => s.label));
+    const x = {
+      field: 'pair',
+      type: 'nominal',
+      title: null,
+      sort: rows.map((r) => shortPair(r.pair)),
+      axis: { labelAngle: 0 },
+    };
+    const xOffset = groupOffset(
+      'series',
+      series.map((s) => s.label),
+    );
     const y = { type: 'quantitative', title: 'throughput / greedy' };
-    return topLevel('Figure 5: two-model pairs on 2 GPUs, throughput normalised to greedy', 'bars: ours; diamonds: the paper', {
-      data: { values },
-      width: 560,
-      height: 280,
-      layer: [
-        { mark: 'bar', encoding: { x, xOffset, y: { ...y, field: 'ours' }, color: { field: 'series', type: 'nominal', title: null, sort: series.map((s) => s.label), scale: { domain: series.map((s) => s.label), range: series.map((s) => s.color) } } } },
-        { ...paperLayer({ x, xOffset, y: { ...y, field: 'paper' } }), transform: [{ filter: 'datum.paper !== null' }] },
-      ],
-    });
+    return topLevel(
+      'Figure 5: two-model pairs on 2 GPUs, throughput normalised to greedy',
+      'bars: ours; diamonds: the paper',
+      {
+        data: { values },
+        width: 560,
+        height: 280,
+        layer: [
+          {
+            mark: 'bar',
+            encoding: {
+              x,
+              xOffset,
+              y: { ...y, field: 'ours' },
+              color: {
+                field: 'series',
+                type: 'nominal',
+                title: null,
+                sort: series.map((s) => s.label),
+                scale: { domain: series.map((s) => s.label), range: series.map((s) => s.color) },
+              },
+            },
+          },
+          {
+            ...paperLayer({ x, xOffset, y: { ...y, field: 'paper' } }),
+            transform: [{ filter: 'datum.paper !== null' }],
+          },
+        ],
+      },
+    );
   },
   report(t) {
     const rows = t[FILE]!.rows;
@@ -63,17 +105,36 @@ export const FIG5: FigureDef = {
       const p = paperOf(r.pair);
       return [
         { item: `${r.pair}, temporal / greedy`, ours: num(r, 'temporal_norm'), paper: p?.temporal ?? null, unit: 'x' },
-        { item: `${r.pair}, static ideal / greedy`, ours: num(r, 'static_ideal_norm'), paper: p?.staticIdeal ?? null, unit: 'x' },
+        {
+          item: `${r.pair}, static ideal / greedy`,
+          ours: num(r, 'static_ideal_norm'),
+          paper: p?.staticIdeal ?? null,
+          unit: 'x',
+        },
       ];
     });
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const temporal = rows.map((r) => num(r, 'temporal_norm')).filter((v): v is number => v !== null && v > 0);
     const ideal = rows.map((r) => num(r, 'static_ideal_norm')).filter((v): v is number => v !== null);
-    if (temporal.length === rows.length) comparisons.push({ item: 'greedy / temporal, mean over pairs', ours: mean(temporal.map((v) => 1 / v)), paper: mean(PAPER.map((p) => 1 / p.temporal)), unit: 'x' });
-    if (ideal.length === rows.length) comparisons.push({ item: 'static ideal / greedy, mean over pairs', ours: mean(ideal), paper: mean(PAPER.map((p) => p.staticIdeal)), unit: 'x' });
+    if (temporal.length === rows.length)
+      comparisons.push({
+        item: 'greedy / temporal, mean over pairs',
+        ours: mean(temporal.map((v) => 1 / v)),
+        paper: mean(PAPER.map((p) => 1 / p.temporal)),
+        unit: 'x',
+      });
+    if (ideal.length === rows.length)
+      comparisons.push({
+        item: 'static ideal / greedy, mean over pairs',
+        ours: mean(ideal),
+        paper: mean(PAPER.map((p) => p.staticIdeal)),
+        unit: 'x',
+      });
     return {
       heading: 'Figure 5: spatial partitioning of model pairs',
-      intro: ['SLO-preserving throughput of each pair on 2 GPUs under temporal sharing and the static ideal partition, over greedy best-fit partitioning (= 1).'],
+      intro: [
+        'SLO-preserving throughput of each pair on 2 GPUs under temporal sharing and the static ideal partition, over greedy best-fit partitioning (= 1).',
+      ],
       comparisons,
     };
   },

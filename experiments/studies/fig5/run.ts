@@ -47,11 +47,15 @@ export const fig5: Experiment = {
     const bar = progress('fig5', FIG5.length, { unit: 'pairs' });
     const rows = FIG5.filter((_, i) => i % opts.shard.count === opts.shard.index).map((p, i) => {
       const w = pairWorkload(p.pair);
-      const rate = (scheduler: string, plan?: MaxRateOptions['plan']) => maxRate({ ...common, workload: w, scheduler, plan }, ctx).max_rate_rps;
+      const rate = (scheduler: string, plan?: MaxRateOptions['plan']) =>
+        maxRate({ ...common, workload: w, scheduler, plan }, ctx).max_rate_rps;
       const byScheduler = Object.fromEntries(['greedy', 'temporal', 'gpulet', 'gpulet-int'].map((s) => [s, rate(s)]));
       // Static ideal: one layout for both GPUs, gpulet-int's rules inside it; the best layout wins.
       const staticRates = LAYOUTS.map((layout) => {
-        const sched = new ElasticScheduler({ ...CONFIGS.ideal, name: `static-${layout.join('-')}` }, { fullSearch: true, layouts: (n) => [Array.from({ length: n }, () => layout)] });
+        const sched = new ElasticScheduler(
+          { ...CONFIGS.ideal, name: `static-${layout.join('-')}` },
+          { fullSearch: true, layouts: (n) => [Array.from({ length: n }, () => layout)] },
+        );
         return rate('ideal', (x) => sched.plan(planInput(x, ctx, predictorFor('ideal'))));
       });
       const best = Math.max(...staticRates);
@@ -74,16 +78,39 @@ export const fig5: Experiment = {
       };
     });
     bar.stop();
-    const columns = ['pair', 'greedy_rps', 'temporal_rps', 'gpulet_rps', 'gpulet_int_rps', 'static_ideal_rps', 'static_ideal_layout', 'temporal_norm', 'gpulet_int_norm', 'static_ideal_norm', 'paper_temporal_norm', 'paper_static_ideal_norm'];
+    const columns = [
+      'pair',
+      'greedy_rps',
+      'temporal_rps',
+      'gpulet_rps',
+      'gpulet_int_rps',
+      'static_ideal_rps',
+      'static_ideal_layout',
+      'temporal_norm',
+      'gpulet_int_norm',
+      'static_ideal_norm',
+      'paper_temporal_norm',
+      'paper_static_ideal_norm',
+    ];
     const file = writeCsv(opts.outDir, opts.quick ? 'fig5-quick.csv' : 'fig5.csv', rows, columns);
     const avg = (xs: Array<number | null>) => round(xs.reduce<number>((a, b) => a + (b ?? 0), 0) / xs.length, 3);
     return {
-      json: { rows, mean_temporal_norm: avg(rows.map((r) => r.temporal_norm)), mean_static_ideal_norm: avg(rows.map((r) => r.static_ideal_norm)) },
+      json: {
+        rows,
+        mean_temporal_norm: avg(rows.map((r) => r.temporal_norm)),
+        mean_static_ideal_norm: avg(rows.map((r) => r.static_ideal_norm)),
+      },
       text: [
         'Max SLO-preserving rate on 2 GPUs, normalised to greedy best-fit (paper in parentheses):',
         table(
           ['pair', 'greedy rps', 'temporal', 'gpulet-int', 'static ideal'],
-          rows.map((r) => [r.pair, r.greedy_rps, `${fmt(r.temporal_norm ?? NaN)} (${r.paper_temporal_norm})`, fmt(r.gpulet_int_norm ?? NaN), `${fmt(r.static_ideal_norm ?? NaN)} ${r.static_ideal_layout} (${r.paper_static_ideal_norm})`]),
+          rows.map((r) => [
+            r.pair,
+            r.greedy_rps,
+            `${fmt(r.temporal_norm ?? NaN)} (${r.paper_temporal_norm})`,
+            fmt(r.gpulet_int_norm ?? NaN),
+            `${fmt(r.static_ideal_norm ?? NaN)} ${r.static_ideal_layout} (${r.paper_static_ideal_norm})`,
+          ]),
         ),
       ].join('\n'),
       files: [file],

@@ -1,7 +1,7 @@
 /** Figure 6 (§3.4): CDF of the co-location latency overhead, from fig6-overhead-cdf.csv. */
 import { cdfComparisons, cdfFigure } from '../../figures/cdf.ts';
 import type { FigureDef } from '../../figures/figure.ts';
-import { type Note } from '../../figures/notes.ts';
+import type { Note } from '../../figures/notes.ts';
 
 const FILE = 'fig6-overhead-cdf.csv';
 
@@ -30,7 +30,9 @@ export const FIG6: FigureDef = {
     ),
   report: (t) => ({
     heading: 'Figure 6: co-location overhead CDF',
-    intro: ['Overhead = co-located batch latency / solo latency − 1 over the paper\'s grid, one point per side of each pair; percentiles of ours next to the values read off the paper\'s CDF.'],
+    intro: [
+      "Overhead = co-located batch latency / solo latency − 1 over the paper's grid, one point per side of each pair; percentiles of ours next to the values read off the paper's CDF.",
+    ],
     comparisons: cdfComparisons(t, FILE, 'overhead_pct', 'paper_overhead_pct'),
   }),
 };

@@ -19,7 +19,14 @@ export const PAPER_FIG6_PCT = { p50: 4.4, p75: 10.8, p90: 17.7, p95: 25, p99: 38
 
 /** Percentile rows 0..100 of `values` (fractions) in percent, with the paper's value where known. */
 export function cdfRows(values: readonly number[], column: string, paper: Readonly<Record<string, number>>) {
-  const known: Record<number, number> = { 50: paper.p50, 75: paper.p75, 90: paper.p90, 95: paper.p95, 99: paper.p99, 100: paper.max };
+  const known: Record<number, number> = {
+    50: paper.p50,
+    75: paper.p75,
+    90: paper.p90,
+    95: paper.p95,
+    99: paper.p99,
+    100: paper.max,
+  };
   return Array.from({ length: 101 }, (_, pct) => ({
     percentile: pct,
     [column]: quantile(values, pct / 100) * 100,
@@ -38,8 +45,21 @@ export const fig6: Experiment = {
     const points = profileGrid(opts.seed);
     const overheads = points.map((p) => p.factor - 1);
     const summary = roundSummary(cdfSummaryPct(overheads));
-    const file = writeCsv(opts.outDir, 'fig6-overhead-cdf.csv', cdfRows(overheads, 'overhead_pct', PAPER_FIG6_PCT), ['percentile', 'overhead_pct', 'paper_overhead_pct'], 3);
-    const json = { overhead_pct: summary, paper_overhead_pct: PAPER_FIG6_PCT, points: points.length, pairs: points.length / 2, models: GRID_MODELS, seed: opts.seed };
+    const file = writeCsv(
+      opts.outDir,
+      'fig6-overhead-cdf.csv',
+      cdfRows(overheads, 'overhead_pct', PAPER_FIG6_PCT),
+      ['percentile', 'overhead_pct', 'paper_overhead_pct'],
+      3,
+    );
+    const json = {
+      overhead_pct: summary,
+      paper_overhead_pct: PAPER_FIG6_PCT,
+      points: points.length,
+      pairs: points.length / 2,
+      models: GRID_MODELS,
+      seed: opts.seed,
+    };
     const pcts = Object.keys(summary) as Array<keyof typeof summary>;
     const text = [
       `Figure 6: co-location overhead over ${points.length} points (${points.length / 2} pairs of ${GRID_MODELS.join(', ')}), seed ${opts.seed}`,

@@ -16,7 +16,15 @@ import { progress } from '../../lib/progress.ts';
 import type { Experiment } from '../../lib/experiment.ts';
 
 export const MIXES_SCHEDULERS = ['temporal', 'gpulet-int', 'ideal'] as const;
-export const MIXES_COLUMNS = ['mix', 'models', 'scheduler', 'max_rate_rps', 'slo_violation_pct', 'first_failure_rps', 'failure'];
+export const MIXES_COLUMNS = [
+  'mix',
+  'models',
+  'scheduler',
+  'max_rate_rps',
+  'slo_violation_pct',
+  'first_failure_rps',
+  'failure',
+];
 
 /** `count` seeded mixes of 2..5 distinct catalog models, each at the same rate. */
 export function randomMixes(count: number, seed: number): Workload[] {
@@ -46,9 +54,19 @@ export const mixes: Experiment = {
   async run(opts) {
     const seeds = opts.quick ? [opts.seed] : [opts.seed, opts.seed + 1, opts.seed + 2];
     const all = randomMixes(opts.quick ? 2 : 10, opts.seed);
-    const cells = all.flatMap((w) => MIXES_SCHEDULERS.map((s) => ({ w, s }))).filter((_, i) => i % opts.shard.count === opts.shard.index);
+    const cells = all
+      .flatMap((w) => MIXES_SCHEDULERS.map((s) => ({ w, s })))
+      .filter((_, i) => i % opts.shard.count === opts.shard.index);
     const bar = progress('mixes', cells.length, { unit: 'searches' });
-    const jobs: MaxRateJob[] = cells.map(({ w, s }) => ({ workload: w, scheduler: s, criterion: 'slo', search: 'up', seeds, durationS: opts.quick ? 5 : 20, ...(opts.quick ? { stepRps: 5 * 10 * w.tasks.length } : {}) }));
+    const jobs: MaxRateJob[] = cells.map(({ w, s }) => ({
+      workload: w,
+      scheduler: s,
+      criterion: 'slo',
+      search: 'up',
+      seeds,
+      durationS: opts.quick ? 5 : 20,
+      ...(opts.quick ? { stepRps: 5 * 10 * w.tasks.length } : {}),
+    }));
     const res = await mapJobs('maxrate', jobs, opts.jobs, (n) => bar.update(n));
     bar.stop();
     const rows = cells.map(({ w, s }, i) => ({
@@ -63,14 +81,28 @@ export const mixes: Experiment = {
     const file = writeCsv(opts.outDir, opts.quick ? 'mixes-quick.csv' : 'mixes.csv', rows, MIXES_COLUMNS);
     const by = (mix: string, s: string) => rows.find((r) => r.mix === mix && r.scheduler === s)?.max_rate_rps ?? NaN;
     const names = [...new Set(rows.map((r) => r.mix))];
-    const summary = names.map((m) => ({ mix: m, models: rows.find((r) => r.mix === m)?.models ?? '', temporal: by(m, 'temporal'), int: by(m, 'gpulet-int'), ideal: by(m, 'ideal') }));
+    const summary = names.map((m) => ({
+      mix: m,
+      models: rows.find((r) => r.mix === m)?.models ?? '',
+      temporal: by(m, 'temporal'),
+      int: by(m, 'gpulet-int'),
+      ideal: by(m, 'ideal'),
+    }));
     return {
       json: { rows },
       text: [
         'Up-search maximum, req/s (median of seeds decides each rate):',
         table(
           ['mix', 'models', 'temporal', 'gpulet-int', 'ideal', 'int/temporal', 'int/ideal'],
-          summary.map((r) => [r.mix, r.models, r.temporal, r.int, r.ideal, r.temporal > 0 ? fmt(round(r.int / r.temporal, 3)) : '-', r.ideal > 0 ? fmt(round(r.int / r.ideal, 3)) : '-']),
+          summary.map((r) => [
+            r.mix,
+            r.models,
+            r.temporal,
+            r.int,
+            r.ideal,
+            r.temporal > 0 ? fmt(round(r.int / r.temporal, 3)) : '-',
+            r.ideal > 0 ? fmt(round(r.int / r.ideal, 3)) : '-',
+          ]),
         ),
       ].join('\n'),
       files: [file],

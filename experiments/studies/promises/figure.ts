@@ -46,7 +46,14 @@ export function promiseSummary(t: Inputs): SummaryRow[] {
     const mine = rows.filter((r) => r.scheduler === scheduler && r.fixes === fixes && r.plan_feasible === 'true');
     const v = mine.map((r) => ({ pct: num(r, 'slo_violation_pct') ?? 0, at: `${r.workload} @ ${r.rate_rps}` }));
     const worst = v.reduce<{ pct: number; at: string } | null>((m, x) => (m === null || x.pct > m.pct ? x : m), null);
-    return { scheduler, fixes, feasible: mine.length, broken: v.filter((x) => x.pct > 1).length, worst: worst?.pct ?? null, worstAt: worst?.at ?? '' };
+    return {
+      scheduler,
+      fixes,
+      feasible: mine.length,
+      broken: v.filter((x) => x.pct > 1).length,
+      worst: worst?.pct ?? null,
+      worstAt: worst?.at ?? '',
+    };
   });
 }
 
@@ -56,9 +63,13 @@ export const PROMISES: FigureDef = {
   inputs: [FILE, SUMMARY],
   required: ['workload', 'scheduler', 'fixes', 'pct_of_max', 'plan_feasible', 'slo_violation_pct'],
   figure(t) {
-    const values = t[FILE]!.rows
-      .filter((r) => r.plan_feasible === 'true')
-      .map((r) => ({ workload: r.workload, scheduler: r.scheduler, setup: setupTitle(r.fixes), pct: num(r, 'pct_of_max'), violations: num(r, 'slo_violation_pct') }));
+    const values = t[FILE]!.rows.filter((r) => r.plan_feasible === 'true').map((r) => ({
+      workload: r.workload,
+      scheduler: r.scheduler,
+      setup: setupTitle(r.fixes),
+      pct: num(r, 'pct_of_max'),
+      violations: num(r, 'slo_violation_pct'),
+    }));
     const setups = [...new Set(values.map((v) => v.setup))];
     const rows = t[FILE]!.rows;
     const seeds = Math.max(1, ...rows.map((r) => (r.seeds_pct ?? '').split(' ').filter((x) => x !== '').length));
@@ -79,12 +90,25 @@ export const PROMISES: FigureDef = {
             {
               mark: { type: 'point', filled: true, size: 30, opacity: 0.75 },
               encoding: {
-                x: { field: 'pct', type: 'quantitative', title: "load, % of the scheduler's highest plan-feasible rate" },
-                y: { field: 'violations', type: 'quantitative', title: 'SLO violations (%)', scale: { type: 'symlog', constant: 0.5 } },
+                x: {
+                  field: 'pct',
+                  type: 'quantitative',
+                  title: "load, % of the scheduler's highest plan-feasible rate",
+                },
+                y: {
+                  field: 'violations',
+                  type: 'quantitative',
+                  title: 'SLO violations (%)',
+                  scale: { type: 'symlog', constant: 0.5 },
+                },
                 color: schedulerColor('scheduler', SCHEDULERS),
               },
             },
-            { data: { values: [{ bound: 1 }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#D55E00' }, encoding: { y: { field: 'bound', type: 'quantitative' } } },
+            {
+              data: { values: [{ bound: 1 }] },
+              mark: { type: 'rule', strokeDash: [4, 3], color: '#D55E00' },
+              encoding: { y: { field: 'bound', type: 'quantitative' } },
+            },
           ],
         },
       },
@@ -105,7 +129,9 @@ export const PROMISES: FigureDef = {
       sentences.push(
         `gpulet-int with every fix broke ${ours.broken} of its ${ours.feasible} plan-feasible points; the authors' artifact exactly (its scheduler and its serving path) broke ${artifact.broken} of ${artifact.feasible}${artifact.worst !== null && artifact.broken > 0 ? `, worst ${artifact.worst.toFixed(2)} % at ${artifact.worstAt} req/s` : ''}.`,
       );
-    const blind = summary.filter((r) => r.fixes === 'all' && (r.scheduler === 'gpulet' || r.scheduler === 'greedy') && r.broken > 0);
+    const blind = summary.filter(
+      (r) => r.fixes === 'all' && (r.scheduler === 'gpulet' || r.scheduler === 'greedy') && r.broken > 0,
+    );
     if (blind.length > 0)
       sentences.push(
         `${blind.map((r) => `${r.scheduler} breaks ${r.broken} of ${r.feasible}`).join(' and ')} with every fix: both plan without the interference predictor (the paper's point in Figure 13), so where co-located gpulets slow each other their plans run late; the burst check holds them to Poisson arrivals, not to interference they do not model.`,
@@ -116,7 +142,13 @@ export const PROMISES: FigureDef = {
         `For ${workloads} workloads and each scheduler: ${loads} loads from ${Math.min(...rows.map((r) => num(r, 'pct_of_max') ?? 100))} % to 100 % of the highest rate the scheduler plans, each simulated with Poisson arrivals where the plan is feasible; a plan-feasible point above 1 % SLO violations (median of seeds) is a broken promise.`,
       ],
       comparisons: [],
-      extra: ['| scheduler | setup | plan-feasible points | broken | share | worst |', '|---|---|---|---|---|---|', ...summary.map(line), '', ...sentences],
+      extra: [
+        '| scheduler | setup | plan-feasible points | broken | share | worst |',
+        '|---|---|---|---|---|---|',
+        ...summary.map(line),
+        '',
+        ...sentences,
+      ],
     };
   },
 };

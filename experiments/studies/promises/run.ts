@@ -23,26 +23,55 @@ export const PROMISES_SCHEDULERS = ['temporal', 'greedy', 'gpulet', 'gpulet-int'
 /** The setups compared. */
 export const SETUPS: ReadonlyArray<{ fixes: 'all' | 'none' }> = [{ fixes: 'all' }, { fixes: 'none' }];
 
-export const PROMISES_COLUMNS = ['workload', 'scheduler', 'fixes', 'max_plan_rate_rps', 'pct_of_max', 'rate_rps', 'plan_feasible', 'slo_violation_pct', 'seeds_pct'];
-export const PROMISES_SUMMARY_COLUMNS = ['scheduler', 'fixes', 'workloads', 'points', 'plan_feasible', 'broken', 'broken_share', 'worst_violation_pct', 'worst_at'];
+export const PROMISES_COLUMNS = [
+  'workload',
+  'scheduler',
+  'fixes',
+  'max_plan_rate_rps',
+  'pct_of_max',
+  'rate_rps',
+  'plan_feasible',
+  'slo_violation_pct',
+  'seeds_pct',
+];
+export const PROMISES_SUMMARY_COLUMNS = [
+  'scheduler',
+  'fixes',
+  'workloads',
+  'points',
+  'plan_feasible',
+  'broken',
+  'broken_share',
+  'worst_violation_pct',
+  'worst_at',
+];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export const promises: Experiment = {
   name: 'promises',
-  describe: 'Plan-feasible rates that break 1 % SLO violations, 20 loads per workload and scheduler, all fixes and --fixes none',
+  describe:
+    'Plan-feasible rates that break 1 % SLO violations, 20 loads per workload and scheduler, all fixes and --fixes none',
   async run(opts) {
     const seeds = opts.quick ? [opts.seed] : [opts.seed, opts.seed + 1, opts.seed + 2];
     const durationS = opts.quick ? 5 : 20;
     const points = opts.quick ? 4 : 20;
     const workloads = opts.quick ? (['traffic', 'scen3'] as const) : WORKLOADS;
-    const cells = workloads.flatMap((w) => PROMISES_SCHEDULERS.flatMap((s) => SETUPS.map((setup) => ({ w, s, ...setup })))).filter((_, i) => i % opts.shard.count === opts.shard.index);
+    const cells = workloads
+      .flatMap((w) => PROMISES_SCHEDULERS.flatMap((s) => SETUPS.map((setup) => ({ w, s, ...setup }))))
+      .filter((_, i) => i % opts.shard.count === opts.shard.index);
     // 1. The highest plan-feasible rate of each (workload, scheduler, fixes).
     const planKeys = cells;
     const bar = progress('promises', planKeys.length + cells.length * points, { unit: 'jobs' });
     let done = 0;
     const tick = () => bar.update(++done);
-    const searches: MaxRateJob[] = planKeys.map((c) => ({ workload: c.w, scheduler: c.s, criterion: 'plan', search: 'down', fixes: parseFixes(c.fixes) }));
+    const searches: MaxRateJob[] = planKeys.map((c) => ({
+      workload: c.w,
+      scheduler: c.s,
+      criterion: 'plan',
+      search: 'down',
+      fixes: parseFixes(c.fixes),
+    }));
     const maxima = await mapJobs('maxrate', searches, opts.jobs, tick);
     const maxOf = new Map(planKeys.map((c, i) => [`${c.w}/${c.s}/${c.fixes}`, maxima[i].max_rate_rps] as const));
     // 2. Violations at `points` rates from 5 % to 100 % of it, on the workload's grid.
@@ -53,7 +82,17 @@ export const promises: Experiment = {
       for (let k = 1; k <= points; k++) {
         const pct = opts.quick ? 25 * k : 5 * k;
         const rate = Math.max(step, Math.round((max * pct) / 100 / step) * step);
-        jobs.push({ workload: c.w, scheduler: c.s, rate: max > 0 ? rate : 0, seeds, durationS, fixes: c.fixes, pct, max, cell: c });
+        jobs.push({
+          workload: c.w,
+          scheduler: c.s,
+          rate: max > 0 ? rate : 0,
+          seeds,
+          durationS,
+          fixes: c.fixes,
+          pct,
+          max,
+          cell: c,
+        });
       }
     }
     const results = await mapJobs(
@@ -82,7 +121,10 @@ export const promises: Experiment = {
         const mine = rows.filter((r) => r.scheduler === s && r.fixes === setup.fixes);
         const feasible = mine.filter((r) => r.plan_feasible);
         const broken = feasible.filter((r) => (r.slo_violation_pct ?? 0) > 1);
-        const worst = feasible.reduce<(typeof rows)[number] | null>((m, r) => (m === null || (r.slo_violation_pct ?? 0) > (m.slo_violation_pct ?? 0) ? r : m), null);
+        const worst = feasible.reduce<(typeof rows)[number] | null>(
+          (m, r) => (m === null || (r.slo_violation_pct ?? 0) > (m.slo_violation_pct ?? 0) ? r : m),
+          null,
+        );
         return {
           scheduler: s,
           fixes: setup.fixes,
@@ -107,7 +149,14 @@ export const promises: Experiment = {
         `Plan-feasible points above 1 % SLO violations (median of ${seeds.length} seed(s), ${durationS} s each), ${points} loads from ${opts.quick ? 25 : 5} % to 100 % of each scheduler's highest plan-feasible rate:`,
         table(
           ['scheduler', 'fixes', 'plan-feasible', 'broken', 'share', 'worst % (where)'],
-          summary.map((r) => [r.scheduler, r.fixes, `${r.plan_feasible} of ${r.points}`, r.broken, r.broken_share === null ? '-' : `${fmt(100 * r.broken_share, 1)} %`, r.worst_violation_pct === null ? '-' : `${fmt(r.worst_violation_pct, 3)} (${r.worst_at})`]),
+          summary.map((r) => [
+            r.scheduler,
+            r.fixes,
+            `${r.plan_feasible} of ${r.points}`,
+            r.broken,
+            r.broken_share === null ? '-' : `${fmt(100 * r.broken_share, 1)} %`,
+            r.worst_violation_pct === null ? '-' : `${fmt(r.worst_violation_pct, 3)} (${r.worst_at})`,
+          ]),
         ),
       ].join('\n'),
       files,
