@@ -1,13 +1,14 @@
-/** Shared fixtures (SimPy's conftest.py): a tiny in-memory latency model and a simulation rig. */
+/**
+ * Shared fixtures (SimPy's conftest.py): a tiny in-memory latency model, a fixed-latency executor
+ * and a simulation rig on them, so that engine tests need nothing from sim/.
+ */
 import { VirtualClock } from '../engine/clock.ts';
-import { main } from '../experiments/cli/main.ts';
 import type { Plan } from '../engine/plan.ts';
 import type { BatchObserver } from '../engine/server/gpulet.ts';
 import { ServingSession, type ArrivalStream, type TaskInfo } from '../engine/server/session.ts';
 import type { Fixes } from '../engine/schedulers/fixes.ts';
 import type { AppSpec } from '../engine/server/tracker.ts';
-import type { BatchJob, LatencyModel } from '../engine/types.ts';
-import { SimulatedGpu, type ColocationModel } from '../sim/gpu.ts';
+import type { BatchJob, Clock, Executor, LatencyModel } from '../engine/types.ts';
 
 /** A latency model given by a function; batching overhead 0 unless given. */
 export function fakeLatency(
@@ -21,6 +22,32 @@ export function fakeLatency(
     has: (m) => (opts.models ? opts.models.includes(m) : true),
     partitionsPct: opts.partitionsPct ?? [20, 40, 50, 60, 80, 100],
   };
+}
+
+/**
+ * Runs every batch for exactly its profiled latency (no jitter, no interference): the engine's
+ * view of a GPU, and nothing more.
+ */
+export class FixedLatencyExecutor implements Executor {
+  private readonly busy = new Set<string>();
+  numBatches = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly latency: LatencyModel,
+  ) {}
+
+  run(job: BatchJob, done: (finishedAtMs: number) => void): void {
+    const key = `${job.gpu}.${job.gpulet}`;
+    if (this.busy.has(key)) throw new Error(`gpulet ${key} is already running a batch`);
+    this.busy.add(key);
+    this.numBatches++;
+    const ms = this.latency.latencyMs(job.model, job.batch, job.partitionPct);
+    this.clock.at(this.clock.now() + ms, () => {
+      this.busy.delete(key);
+      done(this.clock.now());
+    });
+  }
 }
 
 /** Arrivals at fixed times. */
@@ -40,12 +67,11 @@ export function makeSim(opts: {
   streams: ArrivalStream[];
   app?: AppSpec | null;
   untilMs?: number;
-  colocation?: ColocationModel;
   /** @default all */
   fixes?: Fixes;
 }) {
   const clock = new VirtualClock();
-  const gpu = new SimulatedGpu({ clock, latency: opts.latency, seed: 1, jitterCv: 0, colocation: opts.colocation });
+  const gpu = new FixedLatencyExecutor(clock, opts.latency);
   const batches: BatchRecord[] = [];
   const observer: BatchObserver = {
     batchStarted: () => {},
@@ -80,6 +106,8 @@ export function planOf(gpus: Plan['gpus'][number]['gpulets'][]): Plan {
 export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
+  // Loaded on first use, so that engine tests, which never call it, load nothing beyond engine/.
+  const { main } = await import('../experiments/cli/main.ts');
   const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
   return { code, out, err };
 }

@@ -4,7 +4,7 @@
  * serving) is one switch here. With no
  * fix on (`--fixes none`) every scheduler follows the artifact's rules exactly, bugs included, and
  * its plans equal the authors' standalone scheduler's on the same latency table (the parity test
- * in test/engine/artifact-parity.test.ts). The default is every fix on (`--fixes all`).
+ * in test/integration/artifact-parity.test.ts). The default is every fix on (`--fixes all`).
  */
 import { InputError, show } from '../errors.ts';
 

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../engine/clock.ts';
-import { ServingSession } from '../../engine/server/session.ts';
-import { SimulatedGpu } from '../../sim/gpu.ts';
-import { NO_FIXES } from '../../engine/schedulers/fixes.ts';
-import { fakeLatency, fixedArrivals, makeSim, planOf } from '../helpers.ts';
+import { VirtualClock } from '../../../engine/clock.ts';
+import { ServingSession } from '../../../engine/server/session.ts';
+import { NO_FIXES } from '../../../engine/schedulers/fixes.ts';
+import { FixedLatencyExecutor, fakeLatency, fixedArrivals, makeSim, planOf } from '../../helpers.ts';
 
 // Latency depends only on the model here: A takes 3 ms, B 2 ms, X 5, Y 3, Z 4 (any batch).
 const FIXED: Record<string, number> = { A: 3, B: 2, X: 5, Y: 3, Z: 4, L: 10 };
@@ -232,7 +231,7 @@ describe('ServingSession arrivals', () => {
   it('start(origin) counts stream times from origin; stopArrivals() ends them at once and reports the end', () => {
     const plan = planOf([[{ partitionPct: 100, dutyCycleMs: 0, models: [assign('A', 1)] }]]);
     const clock = new VirtualClock();
-    const gpu = new SimulatedGpu({ clock, latency, seed: 1, jitterCv: 0 });
+    const gpu = new FixedLatencyExecutor(clock, latency);
     let endedAt = -1;
     const session = new ServingSession({
       clock,

@@ -3,10 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../engine/errors.ts';
-import { ensureModel } from '../../backends/onnx/cache.ts';
-import { ProtoWriter } from '../../backends/onnx/proto.ts';
-import { buildModel, MODEL_NAMES, type BuiltModel, type ModelName, type ZooOptions } from '../../backends/onnx/zoo.ts';
+import { InputError } from '../../../engine/errors.ts';
+import { ensureModel } from '../../../backends/onnx/cache.ts';
+import { ProtoWriter } from '../../../backends/onnx/proto.ts';
+import {
+  buildModel,
+  MODEL_NAMES,
+  type BuiltModel,
+  type ModelName,
+  type ZooOptions,
+} from '../../../backends/onnx/zoo.ts';
 
 const SESSION: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', intraOpNumThreads: 1 };
 

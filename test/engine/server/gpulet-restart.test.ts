@@ -4,10 +4,10 @@
  * usable (the real executor restarts its runner in between and fails batches meanwhile).
  */
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../engine/clock.ts';
-import { ServingSession } from '../../engine/server/session.ts';
-import type { BatchJob, Clock, Executor } from '../../engine/types.ts';
-import { fixedArrivals, planOf } from '../helpers.ts';
+import { VirtualClock } from '../../../engine/clock.ts';
+import { ServingSession } from '../../../engine/server/session.ts';
+import type { BatchJob, Clock, Executor } from '../../../engine/types.ts';
+import { fixedArrivals, planOf } from '../../helpers.ts';
 
 /** Batches take 10 ms; the runner dies at `crashAtMs` (failing the batch in flight) and is back at `upAtMs`. */
 class FlakyExecutor implements Executor {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { RealtimeClock } from '../../engine/clock.ts';
-import type { BatchJob } from '../../engine/types.ts';
-import { Run } from '../../engine/server/run.ts';
-import { OnnxExecutor, type GpuletSetup } from '../../backends/onnx/executor.ts';
-import { threadHost } from '../../backends/onnx/host.ts';
-import { variantFiles } from '../../backends/onnx/models.ts';
-import { timeBatch } from '../../backends/onnx/profile.ts';
-import { coreSharePartitions, coresFor, threadsFor } from '../../backends/onnx/cores.ts';
-import { fixedArrivals, planOf } from '../helpers.ts';
+import { RealtimeClock } from '../../../engine/clock.ts';
+import type { BatchJob } from '../../../engine/types.ts';
+import { Run } from '../../../engine/server/run.ts';
+import { OnnxExecutor, type GpuletSetup } from '../../../backends/onnx/executor.ts';
+import { threadHost } from '../../../backends/onnx/host.ts';
+import { variantFiles } from '../../../backends/onnx/models.ts';
+import { timeBatch } from '../../../backends/onnx/profile.ts';
+import { coreSharePartitions, coresFor, threadsFor } from '../../../backends/onnx/cores.ts';
+import { fixedArrivals, planOf } from '../../helpers.ts';
 
 // Small real models: LeNet (~0.1 ms a batch) and ResNet-50 at width 0.25 (~3 ms at batch 1).
 const files = variantFiles({ lenet: { width: 1 }, resnet50: { width: 0.25 } });

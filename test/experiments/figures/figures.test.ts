@@ -3,19 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { describe, expect, it } from 'vitest';
-import { drawFigure } from '../../experiments/figures/draw.ts';
-import { loadInputs } from '../../experiments/figures/figure.ts';
-import { FIG12, HEADLINE_SEARCH } from '../../experiments/studies/fig12/figure.ts';
-import { PROMISES } from '../../experiments/studies/promises/figure.ts';
-import { fig3Rows } from '../../experiments/studies/fig3/figure.ts';
-import { FIGURES } from '../../experiments/studies/index.ts';
-import { FONT_FILE, renderPng, renderSvg } from '../../experiments/figures/render.ts';
-import { meanCi } from '../../experiments/figures/stats.ts';
-import { textWidthPx, vegaTextWidth } from '../../experiments/figures/text-width.ts';
-import { FONT_FAMILY } from '../../experiments/figures/style.ts';
-import { main } from '../../experiments/cli/main.ts';
-import { buildReport, fmtNum, judge } from '../../experiments/studies/report.ts';
-import { FIG12 as PAPER_FIG12, WORKLOADS } from '../../experiments/lib/paper.ts';
+import { drawFigure } from '../../../experiments/figures/draw.ts';
+import { loadInputs } from '../../../experiments/figures/figure.ts';
+import { FIG12, HEADLINE_SEARCH } from '../../../experiments/studies/fig12/figure.ts';
+import { PROMISES } from '../../../experiments/studies/promises/figure.ts';
+import { fig3Rows } from '../../../experiments/studies/fig3/figure.ts';
+import { FIGURES } from '../../../experiments/studies/index.ts';
+import { FONT_FILE, renderPng, renderSvg } from '../../../experiments/figures/render.ts';
+import { meanCi } from '../../../experiments/figures/stats.ts';
+import { textWidthPx, vegaTextWidth } from '../../../experiments/figures/text-width.ts';
+import { FONT_FAMILY } from '../../../experiments/figures/style.ts';
+import { main } from '../../../experiments/cli/main.ts';
+import { buildReport, fmtNum, judge } from '../../../experiments/studies/report.ts';
+import { FIG12 as PAPER_FIG12, WORKLOADS } from '../../../experiments/lib/paper.ts';
 
 /** A results folder holding `files`. */
 function folder(files: Record<string, string>): string {

@@ -1,7 +1,7 @@
 /**
  * Golden outputs (STYLE habit 13): every study's `--quick --seed 1` CSVs, byte for byte against
  * test/golden/<study>/. A change of output is a deliberate act: regenerate with
- *   UPDATE_GOLDEN=1 npx vitest run test/experiments/golden.test.ts
+ *   UPDATE_GOLDEN=1 npx vitest run test/experiments/studies/golden.test.ts
  * and say in the commit why the numbers moved.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -9,9 +9,9 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { allStudies } from '../../experiments/studies/index.ts';
+import { allStudies } from '../../../experiments/studies/index.ts';
 
-const GOLDEN = fileURLToPath(new URL('../golden', import.meta.url));
+const GOLDEN = fileURLToPath(new URL('../../golden', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 /** Studies with no golden file, and why. */
@@ -43,7 +43,7 @@ describe('golden CSVs (--quick --seed 1)', () => {
       }
       if (!existsSync(dir))
         throw new Error(
-          `no golden files for ${name} in ${dir}: create them with UPDATE_GOLDEN=1 npx vitest run test/experiments/golden.test.ts and commit them`,
+          `no golden files for ${name} in ${dir}: create them with UPDATE_GOLDEN=1 npx vitest run test/experiments/studies/golden.test.ts and commit them`,
         );
       // The study writes exactly the files the golden folder has.
       expect(csvs).toEqual(readdirSync(dir).sort());

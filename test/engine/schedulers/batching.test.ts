@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SchedContext, poissonP99, probeSearch } from '../../engine/schedulers/batching.ts';
-import { CONFIGS } from '../../engine/schedulers/index.ts';
-import { emptyNode } from '../../engine/schedulers/state.ts';
-import { fakeLatency } from '../helpers.ts';
+import { SchedContext, poissonP99, probeSearch } from '../../../engine/schedulers/batching.ts';
+import { CONFIGS } from '../../../engine/schedulers/index.ts';
+import { emptyNode } from '../../../engine/schedulers/state.ts';
+import { fakeLatency } from '../../helpers.ts';
 
 describe('probeSearch (the artifact getMaxBatch binary search)', () => {
   it.each([

@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli } from '../helpers.ts';
-import { mpsPreflight } from '../../backends/mps/preflight.ts';
-import { parseModelList } from '../../backends/onnx/models.ts';
-import { InputError } from '../../engine/errors.ts';
+import { cli } from '../../helpers.ts';
+import { mpsPreflight } from '../../../backends/mps/preflight.ts';
+import { parseModelList } from '../../../backends/onnx/models.ts';
+import { InputError } from '../../../engine/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gpulet-real-'));
 const stem = join(dir, 'p');

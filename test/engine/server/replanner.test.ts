@@ -4,13 +4,13 @@
  * and new gpulets together.
  */
 import { describe, expect, it } from 'vitest';
-import type { Demand, GpuletPlan, Plan } from '../../engine/plan.ts';
-import type { PlanInput, Scheduler } from '../../engine/schedulers/scheduler.ts';
-import { placeOnGpus } from '../../engine/server/placement.ts';
-import { Ewma, RateMonitor, ewmaAlpha } from '../../engine/server/rate-monitor.ts';
-import { DelayLoader, Replanner, initialPlan, targetRps, updateTargets } from '../../engine/server/replanner.ts';
-import type { ModelInfo } from '../../engine/types.ts';
-import { fakeLatency, fixedArrivals, makeSim, planOf } from '../helpers.ts';
+import type { Demand, GpuletPlan, Plan } from '../../../engine/plan.ts';
+import type { PlanInput, Scheduler } from '../../../engine/schedulers/scheduler.ts';
+import { placeOnGpus } from '../../../engine/server/placement.ts';
+import { Ewma, RateMonitor, ewmaAlpha } from '../../../engine/server/rate-monitor.ts';
+import { DelayLoader, Replanner, initialPlan, targetRps, updateTargets } from '../../../engine/server/replanner.ts';
+import type { ModelInfo } from '../../../engine/types.ts';
+import { fakeLatency, fixedArrivals, makeSim, planOf } from '../../helpers.ts';
 
 describe('RateMonitor: 500 ms counts into an EWMA with alpha = 2 / (N + 1), N = 40', () => {
   it('ewmaAlpha() is 2/41 for 500 ms intervals over a 20 s window', () => {

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli } from '../helpers.ts';
+import { cli } from '../../helpers.ts';
 import { fileURLToPath } from 'node:url';
-import { FIX_NAMES } from '../../engine/schedulers/fixes.ts';
+import { FIX_NAMES } from '../../../engine/schedulers/fixes.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gpulet-cli-'));
 const file = (name: string, text: string | Buffer) => {
@@ -203,7 +203,7 @@ describe('gpulet fixes and --fixes', () => {
   });
 
   it("--fixes none reproduces the authors' scheduler from the command line (scen3, temporal: 1260 req/s)", async () => {
-    const profiles = fileURLToPath(new URL('../fixtures/glet-artifact/latency-table.csv', import.meta.url));
+    const profiles = fileURLToPath(new URL('../../fixtures/glet-artifact/latency-table.csv', import.meta.url));
     const r = await cli(
       'maxrate',
       '-w',

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../experiments/cli/main.ts';
+import { main } from '../../../experiments/cli/main.ts';
 
 async function cli(...argv: string[]) {
   let out = '';
@@ -12,7 +12,7 @@ async function cli(...argv: string[]) {
   return { code, out, err };
 }
 
-const steps = new URL('../data/trace-steps.txt', import.meta.url).pathname;
+const steps = new URL('../../data/trace-steps.txt', import.meta.url).pathname;
 
 describe('gpulet simulate --trace FILE --autoscale --max-gpus N', () => {
   it('adds one window per 20 s with rate, GPUs, gpulet-size sum and violations, and accounts for every request', async () => {

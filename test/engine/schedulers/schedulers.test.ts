@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { PlanInput } from '../../engine/schedulers/scheduler.ts';
-import { InputError } from '../../engine/errors.ts';
-import { SCHEDULERS } from '../../engine/schedulers/index.ts';
-import type { ModelInfo } from '../../engine/types.ts';
-import { fakeLatency } from '../helpers.ts';
+import type { PlanInput } from '../../../engine/schedulers/scheduler.ts';
+import { InputError } from '../../../engine/errors.ts';
+import { SCHEDULERS } from '../../../engine/schedulers/index.ts';
+import type { ModelInfo } from '../../../engine/types.ts';
+import { fakeLatency } from '../../helpers.ts';
 
 // Raw latency: A takes 2 + b ms, B 1 + 0.5 b ms, at any size; no batching overhead.
 const latency = fakeLatency((m, b) => (m === 'A' ? 2 + b : 1 + 0.5 * b));

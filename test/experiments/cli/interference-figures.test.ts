@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../experiments/cli/main.ts';
-import { fittedRtx2080Ti } from '../../sim/interference-fit.ts';
+import { main } from '../../../experiments/cli/main.ts';
+import { fittedRtx2080Ti } from '../../../sim/interference-fit.ts';
 
 async function cli(...argv: string[]) {
   let out = '';

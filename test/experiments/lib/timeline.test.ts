@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../experiments/cli/main.ts';
-import { ChromeTimeline } from '../../experiments/lib/timeline.ts';
+import { main } from '../../../experiments/cli/main.ts';
+import { ChromeTimeline } from '../../../experiments/lib/timeline.ts';
 
 const job = (gpu: number, gpulet: number, model: string, batch: number, partitionPct: number) => ({
   gpu,

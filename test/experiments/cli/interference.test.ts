@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli } from '../helpers.ts';
-import { fittedRtx2080Ti } from '../../sim/interference-fit.ts';
+import { cli } from '../../helpers.ts';
+import { fittedRtx2080Ti } from '../../../sim/interference-fit.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gpulet-interference-'));
 const PCTS = ['p50', 'p75', 'p90', 'p95', 'p99', 'max'];

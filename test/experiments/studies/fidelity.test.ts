@@ -1,6 +1,6 @@
 /** The fidelity study's comparison arithmetic (the real run itself is exercised by the CLI tests). */
 import { describe, expect, it } from 'vitest';
-import type { RunSummary, TaskSummary } from '../../engine/server/session.ts';
+import type { RunSummary, TaskSummary } from '../../../engine/server/session.ts';
 import {
   compareRuns,
   errorPct,
@@ -8,8 +8,8 @@ import {
   maxFeasibleLoad,
   measuredColocation,
   meetsTargets,
-} from '../../experiments/studies/fidelity/run.ts';
-import type { ProfileSidecar } from '../../experiments/lib/profiling.ts';
+} from '../../../experiments/studies/fidelity/run.ts';
+import type { ProfileSidecar } from '../../../experiments/lib/profiling.ts';
 
 const task = (t: Partial<TaskSummary>): TaskSummary => ({
   arrived: 100,
