@@ -395,7 +395,8 @@ export function workBoundGpus(ctx: SchedContext, tasks: readonly SchedTask[], sh
 }
 
 /** Tasks whose planned throughput is below their mean demand, by how much. */
-function shortfalls(plan: Plan, demands: readonly Demand[]): Shortfall[] {
+/** Per task, the demand the plan does not carry, req/s (tasks fully carried left out). */
+export function shortfalls(plan: Plan, demands: readonly Demand[]): Shortfall[] {
   const planned = new Map<string, number>();
   for (const g of plan.gpus)
     for (const l of g.gpulets) for (const a of l.models) planned.set(a.task, (planned.get(a.task) ?? 0) + a.rateRps);

@@ -91,6 +91,11 @@ export const FIXES = {
     fixed:
       "every task of a gpulet collects at once, its batch frozen a duty cycle after its oldest request arrived (the scheduler's model)",
   },
+  'fair-share': {
+    artifact:
+      'an overloaded (infeasible) plan serves what its last attempt placed: some tasks get all they ask, others nothing (an app with one stage unplaced completes nothing)',
+    fixed: "the largest common share of every task's demand that plans is served; the plan stays marked infeasible",
+  },
   'burst-duty': {
     artifact: 'a batch sized for the mean (or per-second p99) rate; Poisson bursts within one duty cycle queue',
     fixed: "the Poisson 99th percentile of arrivals in one duty cycle must fit the batch (or the gpulet's slack)",

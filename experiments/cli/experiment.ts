@@ -13,6 +13,7 @@ interface ExperimentArgs extends Common {
   out: string;
   jobs: number;
   shard: string;
+  maxRetries?: number;
 }
 
 /** Parse `--shard i/n` (1-based on the command line, like Slurm array indices). */
@@ -47,6 +48,11 @@ export const experiment: Command<ExperimentArgs> = (io) => ({
         default: '1/1',
         describe: 'Run only piece i of n (e.g. 3/8), for Slurm arrays or Kubernetes indexed Jobs; CSV rows concatenate',
       })
+      .option('max-retries', {
+        type: 'number',
+        describe:
+          'fidelity only: profile and serve a load again at most this many times when other processes disturbed the machine, then go on and record it (default 2; 0 with --quick)',
+      })
       .epilogue(
         `Studies: ${Object.values(STUDIES)
           .map((e) => `\n  ${e.name.padEnd(16)} ${e.describe}`)
@@ -59,7 +65,23 @@ export const experiment: Command<ExperimentArgs> = (io) => ({
     if (!Number.isInteger(a.jobs) || a.jobs < 1)
       throw new InputError(`--jobs: expected a whole number >= 1, got ${show(a.jobs)}`);
     const shard = parseShard(a.shard);
-    const res = await study.run({ quick: a.quick, seed: a.seed, outDir: a.out, jobs: a.jobs, shard }, io);
+    if (a.maxRetries !== undefined) {
+      if (study.name !== 'fidelity')
+        throw new InputError(`--max-retries: applies to experiment fidelity only, not ${study.name}`);
+      if (!Number.isInteger(a.maxRetries) || a.maxRetries < 0)
+        throw new InputError(`--max-retries: expected a whole number >= 0, got ${show(a.maxRetries)}`);
+    }
+    const res = await study.run(
+      {
+        quick: a.quick,
+        seed: a.seed,
+        outDir: a.out,
+        jobs: a.jobs,
+        shard,
+        ...(a.maxRetries !== undefined ? { maxRetries: a.maxRetries } : {}),
+      },
+      io,
+    );
     // Draw the study's figure from the CSV it just wrote (a shard holds only part of the rows).
     const def = figureByName(a.name);
     const drawn = def && shard.count === 1 ? await drawFigure(def, a.out, { quick: a.quick }) : null;

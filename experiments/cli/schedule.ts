@@ -2,7 +2,7 @@
 import { parseFixes } from '../../engine/schedulers/fixes.ts';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { gpusUsed, type Plan } from '../../engine/plan.ts';
-import { loadContext, planWorkload, resolveWorkload } from '../lib/context.ts';
+import { loadContext, planForServing, resolveWorkload } from '../lib/context.ts';
 import { fmt, table } from '../lib/format.ts';
 import { totalRate } from '../../sim/workload.ts';
 import { planJson } from '../lib/plan-json.ts';
@@ -31,7 +31,7 @@ export const schedule: Command<WorkloadArgs> = (io) => ({
   handler: (a: ArgumentsCamelCase<WorkloadArgs>) => {
     const ctx = loadContext({ profiles: a.profiles });
     const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus });
-    const plan = planWorkload(w, a.scheduler, ctx, { predictor: a.predictor, fixes: parseFixes(a.fixes) });
+    const plan = planForServing(w, a.scheduler, ctx, { predictor: a.predictor, fixes: parseFixes(a.fixes) });
     print(io, a.format, { workload: w.name, rate_rps: totalRate(w), ...planJson(plan) }, () => planTable(plan));
   },
 });

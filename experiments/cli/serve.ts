@@ -19,7 +19,7 @@ import { InputError, show } from '../../engine/errors.ts';
 import { gpusUsed } from '../../engine/plan.ts';
 import { mpsPreflight } from '../../backends/mps/preflight.ts';
 import { totalRate } from '../../sim/workload.ts';
-import { loadContext, planWorkload, resolveWorkload, type Context } from '../lib/context.ts';
+import { loadContext, planForServing, resolveWorkload, type Context } from '../lib/context.ts';
 import { loadDurationMs } from '../../sim/trace.ts';
 import { fmt, table } from '../lib/format.ts';
 import { loadProfileSet, type ProfileSidecar } from '../lib/profiling.ts';
@@ -129,7 +129,7 @@ export const serve: Command<ServeArgs> = (io) => ({
         }
       : undefined;
     // Without re-planning, a static plan under a trace is made for the trace's busiest step.
-    const plan = planWorkload(load && !autoscale ? atPeak(w, load) : w, a.scheduler, ctx, {
+    const plan = planForServing(load && !autoscale ? atPeak(w, load) : w, a.scheduler, ctx, {
       predictor: a.predictor,
       fixes,
     });

@@ -6,7 +6,7 @@
 import { parseFixes } from '../../engine/schedulers/fixes.ts';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { gpusUsed, type Plan } from '../../engine/plan.ts';
-import { loadContext, planWorkload, resolveWorkload, simulatePlan, type SimulateResult } from '../lib/context.ts';
+import { loadContext, planForServing, resolveWorkload, simulatePlan, type SimulateResult } from '../lib/context.ts';
 import { DEFAULT_REORG_MS, simulateAutoscale, type AutoscaleResult } from '../lib/autoscale.ts';
 import { loadDurationMs, loadRates, type Load } from '../../sim/trace.ts';
 import { fmt, table } from '../lib/format.ts';
@@ -113,7 +113,7 @@ export const simulate: Command<SimArgs> = (io) => ({
       plan = scaled.initial_plan;
     } else {
       // A static plan under a trace is made for the trace's busiest step.
-      plan = planWorkload(load ? atPeak(w, load) : w, a.scheduler, ctx, { predictor: a.predictor, fixes });
+      plan = planForServing(load ? atPeak(w, load) : w, a.scheduler, ctx, { predictor: a.predictor, fixes });
       res = simulatePlan(w, plan, ctx, { ...common, windowS: load ? a.epochS : undefined });
     }
     bar.stop();

@@ -14,6 +14,7 @@ import { loadStreams, type Load } from '../../sim/trace.ts';
 import type { BatchObserver } from '../../engine/server/gpulet.ts';
 import { CONFIGS, SCHEDULERS, type SchedulerName } from '../../engine/schedulers/index.ts';
 import { ALL_FIXES, type Fixes } from '../../engine/schedulers/fixes.ts';
+import { fairShare } from '../../engine/schedulers/fair-share.ts';
 import type { InterferencePredictor, LatencyModel, ModelInfo } from '../../engine/types.ts';
 import { catalog, resolveModel } from '../../sim/profiles/catalog.ts';
 import { defaultProfile, loadLatencyProfile } from '../../sim/profiles/latency.ts';
@@ -116,6 +117,23 @@ export function planWorkload(
   checkCoverage(w, ctx);
   const scheduler = schedulerFor(schedulerName, opts.fixes);
   return scheduler.plan(planInput(w, ctx, predictorFor(schedulerName, opts.predictor)));
+}
+
+/**
+ * The plan to serve `w` with: planWorkload's, and where that is infeasible with fix fair-share, the
+ * plan for the largest common share of every task's demand (engine/schedulers/fair-share.ts).
+ */
+export function planForServing(
+  w: Workload,
+  schedulerName: string,
+  ctx: Context,
+  opts: { predictor?: string; fixes?: Fixes } = {},
+): Plan {
+  checkCoverage(w, ctx);
+  const scheduler = schedulerFor(schedulerName, opts.fixes);
+  const input = planInput(w, ctx, predictorFor(schedulerName, opts.predictor));
+  const plan = scheduler.plan(input);
+  return (opts.fixes ?? ALL_FIXES).has('fair-share') ? fairShare(scheduler, input, plan) : plan;
 }
 
 /** The predictor a scheduler variant plans with (null: the variant ignores interference). */

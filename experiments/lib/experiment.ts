@@ -16,6 +16,8 @@ export interface ExperimentOptions {
   jobs: number;
   /** Split of the work for scale-out: this shard `index` of `count` (0-based). */
   shard: { index: number; count: number };
+  /** Fidelity: repeats of a measurement disturbed by other processes, at most. @default 2 (0 with quick) */
+  maxRetries?: number;
 }
 
 export interface ExperimentResult {

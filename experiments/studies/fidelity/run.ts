@@ -246,7 +246,10 @@ export function meetsTargets(r: CsvRow): { p50: boolean; p99: boolean; violation
 async function run(opts: ExperimentOptions, io: Io) {
   if (opts.shard.count > 1)
     throw new InputError('experiment fidelity: --shard does not apply (one real run on one machine)');
-  const st = fidelitySettings(opts.quick);
+  const st = {
+    ...fidelitySettings(opts.quick),
+    ...(opts.maxRetries !== undefined ? { attempts: opts.maxRetries + 1 } : {}),
+  };
   const quietEnough = (cores: number | null): boolean => cores === null || cores <= QUIET_FOREIGN_CORES;
   const profileNow = async (stem: string) => {
     await settle(io, 'profiling', st.quietWaitS);
