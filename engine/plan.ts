@@ -28,16 +28,34 @@ export interface Assignment {
   latencyMs: number;
 }
 
+/**
+ * Where a gpulet of a MIG plan sits: one of the `procs` MPS processes inside the MIG instance of
+ * `size` GPCs that starts at memory slice `start` (engine/mig.ts). The processes of one instance are
+ * consecutive gpulets of their GPU with the same start.
+ */
+export interface MigSlot {
+  start: number;
+  size: number;
+  procs: number;
+  /** Which process, 0..procs-1. */
+  proc: number;
+}
+
 /** A gpulet: a spatial share of one GPU, serving up to 3 tasks in turn. */
 export interface GpuletPlan {
-  /** Share of the GPU's SMs, percent. */
+  /** Share of the GPU's SMs, percent (for a MIG process: its instance's share of the GPCs). */
   partitionPct: number;
   /** Period in which each task on the gpulet runs one batch, ms. */
   dutyCycleMs: number;
   models: Assignment[];
+  /** Present on a GPU partitioned with MIG: the instance and process this gpulet is. */
+  mig?: MigSlot;
 }
 
-/** One physical GPU: at most two gpulets whose sizes sum to at most 100. */
+/**
+ * One physical GPU: at most two gpulets whose sizes sum to at most 100, or (MIG) instances that
+ * fit its geometry, each with its MPS processes as gpulets.
+ */
 export interface GpuPlan {
   gpu: number;
   type: string;

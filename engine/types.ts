@@ -31,13 +31,15 @@ export interface Clock {
 export interface BatchJob {
   /** Physical GPU index. */
   gpu: number;
-  /** Gpulet index within the GPU (0 or 1). */
+  /** Gpulet index within the GPU (0 or 1; on a MIG GPU, one per MPS process). */
   gpulet: number;
   /** The gpulet's share of the GPU, percent. */
   partitionPct: number;
   model: string;
   /** Number of requests in the batch (>= 1). */
   batch: number;
+  /** On a MIG GPU: the instance size (GPCs) and the MPS processes sharing it; absent otherwise. */
+  mig?: { size: number; procs: number };
 }
 
 /** Runs batches. Simulated (sim/gpu.ts) or real (backends/). */

@@ -1,6 +1,8 @@
 /**
  * The simulated GPU executor. Each gpulet runs one batch at a time; the gpulets of one GPU run
- * concurrently. A batch's solo time is its profiled latency L(b, p) times seeded jitter; while a
+ * concurrently. On a MIG GPU a gpulet is one MPS process of a MIG instance: its batch takes the
+ * latency the MIG profile measured with that many processes busy in an instance of that size, and
+ * nothing on other instances slows it (MIG isolates them; the caller passes no co-location model). A batch's solo time is its profiled latency L(b, p) times seeded jitter; while a
  * sibling gpulet is busy the batch progresses `1 / slowdown` times as fast, so co-location costs
  * exactly the slowdown factor over the overlapping part (the slowdown comes from a
  * {@link ColocationModel}: the simulator's ground truth, or `none`).
@@ -11,6 +13,7 @@
  */
 import { standardNormal, streamRng, type Rng } from './rng.ts';
 import type { BatchJob, Clock, Executor, LatencyModel, RunningBatch, TimerId } from '../engine/types.ts';
+import type { MigProfile } from '../engine/mig.ts';
 
 /** How much slower a batch runs while a sibling gpulet runs another. */
 export interface ColocationModel {
@@ -37,6 +40,11 @@ export interface SimulatedGpuOptions {
   colocation?: ColocationModel;
   /** Measured batching cost of a batch, ms, added to its solo time. @default none (0) */
   batchCostMs?: (model: string, batch: number) => number;
+  /**
+   * The GPU's MIG profile: a batch of a MIG gpulet (job.mig) runs for the latency its profile
+   * measured at that instance size and process count (a partial batch interpolated over batch).
+   */
+  mig?: MigProfile;
 }
 
 interface Running {
@@ -59,6 +67,7 @@ export class SimulatedGpu implements Executor {
   private readonly noiseRng = new Map<number, Rng>();
   private readonly seed: number | string;
   private readonly batchCostMs: ((model: string, batch: number) => number) | null;
+  private readonly mig: MigProfile | null;
   /** Running batches per GPU, at most one per gpulet. */
   private readonly running = new Map<number, Running[]>();
   /** Batches run, and batches that ran some time next to a busy sibling. */
@@ -73,6 +82,7 @@ export class SimulatedGpu implements Executor {
     this.colocation = opts.colocation ?? NO_INTERFERENCE;
     this.seed = opts.seed;
     this.batchCostMs = opts.batchCostMs ?? null;
+    this.mig = opts.mig ?? null;
     const cv = opts.jitterCv ?? 0.02;
     if (!(cv >= 0)) throw new Error(`jitterCv must be >= 0, got ${cv}`);
     this.sigma = Math.sqrt(Math.log(1 + cv * cv));
@@ -86,7 +96,7 @@ export class SimulatedGpu implements Executor {
   run(job: BatchJob, done: (finishedAtMs: number) => void, _failed: (reason: string) => void): void {
     const now = this.clock.now();
     const costMs = this.batchCostMs === null ? 0 : this.batchCostMs(job.model, job.batch);
-    const soloMs = (this.latency.latencyMs(job.model, job.batch, job.partitionPct) + costMs) * this.jitter(job.gpu);
+    const soloMs = (this.soloLatencyMs(job) + costMs) * this.jitter(job.gpu);
     const r: Running = { job, soloLeftMs: soloMs, speed: 1, sinceMs: now, timer: -1, done };
     let onGpu = this.running.get(job.gpu);
     if (onGpu === undefined) {
@@ -101,6 +111,18 @@ export class SimulatedGpu implements Executor {
     if (onGpu.length > 1) this.numColocatedBatches++;
     this.refresh(job.gpu, now);
     if (r.timer === -1) this.schedule(r);
+  }
+
+  private soloLatencyMs(job: BatchJob): number {
+    if (job.mig === undefined) return this.latency.latencyMs(job.model, job.batch, job.partitionPct);
+    if (this.mig === null)
+      throw new Error(`gpulet ${job.gpu}.${job.gpulet} is a MIG process on a GPU without a MIG profile`);
+    const ms = this.mig.latencyMs(job.model, job.mig.size, job.batch, job.mig.procs);
+    if (Number.isNaN(ms))
+      throw new RangeError(
+        `${this.mig.gpuType} MIG profile: no latency for ${job.model}, batch ${job.batch}, ${job.mig.size}g, ${job.mig.procs} process(es)`,
+      );
+    return ms;
   }
 
   private jitter(gpu: number): number {

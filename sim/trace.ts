@@ -56,7 +56,7 @@ const AZURE_HEAD = ['HashOwner', 'HashApp', 'HashFunction', 'Trigger'];
 export function loadTrace(file: string, resolve: ModelResolver, opts: TraceOptions = {}): Trace {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(file, 'utf8').replace(/^\uFEFF/, ''); // a byte-order mark is no mistake
   } catch (e) {
     throw new InputError(`${file}: cannot read trace file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
@@ -90,6 +90,8 @@ export function parseRateSteps(text: string, file: string, scale = 1, stepMs = F
     const v = Number(line);
     if (!Number.isFinite(v) || v < 0)
       throw new InputError(`${file}: line ${i + 1}: expected a non-negative rate in req/s, got ${show(line)}`);
+    if (!Number.isFinite(v * scale))
+      throw new InputError(`${file}: line ${i + 1}: rate ${v} x --trace-scale ${scale} overflows; lower --trace-scale`);
     rates.push(v * scale);
   });
   if (rates.length === 0) throw new InputError(`${file}: expected one rate per line, got no rates`);
@@ -119,7 +121,12 @@ export function parseTimestamps(text: string, file: string, resolve: ModelResolv
       list = [];
       times.set(model, list);
     }
-    list.push((t * 1000) / scale);
+    const atMs = (t * 1000) / scale;
+    if (!Number.isFinite(atMs))
+      throw new InputError(
+        `${file}: row ${i + 1}, field time_s: ${t} s / --trace-scale ${scale} overflows; raise --trace-scale`,
+      );
+    list.push(atMs);
   }
   if (times.size === 0) throw new InputError(`${file}: expected at least one request row after the header, got none`);
   // Rows need not be in time order; each model's times are sorted (nothing is dropped).
@@ -215,7 +222,15 @@ export function parseAzure(text: string, file: string, scale = 1, mapping: Azure
     pos = end + 1;
   }
   if (numRows === 0) throw new InputError(`${file}: expected at least one function row after the header, got none`);
-  const perSecond = (c: Float64Array) => c.map((v) => (v / 60) * scale);
+  const perSecond = (c: Float64Array) =>
+    c.map((v, m) => {
+      const rps = (v / 60) * scale;
+      if (!Number.isFinite(rps))
+        throw new InputError(
+          `${file}: minute ${m + 1}: ${v} invocations x --trace-scale ${scale} overflows; lower --trace-scale`,
+        );
+      return rps;
+    });
   if (mapping === 'sum') return { kind: 'total', source: file, stepMs: AZURE_STEP_MS, totalRps: perSecond(sum) };
   return { kind: 'ranked', source: file, stepMs: AZURE_STEP_MS, rpsByRank: top.map((t) => perSecond(t.counts)) };
 }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InputError, show } from '../engine/errors.ts';
+import { MAX_GAMMA_CV } from '../engine/limits.ts';
 import type { Demand } from '../engine/plan.ts';
 import type { AppSpec } from '../engine/server/tracker.ts';
 import type { ArrivalStream } from '../engine/server/session.ts';
@@ -127,7 +128,12 @@ export function withTotalRate(w: Workload, rateRps: number): Workload {
   // Shares as rate x (own / total), not own x (rate / total): equal shares then come out exactly
   // rate / n (1380 over three equal tasks is 460, not 459.99999999999994, which the scheduler's
   // integer rates would truncate to 459).
-  return { ...w, tasks: w.tasks.map((t) => ({ ...t, rateRps: total > 0 ? (rateRps * t.rateRps) / total : equal })) };
+  // (rate x own overflows for a rate near the largest double: then rate x (own / total).)
+  const share = (own: number) => {
+    const v = (rateRps * own) / total;
+    return Number.isFinite(v) ? v : rateRps * (own / total);
+  };
+  return { ...w, tasks: w.tasks.map((t) => ({ ...t, rateRps: total > 0 ? share(t.rateRps) : equal })) };
 }
 
 /** A built-in name, or else a JSON workload file. */
@@ -154,7 +160,7 @@ const MODEL_KEYS = ['model', 'rate', 'slo_ms'];
 export function parseWorkload(text: string, file: string, resolve: ModelResolver): Workload {
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(text.replace(/^\uFEFF/, '')); // a byte-order mark is no mistake
   } catch (e) {
     throw new InputError(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
@@ -207,6 +213,10 @@ export function parseWorkload(text: string, file: string, resolve: ModelResolver
       throw new InputError(`${file}: field gpu: expected a GPU type name, got ${show(o.gpu)}`);
     gpuType = o.gpu;
   }
+  // The name is printed: control characters in it would reach the terminal.
+  const control = (t: string) => [...t].some((c) => c.charCodeAt(0) < 0x20 || (c >= '\u007f' && c <= '\u009f'));
+  if (o.name !== undefined && (typeof o.name !== 'string' || o.name === '' || control(o.name)))
+    throw new InputError(`${file}: field name: expected a printable name, got ${show(o.name)}`);
   const name = typeof o.name === 'string' ? o.name : file;
   return { name, tasks, app: null, appRateRps: 0, numGpus, gpuType, arrival: parseArrival(o.arrival, file) };
 }
@@ -216,11 +226,21 @@ function parseArrival(a: unknown, file: string): ArrivalProcess {
   if (typeof a !== 'object' || a === null || Array.isArray(a))
     throw new InputError(`${file}: field arrival: expected an object {process}, got ${show(a)}`);
   const o = a as Record<string, unknown>;
+  const keys = o.process === 'gamma' ? ['process', 'cv'] : ['process'];
+  for (const k of Object.keys(o))
+    if (!keys.includes(k))
+      throw new InputError(
+        `${file}: field arrival.${k}: unknown field (expected ${keys.join(', ')} for ${show(o.process)})`,
+      );
   if (o.process === 'poisson') return { process: 'poisson' };
   if (o.process === 'gamma') {
     if (typeof o.cv !== 'number' || !Number.isFinite(o.cv) || o.cv <= 0)
       throw new InputError(
         `${file}: field arrival.cv: expected a positive coefficient of variation, got ${show(o.cv)}`,
+      );
+    if (o.cv > MAX_GAMMA_CV)
+      throw new InputError(
+        `${file}: field arrival.cv: expected at most ${MAX_GAMMA_CV} (a fixed bound: beyond it bursts of about cv^2/2 requests arrive at one instant), got ${show(o.cv)}`,
       );
     return { process: 'gamma', cv: o.cv };
   }

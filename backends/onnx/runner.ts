@@ -14,6 +14,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { pinCurrentThread, setNice } from './cores.ts';
+import { sessionOptions } from './session-options.ts';
 import type { FromRunner, RunnerInit, RunnerModel, ToRunner } from './protocol.ts';
 
 /** The transport: a worker's parentPort or a child process's IPC channel. */
@@ -28,19 +29,6 @@ interface Loaded {
   spec: RunnerModel;
   data: Float32Array | BigInt64Array;
   sampleSize: number;
-}
-
-/** Session options for `threads` intra-op threads on `provider`. */
-export function sessionOptions(threads: number, provider: 'cpu' | 'cuda'): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: [provider],
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    logSeverityLevel: 3,
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  };
 }
 
 /** Deterministic input values: a sine ramp for images, token ids spread over BERT's vocabulary. */

@@ -67,6 +67,12 @@ export interface SatEntry {
 export class SchedContext {
   /** Whether the current run may split whole GPUs and merge them back (false in full search). */
   repartition = true;
+  /**
+   * Most gpulets an estimate returns: one more than the run's GPUs can hold (limits.ts), so a rate
+   * no GPUs can carry costs work in the GPUs, not in the rate. An estimate cut here still fails to
+   * fit, as the whole one would, so no decision changes.
+   */
+  maxEstimate = Infinity;
   /** Gpulet sizes in use, descending: the configured ones the latency profile covers. */
   readonly parts: readonly number[];
   private readonly satTables = new Map<string, SatEntry[]>();

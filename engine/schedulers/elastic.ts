@@ -7,7 +7,7 @@
  * never time-shares (its PartitionStrategy, partitioning.ts), and ideal fixes each GPU's layout and searches all of them.
  */
 import type { Demand, Plan, Shortfall } from '../plan.ts';
-import { MAX_BATCH } from '../limits.ts';
+import { MAX_BATCH, MAX_GPULETS_PER_GPU, MAX_PLANNED_RPS } from '../limits.ts';
 import { modelInfo, type PlanInput, type Scheduler } from './scheduler.ts';
 import { SchedContext, poissonP99, type SchedulerConfig } from './batching.ts';
 import { settle } from './adjust.ts';
@@ -173,7 +173,8 @@ function schedTasks(
     .filter((d) => d.rateRps > 0)
     .map((d, i) => {
       const id = ARTIFACT_IDS.indexOf(d.task);
-      const planned = d.rateRps * (scale?.get(d.task) ?? 1);
+      // Beyond MAX_PLANNED_RPS no GPUs carry a rate, and the artifact's single precision overflows.
+      const planned = Math.min(d.rateRps * (scale?.get(d.task) ?? 1), MAX_PLANNED_RPS);
       let rateRps = config.provisionP99 ? poissonP99(planned) : Math.trunc(planned);
       // Fix place-small: the artifact silently never places a task whose rate is 15 req/s or less
       // (TRP_SLACK); with the fix a task that has demand gets at least one gpulet.
@@ -203,6 +204,7 @@ const BURST_RETRIES = 4;
  */
 function runOnce(ctx: SchedContext, input: PlanInput, numGpus: number, layouts?: number[][]): RunResult {
   ctx.repartition = layouts === undefined;
+  ctx.maxEstimate = MAX_GPULETS_PER_GPU * numGpus + 1;
   const scale = new Map<string, number>();
   for (let attempt = 0; ; attempt++) {
     const state = freshState(numGpus, input.gpuMemoryMb, layouts);

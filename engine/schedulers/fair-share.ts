@@ -7,7 +7,9 @@
  * shortfalls against the full demand.
  *
  * Only plans that are served go through here (`simulate`, `serve`, `schedule`): searches that only
- * ask whether a demand plans (max-rate searches, the sweep) never pay for the bisection.
+ * ask whether a demand plans (max-rate searches, the sweep) never pay for the bisection. The
+ * bisection asks `probe` (the same rules in one pass on all the GPUs, without the costly fallbacks:
+ * work linear in the GPUs; an overloaded system uses them all anyway) and serves its plan.
  */
 import type { Plan } from '../plan.ts';
 import { shortfalls } from './elastic.ts';
@@ -17,14 +19,14 @@ import type { PlanInput, Scheduler } from './scheduler.ts';
 const STEPS = 10;
 
 /** `plan` (the scheduler's for `input`) if feasible, else the plan for the largest common share that plans. */
-export function fairShare(scheduler: Scheduler, input: PlanInput, plan: Plan): Plan {
+export function fairShare(input: PlanInput, plan: Plan, probe: Scheduler): Plan {
   if (plan.feasible || input.demands.length === 0) return plan;
   let lo = 0;
   let hi = 1;
   let best: Plan | null = null;
   for (let i = 0; i < STEPS; i++) {
     const f = (lo + hi) / 2;
-    const p = scheduler.plan({ ...input, demands: input.demands.map((d) => ({ ...d, rateRps: d.rateRps * f })) });
+    const p = probe.plan(scaled(input, f));
     if (p.feasible) {
       lo = f;
       best = p;
@@ -39,3 +41,8 @@ export function fairShare(scheduler: Scheduler, input: PlanInput, plan: Plan): P
     shortfalls: shortfalls(best, input.demands),
   };
 }
+
+const scaled = (input: PlanInput, f: number): PlanInput => ({
+  ...input,
+  demands: input.demands.map((d) => ({ ...d, rateRps: d.rateRps * f })),
+});

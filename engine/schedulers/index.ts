@@ -8,6 +8,7 @@ import type { SchedulerConfig } from './batching.ts';
 import { ElasticScheduler } from './elastic.ts';
 import { ALL_FIXES, type Fixes } from './fixes.ts';
 import { ELASTIC, GREEDY } from './partitioning.ts';
+import { ParvaGpuScheduler } from './parvagpu.ts';
 
 /** The artifact's partition set {50, 60, 80, 100} with complements, descending (reference §3). */
 export const GPULET_PARTS: readonly number[] = [...PARTITIONS_PCT].reverse();
@@ -48,14 +49,22 @@ export const CONFIGS = {
 } as const satisfies Record<string, SchedulerConfig>;
 
 export type SchedulerName = keyof typeof CONFIGS;
-export const SCHEDULER_NAMES = Object.keys(CONFIGS) as SchedulerName[];
 
-/** Fresh scheduler instances by name, with the given fixes in force (default: all). */
-export const SCHEDULERS: Record<SchedulerName, (fixes?: Fixes) => Scheduler> = {
+/** Schedulers that are not elastic-partitioning configurations: ParvaGPU's port (MIG GPUs only). */
+export const OTHER_SCHEDULERS = ['parvagpu'] as const;
+export type PlannerName = SchedulerName | (typeof OTHER_SCHEDULERS)[number];
+export const SCHEDULER_NAMES = [...Object.keys(CONFIGS), ...OTHER_SCHEDULERS] as PlannerName[];
+
+/**
+ * Fresh scheduler instances by name, with the given fixes in force (default: all). The fixes are
+ * the gpulet artifact's; parvagpu has its own departures, always in force (parvagpu.ts).
+ */
+export const SCHEDULERS: Record<PlannerName, (fixes?: Fixes) => Scheduler> = {
   temporal: (fixes = ALL_FIXES) => new ElasticScheduler({ ...CONFIGS.temporal, fixes }),
   'temporal-nocheck': (fixes = ALL_FIXES) => new ElasticScheduler({ ...CONFIGS['temporal-nocheck'], fixes }),
   greedy: (fixes = ALL_FIXES) => new ElasticScheduler({ ...CONFIGS.greedy, fixes }),
   gpulet: (fixes = ALL_FIXES) => new ElasticScheduler({ ...CONFIGS.gpulet, fixes }),
   'gpulet-int': (fixes = ALL_FIXES) => new ElasticScheduler({ ...CONFIGS['gpulet-int'], fixes }),
   ideal: (fixes = ALL_FIXES) => new ElasticScheduler({ ...CONFIGS.ideal, fixes }, { fullSearch: true }),
+  parvagpu: () => new ParvaGpuScheduler(),
 };

@@ -6,6 +6,7 @@
  * time-shares. Ports of the artifact's estimateTrp and getEstimateTrpST (casys-kaist/glet,
  * scheduler_incremental.cpp and scheduler_base.cpp).
  */
+import { InputError } from '../errors.ts';
 import { copyOf, type PartitionStrategy, type SchedContext } from './batching.ts';
 import { TRP_SLACK, emptyNode, f32, type Node, type SchedTask } from './state.ts';
 
@@ -31,6 +32,7 @@ function estimateElastic(ctx: SchedContext, task: SchedTask, rateRps: number): N
       n.occupancy = 1;
       n.dutyMs = ctx.est(task.model, s.batch, pe);
       out.push(n);
+      if (out.length >= ctx.maxEstimate) break; // more than the GPUs hold: it cannot fit anyway
       r = Math.trunc(f32(r - s.throughputRps));
       continue;
     }
@@ -99,7 +101,10 @@ function estimateGreedy(ctx: SchedContext, task: SchedTask, rateRps: number): No
       batch = s.batch;
       if (t > r) break;
     }
-    if (t === 0) throw new Error(`greedy: zero saturate throughput for ${task.model}`);
+    if (t === 0)
+      throw new InputError(
+        `greedy: ${task.model} serves under 1 req/s even on a whole GPU (batch ${batch}, SLO ${task.sloMs} ms); greedy plans whole requests per second`,
+      );
     const n = emptyNode(out.length, chosen);
     const l = ctx.est(task.model, batch, chosen);
     if (ctx.fix('greedy-duty')) {
@@ -114,6 +119,7 @@ function estimateGreedy(ctx: SchedContext, task: SchedTask, rateRps: number): No
     }
     n.occupancy = f32(l / n.dutyMs);
     out.push(n);
+    if (out.length >= ctx.maxEstimate) break; // more than the GPUs hold: it cannot fit anyway
     r -= t;
   }
   return out;

@@ -4,6 +4,7 @@
  */
 import { InputError, show } from '../errors.ts';
 import type { Demand, Plan } from '../plan.ts';
+import type { MigProfile } from '../mig.ts';
 import type { InterferencePredictor, LatencyModel, ModelInfo } from '../types.ts';
 
 /** Everything a scheduler may look at. */
@@ -18,6 +19,8 @@ export interface PlanInput {
   models: Readonly<Record<string, ModelInfo>>;
   /** Co-location slowdown predictor; absent or null means "interference ignored". */
   predictor?: InterferencePredictor | null;
+  /** The GPU type's MIG profile (instance sizes x batch x MPS processes), where it has MIG. */
+  mig?: MigProfile | null;
 }
 
 export interface Scheduler {

@@ -29,6 +29,8 @@ export interface GpuletPlace {
   gpu: number;
   partitionPct: number;
   dedup: number;
+  /** On a MIG GPU: the instance (start, size) and the process, `start.size.procs.proc`. */
+  mig?: string;
 }
 
 /** The places of a GPU plan's gpulets, in its order (the second of two equal sizes has dedup 1). */
@@ -37,10 +39,11 @@ export function gpuletPlaces(gpu: GpuPlan): GpuletPlace[] {
     gpu: gpu.gpu,
     partitionPct: g.partitionPct,
     dedup: gpu.gpulets.slice(0, i).filter((o) => o.partitionPct === g.partitionPct).length,
+    ...(g.mig ? { mig: `${g.mig.start}.${g.mig.size}.${g.mig.procs}.${g.mig.proc}` } : {}),
   }));
 }
 
-const keyOf = (p: GpuletPlace) => `${p.gpu}/${p.partitionPct}/${p.dedup}`;
+const keyOf = (p: GpuletPlace) => `${p.gpu}/${p.partitionPct}/${p.dedup}${p.mig === undefined ? '' : `/${p.mig}`}`;
 
 /** One gpulet of a staged plan. */
 export interface StagedGpulet {
@@ -172,6 +175,7 @@ export class Dispatcher {
           partitionPct: g.partitionPct,
           dutyCycleMs: g.dutyCycleMs,
           tasks,
+          ...(g.mig ? { mig: { size: g.mig.size, procs: g.mig.procs } } : {}),
         };
         const runtime = new GpuletRuntime(
           spec,

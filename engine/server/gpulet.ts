@@ -39,6 +39,8 @@ export interface GpuletSpec {
   partitionPct: number;
   dutyCycleMs: number;
   tasks: ReadonlyArray<{ task: string; model: string; batch: number; sloMs: number }>;
+  /** On a MIG GPU: the instance size (GPCs) and the MPS processes sharing it (each its own gpulet). */
+  mig?: { size: number; procs: number };
 }
 
 /** The artifact's initial "min credit" of a task (load_balancer.cpp renewTable). */
@@ -350,6 +352,7 @@ export class GpuletRuntime {
       model: b.slot.model,
       batch: size,
     };
+    if (this.spec.mig !== undefined) job.mig = this.spec.mig;
     this.observer?.batchStarted(job, now);
     this.executor.run(
       job,

@@ -10,8 +10,10 @@ import { DEFAULT_PREDICTOR, PREDICTORS } from '../../sim/predictors.ts';
 import { FIX_NAMES } from '../../engine/schedulers/fixes.ts';
 import { EPOCH_MS } from '../../engine/server/rate-monitor.ts';
 import { resolveModel } from '../../sim/profiles/catalog.ts';
-import { loadTrace, traceLoad, type Load } from '../../sim/trace.ts';
+import { FLUX_STEP_MS, loadTrace, traceLoad, type Load } from '../../sim/trace.ts';
 import type { Workload } from '../../sim/workload.ts';
+import { MAX_DURATION_S, MAX_GPUS, MAX_IDEAL_GPUS, MAX_REQUESTS } from '../../engine/limits.ts';
+import type { RunLimits } from '../../sim/limits.ts';
 
 import type { Io } from '../lib/io.ts';
 
@@ -35,12 +37,17 @@ export interface WorkloadArgs extends Common {
   predictor: string;
   /** all, none or a comma list (parseFixes). */
   fixes: string;
+  /** Lift the work limits on planning (sim/limits.ts checkPlanSize). */
+  allowSlow: boolean;
 }
 
 const WORKLOAD_HELP = `Built-in name (${Object.keys(BUILTIN_WORKLOADS).join(', ')}) or a JSON file {"models": [{"model", "rate", "slo_ms"?}], "gpus"?, "gpu"?, "arrival"?}`;
 
-/** --workload, --scheduler, --rate, --gpus, --profiles. */
-export function workloadOptions<T>(y: Argv<T>) {
+/**
+ * --workload, --scheduler, --rate, --gpus, --profiles, --predictor, --fixes. With `rate: false`
+ * (maxrate, which searches the rate) --rate stays out of --help and is refused when given.
+ */
+export function workloadOptions<T>(y: Argv<T>, opts: { rate?: boolean } = {}) {
   return y
     .option('workload', { alias: 'w', type: 'string', demandOption: true, describe: WORKLOAD_HELP })
     .option('scheduler', {
@@ -52,6 +59,7 @@ export function workloadOptions<T>(y: Argv<T>) {
     .option('rate', {
       alias: 'r',
       type: 'number',
+      hidden: opts.rate === false,
       describe: "Total rate, req/s (application requests/s for game and traffic); default: the workload's own",
     })
     .option('gpus', {
@@ -72,7 +80,40 @@ export function workloadOptions<T>(y: Argv<T>) {
       type: 'string',
       default: 'all',
       describe: `Departures from the authors' artifact in force: all, none (the artifact's rules exactly, bugs included) a comma list of ${FIX_NAMES.join(', ')}, or all,-NAME,... for all but some (\`gpulet fixes\` says what each does)`,
+    })
+    .option('allow-slow', {
+      type: 'boolean',
+      default: false,
+      describe: `Plan on more than ${MAX_GPUS} GPUs, or with ideal on more than ${MAX_IDEAL_GPUS} (4^n layouts): planning may take minutes or more`,
     });
+}
+
+/** The run-size bounds a command's flags set (sim/limits.ts). */
+export interface LimitArgs {
+  maxRequests?: number;
+  maxDuration?: number;
+}
+
+/** --max-requests and --max-duration (simulate, serve, maxrate). */
+export function limitOptions<T>(y: Argv<T>) {
+  return y
+    .option('max-requests', {
+      type: 'number',
+      defaultDescription: String(MAX_REQUESTS),
+      describe: 'Refuse a run expected to bring more requests than this (each costs about 1-7 us and up to ~50 bytes)',
+    })
+    .option('max-duration', {
+      type: 'number',
+      defaultDescription: String(MAX_DURATION_S),
+      describe: 'Refuse a run with more seconds of arrivals than this (--duration, or the trace)',
+    });
+}
+
+/** The bounds --max-requests and --max-duration set. */
+export function runLimits(a: LimitArgs): RunLimits {
+  if (a.maxRequests !== undefined) checkPositive('--max-requests', a.maxRequests);
+  if (a.maxDuration !== undefined) checkPositive('--max-duration', a.maxDuration);
+  return { maxRequests: a.maxRequests, maxDurationS: a.maxDuration };
 }
 
 /** Print a JSON document or a text rendering. */
@@ -87,12 +128,30 @@ export function checkNonNegative(flag: string, v: number): void {
   if (!(v >= 0) || !Number.isFinite(v)) throw new InputError(`${flag}: expected a non-negative number, got ${show(v)}`);
 }
 
+/** A run seed: a whole number (seeds are hashed as text, so 1.5 or 1e300 would not mean what they say). */
+export function checkSeed(flag: string, v: number): number {
+  if (!Number.isSafeInteger(v))
+    throw new InputError(`${flag}: expected a whole number up to ${Number.MAX_SAFE_INTEGER}, got ${show(v)}`);
+  return v;
+}
+
+/** An option given without the one it works with is an error, not ignored. */
+export function checkApplies(flag: string, given: boolean, needs: string, present: boolean): void {
+  if (given && !present) throw new InputError(`${flag}: applies only with ${needs}; add ${needs} or leave ${flag} out`);
+}
+
+/**
+ * --trace and its settings. The settings have no yargs default, so that one given without --trace
+ * can be told from one left out (an error, not ignored); {@link traceFrom} applies the defaults.
+ */
 export interface TraceArgs {
   trace?: string;
-  traceScale: number;
-  traceStepS: number;
-  azureMap: 'top' | 'sum';
+  traceScale?: number;
+  traceStepS?: number;
+  azureMap?: 'top' | 'sum';
 }
+
+const TRACE_DEFAULTS = { traceScale: 1, traceStepS: FLUX_STEP_MS / 1000, azureMap: 'top' } as const;
 
 /** --trace and how to read it (simulate, serve). */
 export function traceOptions<T>(y: Argv<T>) {
@@ -104,35 +163,58 @@ export function traceOptions<T>(y: Argv<T>) {
     })
     .option('trace-scale', {
       type: 'number',
-      default: 1,
-      describe: 'Multiply trace rates by this (replay: play this many times faster)',
+      defaultDescription: String(TRACE_DEFAULTS.traceScale),
+      describe: 'With --trace: multiply trace rates by this (replay: play this many times faster)',
     })
-    .option('trace-step-s', { type: 'number', default: 20, describe: 'Seconds each line of a rate-steps trace lasts' })
+    .option('trace-step-s', {
+      type: 'number',
+      defaultDescription: String(TRACE_DEFAULTS.traceStepS),
+      describe: 'With --trace: seconds each line of a rate-steps trace lasts',
+    })
     .option('azure-map', {
       choices: ['top', 'sum'] as const,
-      default: 'top',
+      defaultDescription: TRACE_DEFAULTS.azureMap,
       describe:
-        "Azure counts: the busiest functions drive the tasks in order (top), or their sum scales the workload's rates (sum)",
+        "With --trace: Azure counts: the busiest functions drive the tasks in order (top), or their sum scales the workload's rates (sum)",
     });
 }
 
-/** The load `--trace` describes for `w`, or null without it. */
-export function traceFrom(a: TraceArgs, w: Workload): Load | null {
-  checkPositive('--trace-step-s', a.traceStepS);
+/**
+ * The load `--trace` describes for `w`, or null without it. The trace's settings without --trace,
+ * and --rate with it (the trace gives the rates), are errors.
+ */
+export function traceFrom(a: TraceArgs & { rate?: number }, w: Workload): Load | null {
+  const has = a.trace !== undefined;
+  checkApplies('--trace-scale', a.traceScale !== undefined, '--trace', has);
+  checkApplies('--trace-step-s', a.traceStepS !== undefined, '--trace', has);
+  checkApplies('--azure-map', a.azureMap !== undefined, '--trace', has);
+  if (has && a.rate !== undefined)
+    throw new InputError('--rate: not with --trace (the trace gives the rates; --trace-scale scales them)');
+  const scale = a.traceScale ?? TRACE_DEFAULTS.traceScale;
+  const stepS = a.traceStepS ?? TRACE_DEFAULTS.traceStepS;
+  checkPositive('--trace-scale', scale);
+  checkPositive('--trace-step-s', stepS);
   return a.trace === undefined
     ? null
     : traceLoad(
         w,
-        loadTrace(a.trace, resolveModel, { scale: a.traceScale, stepMs: a.traceStepS * 1000, azure: a.azureMap }),
+        loadTrace(a.trace, resolveModel, {
+          scale,
+          stepMs: stepS * 1000,
+          azure: a.azureMap ?? TRACE_DEFAULTS.azureMap,
+        }),
       );
 }
 
+/** --autoscale and its settings; as with the trace's, the settings have no yargs default (see {@link autoscaleSettings}). */
 export interface AutoscaleArgs {
   autoscale: boolean;
   maxGpus?: number;
-  epochS: number;
-  p99: boolean;
+  epochS?: number;
+  p99?: boolean;
 }
+
+const EPOCH_S = EPOCH_MS / 1000;
 
 /** --autoscale and its settings (simulate, serve). */
 export function autoscaleOptions<T>(y: Argv<T>) {
@@ -145,12 +227,30 @@ export function autoscaleOptions<T>(y: Argv<T>) {
     .option('max-gpus', { type: 'number', describe: "With --autoscale: GPUs there are (default: the workload's)" })
     .option('epoch-s', {
       type: 'number',
-      default: EPOCH_MS / 1000,
+      defaultDescription: String(EPOCH_S),
       describe: 'With --autoscale: seconds between re-plans (the paper: 20); also the window of the per-window counts',
     })
     .option('p99', {
       type: 'boolean',
-      default: true,
+      defaultDescription: 'true',
       describe: 'With --autoscale: plan for the Poisson p99 of each target rate (--no-p99: the targets as they are)',
     });
+}
+
+/**
+ * The autoscaling settings with their defaults applied. A setting given without --autoscale is an
+ * error; `epochWithTrace`: --epoch-s also sets the window of a run under --trace (simulate).
+ */
+export function autoscaleSettings(
+  a: AutoscaleArgs & { trace?: string },
+  opts: { epochWithTrace?: boolean } = {},
+): { maxGpus: number | undefined; epochS: number; p99: boolean } {
+  checkApplies('--max-gpus', a.maxGpus !== undefined, '--autoscale', a.autoscale);
+  checkApplies(a.p99 === false ? '--no-p99' : '--p99', a.p99 !== undefined, '--autoscale', a.autoscale);
+  if (opts.epochWithTrace)
+    checkApplies('--epoch-s', a.epochS !== undefined, '--autoscale or --trace', a.autoscale || a.trace !== undefined);
+  else checkApplies('--epoch-s', a.epochS !== undefined, '--autoscale', a.autoscale);
+  const epochS = a.epochS ?? EPOCH_S;
+  checkPositive('--epoch-s', epochS);
+  return { maxGpus: a.maxGpus, epochS, p99: a.p99 ?? true };
 }

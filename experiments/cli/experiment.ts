@@ -4,7 +4,8 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { InputError, show } from '../../engine/errors.ts';
 import { drawFigure } from '../figures/draw.ts';
 import { STUDIES, figureByName, studyByName } from '../studies/index.ts';
-import { print, type Command, type Common } from './common.ts';
+import { checkOutputDir } from '../lib/output.ts';
+import { checkSeed, print, type Command, type Common } from './common.ts';
 
 interface ExperimentArgs extends Common {
   name: string;
@@ -65,6 +66,8 @@ export const experiment: Command<ExperimentArgs> = (io) => ({
     if (!Number.isInteger(a.jobs) || a.jobs < 1)
       throw new InputError(`--jobs: expected a whole number >= 1, got ${show(a.jobs)}`);
     const shard = parseShard(a.shard);
+    checkSeed('--seed', a.seed);
+    checkOutputDir('--out', a.out); // before the study runs, not after
     if (a.maxRetries !== undefined) {
       if (study.name !== 'fidelity')
         throw new InputError(`--max-retries: applies to experiment fidelity only, not ${study.name}`);

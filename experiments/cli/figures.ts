@@ -13,10 +13,10 @@ import { allStudies, FIGURES, REPLICATES, seedsFile } from '../studies/index.ts'
 import { parseTable } from '../figures/table.ts';
 import { runOnThreads, runTask, type Settled, type Task, type TaskResult } from '../studies/tasks.ts';
 
-import { writeCsv, writeText } from '../lib/output.ts';
+import { checkOutputDir, writeCsv, writeText } from '../lib/output.ts';
 import { progress } from '../lib/progress.ts';
 import { buildReport } from '../studies/report.ts';
-import { print, type Command, type Common } from './common.ts';
+import { checkSeed, print, type Command, type Common } from './common.ts';
 
 interface FiguresArgs extends Common {
   quick: boolean;
@@ -63,9 +63,13 @@ export const figures: Command<FiguresArgs> = (io) => ({
             .map((s) => s.trim())
             .filter((s) => s !== '');
     const wanted = (name: string) => only === null || only.some((o) => name === o || name.startsWith(`${o}-`));
-    const known = [...allStudies().map((s) => s.name), ...FIGURES.map((f) => f.name)];
+    const known = [...new Set([...allStudies().map((s) => s.name), ...FIGURES.map((f) => f.name)])];
     for (const o of only ?? [])
       if (!known.includes(o)) throw new InputError(`--only: expected names from ${known.join(', ')}, got ${show(o)}`);
+    if (only !== null && only.length === 0)
+      throw new InputError(`--only: expected names from ${known.join(', ')}, got ${show(a.only)}`);
+    checkSeed('--seed', a.seed);
+    checkOutputDir('--out', a.out); // before the studies run, not after
 
     const studies = a.drawOnly ? [] : allStudies().filter((s) => wanted(s.name));
     const replicates = REPLICATES.filter((r) => studies.some((s) => s.name === r.study));

@@ -17,7 +17,8 @@ import { CONSTANTS_COLUMNS, cdfSummaryPct, parseDataset } from '../../sim/interf
 import { fmt, table } from '../lib/format.ts';
 import { toCsv, writeText } from '../lib/output.ts';
 import { datasetCsv, fitReport, profileGrid } from '../lib/interference-data.ts';
-import { print, type Command, type Common } from './common.ts';
+import { checkOutputFile } from '../lib/output.ts';
+import { checkSeed, print, type Command, type Common } from './common.ts';
 
 interface ProfileArgs extends Common {
   backend: string;
@@ -52,6 +53,8 @@ const profile: Command<ProfileArgs> = (io) => ({
         describe: `Co-location model of the simulated GPU: ${Object.keys(COLOCATION_MODELS).join(', ')}`,
       }) as unknown as Argv<ProfileArgs>,
   handler: (a: ArgumentsCamelCase<ProfileArgs>) => {
+    checkSeed('--seed', a.seed);
+    checkOutputFile('--out', a.out); // before the grid runs, not after
     const points = profileGrid(a.seed, a.interference);
     writeText(dirname(a.out), basename(a.out), datasetCsv(points));
     const overhead = cdfSummaryPct(points.map((p) => p.factor - 1));
@@ -92,6 +95,8 @@ const fit: Command<FitArgs> = (io) => ({
         describe: 'Also write the fitted constants, with provenance, to this CSV',
       }) as unknown as Argv<FitArgs>,
   handler: (a: ArgumentsCamelCase<FitArgs>) => {
+    checkSeed('--seed', a.seed);
+    if (a.out !== undefined) checkOutputFile('--out', a.out);
     let text: string;
     let source: string;
     if (a.data === undefined) {
@@ -109,6 +114,11 @@ const fit: Command<FitArgs> = (io) => ({
     }
     const points = parseDataset(text, a.data ?? 'profiled dataset');
     const r = fitReport(points, a.seed);
+    // Factors so large that the sums overflow give constants that are not numbers: say so, write nothing.
+    if ([...r.fit.constants, ...Object.values(r.error_pct)].some((c) => !Number.isFinite(c)))
+      throw new InputError(
+        `${a.data ?? source}: field factor: expected slowdown factors a least-squares fit can use (finite constants), got factors up to ${show(Math.max(...points.map((p) => p.factor)))} and constants ${r.fit.constants.map((c) => show(c)).join(', ')}`,
+      );
     if (a.out !== undefined) {
       const row = {
         gpu: 'rtx2080ti',

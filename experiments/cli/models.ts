@@ -4,14 +4,13 @@
  * `--latency` also times batch 1 and 32 on this machine (one session on all cores, the median of
  * `--reps` runs after one warm-up). `list` only counts parameters and FLOPs (no weights, instant).
  */
-import * as ort from 'onnxruntime-node';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { InputError, show } from '../../engine/errors.ts';
 import { round } from '../../engine/metrics.ts';
 import { allowedCpus } from '../../backends/onnx/cores.ts';
 import { cpuSnapshot, cpuUse } from '../../backends/onnx/load.ts';
 import { parseModelList, variantFiles, variantLabel, type ModelVariant } from '../../backends/onnx/models.ts';
-import { sessionOptions } from '../../backends/onnx/runner.ts';
+import { sessionOptions } from '../../backends/onnx/session-options.ts';
 import { buildModel, MODEL_NAMES, type ModelName } from '../../backends/onnx/zoo.ts';
 import { table } from '../lib/format.ts';
 import { checkPositive, print, type Command, type Common } from './common.ts';
@@ -44,6 +43,8 @@ async function timeModel(
   batch: number,
   reps: number,
 ): Promise<number> {
+  // Loaded here, not at start: onnxruntime-node is optional, and simulate-only installs lack it.
+  const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(path, sessionOptions(allowedCpus().length, 'cpu'));
   try {
     const dims = [batch, ...inputShape];

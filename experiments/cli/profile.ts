@@ -6,7 +6,14 @@ import { parseModelList } from '../../backends/onnx/models.ts';
 import { mpsPreflight } from '../../backends/mps/preflight.ts';
 import { MAX_BATCH, PARTITIONS_PCT } from '../../engine/limits.ts';
 import { fmt } from '../lib/format.ts';
-import { DEFAULT_PROFILE_MODELS, profileTable, runProfile, type ProfileRunOptions } from '../lib/profiling.ts';
+import { checkOutputFile } from '../lib/output.ts';
+import {
+  DEFAULT_PROFILE_MODELS,
+  profilePaths,
+  profileTable,
+  runProfile,
+  type ProfileRunOptions,
+} from '../lib/profiling.ts';
 import { checkPositive, print, type Command, type Common } from './common.ts';
 
 /** Parse a comma list of positive integers (`--batches 1,2,4`). */
@@ -159,6 +166,8 @@ function profileRunOptions(a: ProfileArgs): ProfileRunOptions {
     throw new InputError(`--bert-layers: expected a whole number >= 1, got ${show(a.bertLayers)}`);
   checkPositive('--width', a.width);
   checkPositive('--load', a.load);
+  // The three files of the set, tried before minutes of measuring.
+  for (const path of Object.values(profilePaths(a.out))) checkOutputFile('--out', path);
   const cores = allowedCpus().length;
   const partitionsPct =
     a.partitions === undefined

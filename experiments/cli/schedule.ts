@@ -5,7 +5,7 @@ import { gpusUsed, type Plan } from '../../engine/plan.ts';
 import { loadContext, planForServing, resolveWorkload } from '../lib/context.ts';
 import { fmt, table } from '../lib/format.ts';
 import { totalRate } from '../../sim/workload.ts';
-import { planJson } from '../lib/plan-json.ts';
+import { isMigPlan, migPlanTable, planJson } from '../lib/plan-json.ts';
 import { print, workloadOptions, type Command, type WorkloadArgs } from './common.ts';
 
 function planTable(plan: Plan): string {
@@ -31,7 +31,13 @@ export const schedule: Command<WorkloadArgs> = (io) => ({
   handler: (a: ArgumentsCamelCase<WorkloadArgs>) => {
     const ctx = loadContext({ profiles: a.profiles });
     const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus });
-    const plan = planForServing(w, a.scheduler, ctx, { predictor: a.predictor, fixes: parseFixes(a.fixes) });
-    print(io, a.format, { workload: w.name, rate_rps: totalRate(w), ...planJson(plan) }, () => planTable(plan));
+    const plan = planForServing(w, a.scheduler, ctx, {
+      predictor: a.predictor,
+      fixes: parseFixes(a.fixes),
+      allowSlow: a.allowSlow,
+    });
+    print(io, a.format, { workload: w.name, rate_rps: totalRate(w), ...planJson(plan) }, () =>
+      isMigPlan(plan) ? migPlanTable(plan) : planTable(plan),
+    );
   },
 });

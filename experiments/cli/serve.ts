@@ -21,25 +21,31 @@ import { mpsPreflight } from '../../backends/mps/preflight.ts';
 import { totalRate } from '../../sim/workload.ts';
 import { loadContext, planForServing, resolveWorkload, type Context } from '../lib/context.ts';
 import { loadDurationMs } from '../../sim/trace.ts';
+import { checkRunSize } from '../../sim/limits.ts';
 import { fmt, table } from '../lib/format.ts';
 import { loadProfileSet, type ProfileSidecar } from '../lib/profiling.ts';
 import { servePlanForReal, type ServeRealResult } from '../lib/serving.ts';
 import { checkNice } from './profile.ts';
 import {
   autoscaleOptions,
+  autoscaleSettings,
   checkPositive,
+  limitOptions,
+  runLimits,
+  checkSeed,
   print,
   traceFrom,
   traceOptions,
   workloadOptions,
   type AutoscaleArgs,
   type Command,
+  type LimitArgs,
   type TraceArgs,
   type WorkloadArgs,
 } from './common.ts';
 import { atPeak, windowsLine } from './simulate.ts';
 
-interface ServeArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs {
+interface ServeArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs, LimitArgs {
   backend: string;
   duration?: number;
   seed: number;
@@ -55,7 +61,7 @@ export const serve: Command<ServeArgs> = (io) => ({
   describe:
     'Plan, then serve the plan for real in real time (onnxruntime on CPU core shares, or CUDA under MPS) under the seeded arrivals, and report the accounting',
   builder: (y) =>
-    autoscaleOptions(traceOptions(workloadOptions(y)))
+    limitOptions(autoscaleOptions(traceOptions(workloadOptions(y))))
       .option('backend', {
         type: 'string',
         default: 'onnx',
@@ -97,7 +103,8 @@ export const serve: Command<ServeArgs> = (io) => ({
     if (a.host !== 'process' && a.host !== 'thread')
       throw new InputError(`--host: expected process or thread, got ${show(a.host)}`);
     checkPositive('--hang-timeout', a.hangTimeout);
-    checkPositive('--epoch-s', a.epochS);
+    checkSeed('--seed', a.seed);
+    const auto = autoscaleSettings(a);
     if (a.backend === 'mps') {
       const missing = mpsPreflight(); // before building any model: say at once what is missing
       if (missing !== null) throw new InputError(`--backend mps: ${missing}`);
@@ -110,21 +117,25 @@ export const serve: Command<ServeArgs> = (io) => ({
     let sidecar: ProfileSidecar | null = null;
     if (a.profiles !== undefined) ({ ctx, sidecar } = loadProfileSet(a.profiles));
     else ctx = loadContext({});
-    const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus });
+    const w = resolveWorkload(a.workload, { rate: a.trace === undefined ? a.rate : undefined, gpus: a.gpus });
     const load = traceFrom(a, w);
     const durationS = a.duration ?? (load ? loadDurationMs(load) / 1000 : 30);
     checkPositive('--duration', durationS);
+    const windowS = a.autoscale ? auto.epochS : undefined;
+    const size = { load, durationS, durationGiven: a.duration !== undefined, windowS, trace: a.trace };
+    checkRunSize(w, size, runLimits(a));
     const fixes = parseFixes(a.fixes);
     const autoscale = a.autoscale
       ? {
           scheduler: a.scheduler,
           ctx,
           settings: {
-            maxGpus: a.maxGpus ?? w.numGpus,
+            maxGpus: auto.maxGpus ?? w.numGpus,
             predictor: a.predictor,
-            provisionP99: a.p99,
+            provisionP99: auto.p99,
             fixes,
-            epochMs: a.epochS * 1000,
+            epochMs: auto.epochS * 1000,
+            allowSlow: a.allowSlow,
           },
         }
       : undefined;
@@ -132,6 +143,7 @@ export const serve: Command<ServeArgs> = (io) => ({
     const plan = planForServing(load && !autoscale ? atPeak(w, load) : w, a.scheduler, ctx, {
       predictor: a.predictor,
       fixes,
+      allowSlow: a.allowSlow,
     });
 
     const stop = new AbortController();
@@ -183,7 +195,7 @@ export const serve: Command<ServeArgs> = (io) => ({
       ...(scaled !== null
         ? {
             autoscale: {
-              epoch_s: a.epochS,
+              epoch_s: auto.epochS,
               replans: scaled.replans,
               gpulets_kept: scaled.gpulets_kept,
               gpulets_loaded: scaled.gpulets_loaded,
@@ -228,7 +240,7 @@ export const serve: Command<ServeArgs> = (io) => ({
       ]);
       return [
         `${w.name} ${load ? `following ${a.trace}` : `at ${fmt(totalRate(w))} req/s`} for ${fmt(res.arrivalWindowS)} s${res.stoppedEarly ? ' (stopped early)' : ''}, ${first.scheduler} on ${gpusUsed(first)} ${a.backend === 'onnx' ? 'machine' : 'GPU(s)'}` +
-          `${scaled ? `, re-planned every ${a.epochS} s` : ''}${first.feasible ? '' : ` (first plan INFEASIBLE: ${first.reason})`}, backend ${a.backend}`,
+          `${scaled ? `, re-planned every ${auto.epochS} s` : ''}${first.feasible ? '' : ` (first plan INFEASIBLE: ${first.reason})`}, backend ${a.backend}`,
         table(['model', 'arrived', 'completed', 'dropped', 'violations', 'p50 ms', 'p99 ms', 'SLO ms'], rows),
         `requests: ${s.requests.arrived} arrived = ${s.requests.completed} completed + ${s.requests.dropped} dropped` +
           ` (${

@@ -14,27 +14,35 @@ import { progress } from '../lib/progress.ts';
 import { totalRate, type Workload } from '../../sim/workload.ts';
 import { COLOCATION_MODELS, DEFAULT_COLOCATION, colocationModel } from '../../sim/colocation.ts';
 import { ChromeTimeline } from '../lib/timeline.ts';
+import { checkRunSize } from '../../sim/limits.ts';
+import { checkOutputFile } from '../lib/output.ts';
 import {
   autoscaleOptions,
+  autoscaleSettings,
+  checkApplies,
   checkNonNegative,
+  checkSeed,
   checkPositive,
+  limitOptions,
   print,
+  runLimits,
   traceFrom,
   traceOptions,
   workloadOptions,
   type AutoscaleArgs,
   type Command,
+  type LimitArgs,
   type TraceArgs,
   type WorkloadArgs,
 } from './common.ts';
 
-interface SimArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs {
+interface SimArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs, LimitArgs {
   duration?: number;
   seed: number;
   jitter: number;
   interference: string;
   timeline?: string;
-  reorgS: number;
+  reorgS?: number;
 }
 
 /** The workload with each task at its rate in the trace's busiest step: what a static plan serves. */
@@ -53,13 +61,17 @@ export const simulate: Command<SimArgs> = (io) => ({
   command: 'simulate',
   describe: 'Plan, then serve the plan on the simulated GPUs under seeded arrivals, and report the accounting',
   builder: (y) =>
-    autoscaleOptions(traceOptions(workloadOptions(y)))
+    limitOptions(autoscaleOptions(traceOptions(workloadOptions(y))))
       .option('duration', {
         alias: 'd',
         type: 'number',
         describe: 'Seconds of arrivals, queues then drain (default: 20, or the whole trace)',
       })
-      .option('seed', { type: 'number', default: 1, describe: 'Run seed: same seed, same inputs, same output' })
+      .option('seed', {
+        type: 'number',
+        default: 1,
+        describe: 'Run seed (a whole number): same seed, same inputs, same output',
+      })
       .option('jitter', { type: 'number', default: 0.02, describe: 'Coefficient of variation of batch-latency jitter' })
       .option('interference', {
         type: 'string',
@@ -72,18 +84,27 @@ export const simulate: Command<SimArgs> = (io) => ({
       })
       .option('reorg-s', {
         type: 'number',
-        default: DEFAULT_REORG_MS / 1000,
+        defaultDescription: String(DEFAULT_REORG_MS / 1000),
         describe: 'With --autoscale: seconds a new gpulet takes to start, load and warm up (paper: 10-15)',
       }) as unknown as Argv<SimArgs>,
   handler: (a: ArgumentsCamelCase<SimArgs>) => {
+    // Every flag is checked, and the output path tried, before any work.
+    checkSeed('--seed', a.seed);
+    if (a.timeline !== undefined) checkOutputFile('--timeline', a.timeline);
+    const auto = autoscaleSettings(a, { epochWithTrace: true });
+    checkApplies('--reorg-s', a.reorgS !== undefined, '--autoscale', a.autoscale);
+    const reorgS = a.reorgS ?? DEFAULT_REORG_MS / 1000;
+    checkNonNegative('--reorg-s', reorgS);
+    colocationModel(a.interference); // validate the name before any work
     const ctx = loadContext({ profiles: a.profiles });
-    const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus });
-    checkNonNegative('--reorg-s', a.reorgS);
-    checkPositive('--epoch-s', a.epochS);
+    const w = resolveWorkload(a.workload, { rate: a.trace === undefined ? a.rate : undefined, gpus: a.gpus });
     const load = traceFrom(a, w);
     const durationS = a.duration ?? (load ? loadDurationMs(load) / 1000 : 20);
     checkPositive('--duration', durationS);
     checkNonNegative('--jitter', a.jitter);
+    const windowS = a.autoscale || load ? auto.epochS : undefined;
+    const size = { load, durationS, durationGiven: a.duration !== undefined, windowS, trace: a.trace };
+    checkRunSize(w, size, runLimits(a));
     const bar = progress('simulating', Math.ceil(durationS), { unit: 's', quiet: durationS < 5 });
     const timeline = a.timeline === undefined ? null : new ChromeTimeline();
     const fixes = parseFixes(a.fixes);
@@ -103,24 +124,29 @@ export const simulate: Command<SimArgs> = (io) => ({
     if (a.autoscale) {
       scaled = simulateAutoscale(w, a.scheduler, ctx, {
         ...common,
-        maxGpus: a.maxGpus ?? w.numGpus,
-        reorgMs: a.reorgS * 1000,
+        maxGpus: auto.maxGpus ?? w.numGpus,
+        reorgMs: reorgS * 1000,
         predictor: a.predictor,
-        provisionP99: a.p99,
-        epochMs: a.epochS * 1000,
+        provisionP99: auto.p99,
+        epochMs: auto.epochS * 1000,
+        allowSlow: a.allowSlow,
       });
       res = scaled;
       plan = scaled.initial_plan;
     } else {
       // A static plan under a trace is made for the trace's busiest step.
-      plan = planForServing(load ? atPeak(w, load) : w, a.scheduler, ctx, { predictor: a.predictor, fixes });
-      res = simulatePlan(w, plan, ctx, { ...common, windowS: load ? a.epochS : undefined });
+      plan = planForServing(load ? atPeak(w, load) : w, a.scheduler, ctx, {
+        predictor: a.predictor,
+        fixes,
+        allowSlow: a.allowSlow,
+      });
+      res = simulatePlan(w, plan, ctx, { ...common, windowS: load ? auto.epochS : undefined });
     }
     bar.stop();
     if (scaled !== null && scaled.capped_windows.length > 0) {
       const n = scaled.capped_windows.length;
       io.err(
-        `simulate: the load needed more than ${a.maxGpus ?? w.numGpus} GPU(s) in ${n} window(s) of ${a.epochS} s (first at ${scaled.capped_windows[0]} s); served with what there is (capped_windows in --format json)\n`,
+        `simulate: the load needed more than ${auto.maxGpus ?? w.numGpus} GPU(s) in ${n} window(s) of ${auto.epochS} s (first at ${scaled.capped_windows[0]} s); served with what there is (capped_windows in --format json)\n`,
       );
     }
     if (timeline !== null && a.timeline !== undefined) {
@@ -143,7 +169,7 @@ export const simulate: Command<SimArgs> = (io) => ({
       plan_feasible: plan.feasible,
       ...(plan.reason !== undefined ? { plan_reason: plan.reason } : {}),
       gpus_used: scaled ? maxWindowGpus : gpusUsed(plan),
-      ...(scaled ? { max_gpus: a.maxGpus ?? w.numGpus, reorg_s: a.reorgS, p99: a.p99 } : {}),
+      ...(scaled ? { max_gpus: auto.maxGpus ?? w.numGpus, reorg_s: reorgS, p99: auto.p99 } : {}),
       ...rest,
     };
     print(io, a.format, doc, () => {
@@ -160,7 +186,7 @@ export const simulate: Command<SimArgs> = (io) => ({
       return [
         `${
           scaled
-            ? `${w.name}${a.trace ? ` following ${a.trace}` : ` at ${fmt(totalRate(w))} req/s`} for ${durationS} s, ${plan.scheduler} re-planned every ${a.epochS} s on up to ${a.maxGpus ?? w.numGpus} GPU(s)`
+            ? `${w.name}${a.trace ? ` following ${a.trace}` : ` at ${fmt(totalRate(w))} req/s`} for ${durationS} s, ${plan.scheduler} re-planned every ${auto.epochS} s on up to ${auto.maxGpus ?? w.numGpus} GPU(s)`
             : `${w.name}${a.trace ? ` following ${a.trace}` : ''} at ${fmt(totalRate(load ? atPeak(w, load) : w))} req/s${a.trace ? ' (the plan: its busiest step)' : ''} for ${durationS} s, ${plan.scheduler} on ${gpusUsed(plan)} GPU(s)` +
               `${plan.feasible ? '' : ` (plan INFEASIBLE: ${plan.reason})`}`
         }, interference: ${res.interference}`,

@@ -1,8 +1,8 @@
 /** Draw one figure from the CSVs in a folder: SVG and PNG beside them, or a note why not. */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadInputs, outputBase, type FigureDef } from './figure.ts';
 import { renderPng, renderSvg } from './render.ts';
+import { writeFileAtomic } from '../lib/output.ts';
 
 export type Drawn =
   | { name: string; status: 'drawn'; files: string[]; from: string[]; warnings: string[] }
@@ -18,7 +18,7 @@ export async function drawFigure(
   if (!loaded.ok) return { name: def.name, status: 'skipped', reason: loaded.reason };
   const { svg, warnings } = await renderSvg(def.figure(loaded.inputs));
   const base = join(opts.outDir ?? dir, outputBase(def, loaded.files));
-  writeFileSync(`${base}.svg`, svg);
-  writeFileSync(`${base}.png`, renderPng(svg));
+  writeFileAtomic(`${base}.svg`, svg);
+  writeFileAtomic(`${base}.png`, renderPng(svg));
   return { name: def.name, status: 'drawn', files: [`${base}.svg`, `${base}.png`], from: loaded.files, warnings };
 }

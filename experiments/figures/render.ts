@@ -4,7 +4,8 @@
  * Sans and never the system's fonts: the PNG is the same on every machine.
  */
 import { fileURLToPath } from 'node:url';
-import { Resvg } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
+import type { Resvg as ResvgClass } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { FONT_FAMILY, type VlSpec } from './style.ts';
@@ -39,6 +40,8 @@ export async function renderSvg(spec: VlSpec): Promise<Rendered> {
 
 /** Rasterise SVG text to PNG bytes at `zoom` (2: crisp on high-density screens). */
 export function renderPng(svg: string, zoom = 2): Buffer {
+  // Loaded on first use: a native module that commands which draw nothing need not load.
+  const { Resvg } = createRequire(import.meta.url)('@resvg/resvg-js') as { Resvg: typeof ResvgClass };
   const r = new Resvg(svg, {
     font: {
       fontFiles: [FONT_FILE],

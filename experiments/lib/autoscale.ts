@@ -3,6 +3,7 @@
  * re-planner (engine/server/replanner.ts) on the simulated GPUs, with arrivals from a trace or the
  * workload's constant rates. `simulate --autoscale` and the fig14 study call this.
  */
+import { checkPlanSize } from '../../sim/limits.ts';
 import { VirtualClock } from '../../engine/clock.ts';
 import { InputError, show } from '../../engine/errors.ts';
 import type { Demand, Plan } from '../../engine/plan.ts';
@@ -56,6 +57,8 @@ export interface AutoscaleOptions extends Omit<SimulateOptions, 'windowS'> {
    * this far ahead, ms (BurstOptions.foresight), to bound what the reaction time costs.
    */
   foresightMs?: number;
+  /** Allow more GPUs than the work limit (sim/limits.ts checkPlanSize; `--allow-slow`). */
+  allowSlow?: boolean;
 }
 
 export interface AutoscaleResult extends SimulateResult {
@@ -144,7 +147,7 @@ function burstOptions(opts: ReplanSettings): BurstOptions {
 /** What re-planning needs besides a clock and a loader. */
 export type ReplanSettings = Pick<
   AutoscaleOptions,
-  'maxGpus' | 'predictor' | 'provisionP99' | 'fixes' | 'epochMs' | 'foresightMs' | 'load'
+  'maxGpus' | 'predictor' | 'provisionP99' | 'fixes' | 'epochMs' | 'foresightMs' | 'load' | 'allowSlow'
 >;
 
 /**
@@ -161,6 +164,7 @@ export function replanSetup(
   checkCoverage(w, ctx);
   if (!Number.isInteger(opts.maxGpus) || opts.maxGpus < 1)
     throw new InputError(`--max-gpus: expected a whole number >= 1, got ${show(opts.maxGpus)}`);
+  checkPlanSize(schedulerName, opts.maxGpus, opts.allowSlow, '--max-gpus');
   const scheduler = runtimeScheduler(schedulerName, opts.provisionP99 ?? true, opts.fixes);
   const base = planInput(w, ctx, predictorFor(schedulerName, opts.predictor));
   const inputFor = (demands: readonly Demand[], numGpus: number) => ({ ...base, demands, numGpus });

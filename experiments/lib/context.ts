@@ -12,18 +12,22 @@ import { Run } from '../../engine/server/run.ts';
 import type { WindowRow } from '../../engine/server/windows.ts';
 import { loadStreams, type Load } from '../../sim/trace.ts';
 import type { BatchObserver } from '../../engine/server/gpulet.ts';
-import { CONFIGS, SCHEDULERS, type SchedulerName } from '../../engine/schedulers/index.ts';
+import { CONFIGS, OTHER_SCHEDULERS, SCHEDULERS, type SchedulerName } from '../../engine/schedulers/index.ts';
 import { ALL_FIXES, type Fixes } from '../../engine/schedulers/fixes.ts';
 import { fairShare } from '../../engine/schedulers/fair-share.ts';
+import { ElasticScheduler } from '../../engine/schedulers/elastic.ts';
 import type { InterferencePredictor, LatencyModel, ModelInfo } from '../../engine/types.ts';
-import { catalog, resolveModel } from '../../sim/profiles/catalog.ts';
+import { allModels, catalog, resolveModel } from '../../sim/profiles/catalog.ts';
+import type { MigProfile } from '../../engine/mig.ts';
+import { a100MigProfile, a100MpsProfile } from '../../sim/profiles/a100.ts';
 import { defaultProfile, loadLatencyProfile } from '../../sim/profiles/latency.ts';
 import { defaultOverheadTables, measuredBatchCostMs } from '../../sim/profiles/batch-overhead.ts';
 import { DEFAULT_PREDICTOR, predictorByName } from '../../sim/predictors.ts';
-import { SimulatedGpu, type ColocationModel } from '../../sim/gpu.ts';
-import { gpuMemoryMb } from '../../sim/gpu-types.ts';
+import { NO_INTERFERENCE, SimulatedGpu, type ColocationModel } from '../../sim/gpu.ts';
+import { GPU_TYPES, gpuMemoryMb, gpuType } from '../../sim/gpu-types.ts';
 import { DEFAULT_COLOCATION, colocationModel } from '../../sim/colocation.ts';
 import { arrivalStreams, loadWorkload, withTotalRate, type Workload } from '../../sim/workload.ts';
+import { checkPlanSize } from '../../sim/limits.ts';
 
 /** Profiles and catalog a run uses. */
 export interface Context {
@@ -33,6 +37,57 @@ export interface Context {
   models: Readonly<Record<string, ModelInfo>>;
   /** Measured batching cost the simulated GPU adds to each batch; undefined for a user's profile. */
   batchCostMs?: (model: string, batch: number) => number;
+  /** The GPU type's MIG profile, where it has MIG (the embedded A100's). */
+  mig?: MigProfile | null;
+}
+
+const EMBEDDED = 'embedded ';
+const embedded = new Map<string, Context>();
+
+/**
+ * The embedded profiles of GPU type `name` (sim/gpu-types.ts): `rtx2080ti` (loadContext's default)
+ * or `a100-80gb` (ParvaGPU's MIG measurements and their MPS-mode reading, sim/profiles/a100.ts).
+ * An unknown type, or one the simulator ships no profile for, is an InputError.
+ */
+export function embeddedContext(name: string): Context {
+  const type = gpuType(name);
+  let ctx = embedded.get(type.name);
+  if (ctx !== undefined) return ctx;
+  if (type.name === 'rtx2080ti') ctx = loadContext();
+  else if (type.name === 'a100-80gb')
+    ctx = {
+      latency: a100MpsProfile(),
+      profileSource: `${EMBEDDED}${type.name}`,
+      models: Object.fromEntries(allModels().map((m) => [m.name, m])),
+      mig: a100MigProfile(),
+    };
+  else
+    throw new InputError(
+      `GPU type ${show(name)}: no embedded profile (embedded: rtx2080ti, a100-80gb); give one with --profiles`,
+    );
+  embedded.set(type.name, ctx);
+  return ctx;
+}
+
+/**
+ * Whether the co-location model of the simulator (its ground truth, and the predictor fitted to
+ * it) applies on `ctx`'s GPU: on the RTX 2080 Ti and measured profiles, not on the A100 (sim/gpu-types.ts
+ * `interference`), where no gpulet-pair interference was measured: MPS-mode gpulets there are
+ * planned and simulated without interference, an assumption that favours them.
+ */
+export function interferenceModelled(ctx: Context): boolean {
+  const t = ctx.latency.gpuType;
+  return !Object.hasOwn(GPU_TYPES, t) || GPU_TYPES[t as keyof typeof GPU_TYPES].interference === 'truth';
+}
+
+/**
+ * The context a workload runs in: `ctx`, or, when `ctx` is an embedded profile of another GPU type
+ * than the workload's `gpu`, that type's embedded profiles (so `"gpu": "a100-80gb"` in a workload
+ * file is all it takes). A user's `--profiles` file is never replaced; checkCoverage refuses a mismatch.
+ */
+export function contextFor(w: Workload, ctx: Context): Context {
+  if (w.gpuType === null || ctx.latency.gpuType === w.gpuType || !ctx.profileSource.startsWith(EMBEDDED)) return ctx;
+  return embeddedContext(w.gpuType);
 }
 
 /** The embedded RTX 2080 Ti profile, or a user's profile CSV. */
@@ -42,7 +97,7 @@ export function loadContext(opts: { profiles?: string } = {}): Context {
     const tables = defaultOverheadTables();
     return {
       latency: defaultProfile(),
-      profileSource: 'embedded rtx2080ti',
+      profileSource: `${EMBEDDED}rtx2080ti`,
       models,
       batchCostMs: (m, b) => measuredBatchCostMs(m, b, tables),
     };
@@ -83,11 +138,21 @@ export function schedulerFor(name: string, fixes: Fixes = ALL_FIXES): Scheduler 
 }
 
 /** Check that the profile covers every model of the workload and the workload's GPU type. */
-export function checkCoverage(w: Workload, ctx: Context): void {
+export function checkCoverage(w: Workload, given: Context): void {
+  const ctx = contextFor(w, given);
   for (const t of w.tasks) {
     if (!ctx.latency.has(t.model))
       throw new InputError(
         `${ctx.profileSource}: no latency rows for model ${t.model}, which workload ${w.name} needs`,
+      );
+    // Schedulers try every partition a user's profile has; one outside this model's rows would be
+    // a RangeError deep in planning, so name the gap here.
+    const missing = ctx.profileSource.startsWith(EMBEDDED)
+      ? []
+      : ctx.latency.partitionsPct.filter((p) => !covers(ctx.latency, t.model, p));
+    if (missing.length > 0)
+      throw new InputError(
+        `${ctx.profileSource}: model ${t.model}, field partition: expected rows at every profiled partition (${ctx.latency.partitionsPct.join(', ')} %), got none at ${missing.join(', ')} %`,
       );
   }
   if (w.gpuType !== null && ctx.latency.gpuType !== w.gpuType)
@@ -96,7 +161,18 @@ export function checkCoverage(w: Workload, ctx: Context): void {
     );
 }
 
-export function planInput(w: Workload, ctx: Context, predictor: InterferencePredictor | null = null): PlanInput {
+/** Whether `latency` has a value for `model` at partition `p` (its lookup throws a RangeError where not). */
+function covers(latency: LatencyModel, model: string, p: number): boolean {
+  try {
+    return Number.isFinite(latency.latencyMs(model, 1, p));
+  } catch (e) {
+    if (e instanceof RangeError) return false;
+    throw e;
+  }
+}
+
+export function planInput(w: Workload, given: Context, predictor: InterferencePredictor | null = null): PlanInput {
+  const ctx = contextFor(w, given);
   return {
     demands: w.tasks,
     numGpus: w.numGpus,
@@ -104,7 +180,8 @@ export function planInput(w: Workload, ctx: Context, predictor: InterferencePred
     gpuMemoryMb: gpuMemoryMb(ctx.latency.gpuType),
     latency: ctx.latency,
     models: ctx.models,
-    predictor,
+    predictor: interferenceModelled(ctx) ? predictor : null,
+    ...(ctx.mig ? { mig: ctx.mig } : {}),
   };
 }
 
@@ -112,9 +189,10 @@ export function planWorkload(
   w: Workload,
   schedulerName: string,
   ctx: Context,
-  opts: { predictor?: string; fixes?: Fixes } = {},
+  opts: { predictor?: string; fixes?: Fixes; allowSlow?: boolean } = {},
 ): Plan {
   checkCoverage(w, ctx);
+  checkPlanSize(schedulerName, w.numGpus, opts.allowSlow);
   const scheduler = schedulerFor(schedulerName, opts.fixes);
   return scheduler.plan(planInput(w, ctx, predictorFor(schedulerName, opts.predictor)));
 }
@@ -127,18 +205,33 @@ export function planForServing(
   w: Workload,
   schedulerName: string,
   ctx: Context,
-  opts: { predictor?: string; fixes?: Fixes } = {},
+  opts: { predictor?: string; fixes?: Fixes; allowSlow?: boolean } = {},
 ): Plan {
   checkCoverage(w, ctx);
+  checkPlanSize(schedulerName, w.numGpus, opts.allowSlow);
   const scheduler = schedulerFor(schedulerName, opts.fixes);
   const input = planInput(w, ctx, predictorFor(schedulerName, opts.predictor));
   const plan = scheduler.plan(input);
-  return (opts.fixes ?? ALL_FIXES).has('fair-share') ? fairShare(scheduler, input, plan) : plan;
+  const fixes = opts.fixes ?? ALL_FIXES;
+  if (!fixes.has('fair-share') || plan.feasible) return plan;
+  return fairShare(input, plan, probeScheduler(schedulerName, fixes) ?? scheduler);
+}
+
+/**
+ * For fair-share's bisection: the elastic configuration of `name` in one pass on all the GPUs given,
+ * without the fallbacks that cost tens of runs (fill-holes, layout-fallback); null for schedulers
+ * that are not elastic configurations.
+ */
+function probeScheduler(name: string, fixes: Fixes): Scheduler | null {
+  if (!Object.hasOwn(CONFIGS, name) || name === 'ideal') return null;
+  const fast = new Set([...fixes].filter((f) => f !== 'fill-holes' && f !== 'layout-fallback' && f !== 'fewest-gpus'));
+  return new ElasticScheduler({ ...CONFIGS[name as SchedulerName], fixes: fast }, { autoscale: false });
 }
 
 /** The predictor a scheduler variant plans with (null: the variant ignores interference). */
 export function predictorFor(schedulerName: string, predictorName = DEFAULT_PREDICTOR): InterferencePredictor | null {
   const p = predictorByName(predictorName); // validate the name even when unused
+  if ((OTHER_SCHEDULERS as readonly string[]).includes(schedulerName)) return null;
   if (!Object.hasOwn(CONFIGS, schedulerName))
     throw new InputError(`--scheduler: expected one of ${Object.keys(CONFIGS).join(', ')}, got ${show(schedulerName)}`);
   return CONFIGS[schedulerName as SchedulerName].interference ? p : null;
@@ -174,9 +267,16 @@ export function streamsFor(w: Workload, load: Load | null | undefined, seed: num
 }
 
 /** Serve `plan` on the simulated GPU under `w`'s arrivals for `durationS`, then drain. */
-export function simulatePlan(w: Workload, plan: Plan, ctx: Context, opts: SimulateOptions): SimulateResult {
+export function simulatePlan(w: Workload, plan: Plan, given: Context, opts: SimulateOptions): SimulateResult {
+  const ctx = contextFor(w, given);
   const clock = new VirtualClock();
-  const colocation = opts.colocation ?? colocationModel(DEFAULT_COLOCATION);
+  const mig = ctx.mig ?? null;
+  const onMig = mig !== null && plan.gpus.some((g) => g.gpulets.some((l) => l.mig !== undefined));
+  // MIG instances are isolated, and MPS processes inside one run at the latency their profile
+  // measured with all of them busy: no co-location model applies (sim/gpu.ts). Nor does the RTX
+  // 2080 Ti's truth to MPS gpulets on a GPU type without one (interferenceModelled).
+  const colocation =
+    onMig || !interferenceModelled(ctx) ? NO_INTERFERENCE : (opts.colocation ?? colocationModel(DEFAULT_COLOCATION));
   const gpu = new SimulatedGpu({
     clock,
     latency: ctx.latency,
@@ -184,6 +284,7 @@ export function simulatePlan(w: Workload, plan: Plan, ctx: Context, opts: Simula
     jitterCv: opts.jitterCv,
     colocation,
     batchCostMs: ctx.batchCostMs,
+    ...(mig !== null ? { mig } : {}),
   });
   const run = new Run({
     clock,

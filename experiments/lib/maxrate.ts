@@ -14,6 +14,7 @@ import { gpusUsed, type Plan } from '../../engine/plan.ts';
 import { round } from '../../engine/metrics.ts';
 import type { Workload } from '../../sim/workload.ts';
 import { planWorkload, resolveWorkload, simulatePlan, type Context } from './context.ts';
+import { checkRunSize, type RunLimits } from '../../sim/limits.ts';
 import type { ColocationModel } from '../../sim/gpu.ts';
 import type { Fixes } from '../../engine/schedulers/fixes.ts';
 
@@ -33,6 +34,9 @@ export type Search = 'up' | 'down';
  */
 export const DOWN_SCAN_GAP = 30;
 
+/** Both searches give up above this rate unless told otherwise ({@link MaxRateOptions.maxRps}). */
+export const SEARCH_LIMIT_RPS = 20_000;
+
 export interface MaxRateOptions {
   /** A built-in name, a JSON file, or a workload value (its rates are scaled to each rate tried). */
   workload: string | Workload;
@@ -43,7 +47,7 @@ export interface MaxRateOptions {
   gpus?: number;
   /** Rate step, req/s. @default {@link defaultStepRps} */
   stepRps?: number;
-  /** Give up above this rate. @default 20000 */
+  /** Give up above this rate. @default {@link SEARCH_LIMIT_RPS} */
   maxRps?: number;
   /** Seconds of load per simulation. @default 20 */
   durationS?: number;
@@ -59,6 +63,10 @@ export interface MaxRateOptions {
   colocation?: () => ColocationModel;
   /** Called with each rate tried. */
   onRate?: (rateRps: number) => void;
+  /** Bounds on each simulation (sim/limits.ts). @default the work limits */
+  limits?: RunLimits;
+  /** Plan on more GPUs than the work limit allows (`--allow-slow`). */
+  allowSlow?: boolean;
 }
 
 export interface MaxRateResult {
@@ -113,6 +121,17 @@ export function defaultStepRps(w: Workload): number {
 
 /** The paper's maximum-rate search for one workload and scheduler. */
 export function maxRate(opts: MaxRateOptions, ctx: Context): MaxRateResult {
+  // Bounded work: the simulation at the highest rate the search may reach.
+  const limit = opts.maxRps ?? SEARCH_LIMIT_RPS;
+  if (opts.criterion === 'slo') {
+    const durationS = opts.durationS ?? 20;
+    const top = resolveWorkload(opts.workload, { rate: limit, gpus: opts.gpus });
+    checkRunSize(
+      top,
+      { load: null, durationS, durationGiven: true, note: ` at ${limit} req/s, where the search ends`, fixed: true },
+      opts.limits,
+    );
+  }
   return (opts.search ?? 'up') === 'up' ? searchUp(opts, ctx) : searchDown(opts, ctx);
 }
 
@@ -126,7 +145,7 @@ function candidate(opts: MaxRateOptions, ctx: Context, rate: number): Candidate 
   const w = resolveWorkload(opts.workload, { rate, gpus: opts.gpus });
   const plan = opts.plan
     ? opts.plan(w)
-    : planWorkload(w, opts.scheduler, ctx, { predictor: opts.predictor, fixes: opts.fixes });
+    : planWorkload(w, opts.scheduler, ctx, { predictor: opts.predictor, fixes: opts.fixes, allowSlow: opts.allowSlow });
   return { rate, w, plan };
 }
 
@@ -165,7 +184,7 @@ function stepOf(opts: MaxRateOptions): number {
 
 function searchUp(opts: MaxRateOptions, ctx: Context): MaxRateResult {
   const step = stepOf(opts);
-  const limit = opts.maxRps ?? 20_000;
+  const limit = opts.maxRps ?? SEARCH_LIMIT_RPS;
   let last: Candidate | null = null;
   for (let rate = step; rate <= limit; rate += step) {
     opts.onRate?.(rate);
@@ -179,7 +198,7 @@ function searchUp(opts: MaxRateOptions, ctx: Context): MaxRateResult {
 
 function searchDown(opts: MaxRateOptions, ctx: Context): MaxRateResult {
   const step = stepOf(opts);
-  const limit = opts.maxRps ?? 20_000;
+  const limit = opts.maxRps ?? SEARCH_LIMIT_RPS;
   const feasible: number[] = [];
   let gap = 0;
   for (let rate = step; rate <= limit && gap < DOWN_SCAN_GAP; rate += step) {

@@ -102,14 +102,34 @@ export function loadProfileSet(csvPath: string): ProfileSet {
   let sidecar: ProfileSidecar | null = null;
   if (csvPath.endsWith('.csv') && existsSync(sidecarPath)) {
     try {
-      sidecar = JSON.parse(readFileSync(sidecarPath, 'utf8')) as ProfileSidecar;
+      // A byte-order mark before the JSON is no mistake.
+      sidecar = JSON.parse(readFileSync(sidecarPath, 'utf8').replace(/^\uFEFF/, '')) as ProfileSidecar;
     } catch (e) {
       throw new InputError(`${sidecarPath}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
     }
-    if (typeof sidecar !== 'object' || sidecar === null || typeof sidecar.models !== 'object')
+    if (
+      typeof sidecar !== 'object' ||
+      sidecar === null ||
+      typeof sidecar.models !== 'object' ||
+      sidecar.models === null ||
+      Array.isArray(sidecar.models)
+    )
       throw new InputError(
         `${sidecarPath}: field models: expected an object of model variants, got ${show(sidecar?.models)}`,
       );
+    for (const [m, v] of Object.entries(sidecar.models as Record<string, unknown>)) {
+      const e = v as { width?: unknown; bert_layers?: unknown } | null;
+      if (typeof e !== 'object' || e === null || Array.isArray(e))
+        throw new InputError(`${sidecarPath}: models.${m}: expected an object {width, ...}, got ${show(v)}`);
+      if (typeof e.width !== 'number' || !(e.width > 0) || !Number.isFinite(e.width))
+        throw new InputError(
+          `${sidecarPath}: models.${m}, field width: expected a positive number, got ${show(e.width)}`,
+        );
+      if (e.bert_layers !== undefined && !(Number.isInteger(e.bert_layers) && (e.bert_layers as number) >= 1))
+        throw new InputError(
+          `${sidecarPath}: models.${m}, field bert_layers: expected a whole number >= 1, got ${show(e.bert_layers)}`,
+        );
+    }
   }
   const models = Object.fromEntries(catalog().map((m) => [m.name, m]));
   return { ctx: { latency, profileSource: csvPath, models }, sidecar };

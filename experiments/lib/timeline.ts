@@ -4,9 +4,9 @@
  * one process per GPU and one track (thread) per gpulet, the model as the slice name, times in
  * simulated (or wall) milliseconds written as the format's microseconds.
  */
-import { writeFileSync } from 'node:fs';
 import type { BatchObserver } from '../../engine/server/gpulet.ts';
 import type { BatchJob } from '../../engine/types.ts';
+import { writeFileAtomic } from './output.ts';
 
 export interface TimelineOptions {
   /**
@@ -116,9 +116,9 @@ export class ChromeTimeline implements BatchObserver {
     return `{"displayTimeUnit":"ms","otherData":${JSON.stringify(other)},"traceEvents":[\n${events.map((e) => JSON.stringify(e)).join(',\n')}\n]}\n`;
   }
 
-  /** Write the trace to `path`. */
+  /** Write the trace to `path`, whole or not at all. */
   write(path: string, meta: Readonly<Record<string, unknown>> = {}): void {
-    writeFileSync(path, this.toJson(meta));
+    writeFileAtomic(path, this.toJson(meta));
   }
 }
 

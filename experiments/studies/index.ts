@@ -17,6 +17,7 @@ import { fig16 } from './fig16/run.ts';
 import { promises } from './promises/run.ts';
 import { mixes } from './mixes/run.ts';
 import { bursts } from './bursts/run.ts';
+import { a100 } from './a100/run.ts';
 import type { FigureDef } from '../figures/figure.ts';
 import { FIDELITY } from './fidelity/figure.ts';
 import { FIG10 } from './fig10/figure.ts';
@@ -32,6 +33,7 @@ import { FIG6 } from './fig6/figure.ts';
 import { PROMISES } from './promises/figure.ts';
 import { MIXES } from './mixes/figure.ts';
 import { BURSTS } from './bursts/figure.ts';
+import { A100 } from './a100/figure.ts';
 
 /** The studies `gpulet experiment` runs, in the order `--help` lists them. */
 export const STUDIES = {
@@ -47,6 +49,7 @@ export const STUDIES = {
   bursts,
   promises,
   mixes,
+  a100,
 } as const satisfies Record<string, Experiment>;
 
 /** A study by name, or undefined. */
@@ -74,6 +77,7 @@ export const FIGURES: readonly FigureDef[] = [
   MIXES,
   BURSTS,
   FIDELITY,
+  A100,
 ];
 
 /** Studies that exist for the figures (not in the experiment registry): fig3's table, fig12's per-seed maxima. */

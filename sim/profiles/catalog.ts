@@ -86,14 +86,51 @@ function catalogFileName(): string {
   return fileURLToPath(new URL('./data/models.csv', import.meta.url));
 }
 
+let cachedMore: readonly CatalogModel[] | undefined;
+
 /**
- * The catalog entry for a canonical name or alias (`resnet50` or `res`). `where` locates the value
- * for the error message, e.g. `workload.json: models[2], field model`; unknown names throw InputError
- * listing the valid ones.
+ * Models only the A100 profile has (ParvaGPU's, `data/parvagpu-models.csv`): densenet121/169/201,
+ * inceptionv3, resnet101/152, vgg19. Kept apart from {@link catalog}, the nine of Table 4 that the
+ * RTX 2080 Ti studies draw from. Provenance: `slo_ms` is ParvaGPU's second SLO row (the one that
+ * serves every model; MunQ-Lee/ParvaGPU_SC24 SLO/SLO_latency.csv), a default for workloads that name
+ * no SLO; input shapes are what ParvaGPU's runtime fed (scripts/dl_infer_runtime.py: 3x224x224 for
+ * every vision model, inceptionv3 included); `memory_mb` is an estimate, not a measurement: the
+ * artifact's PyTorch footprints of the nearest Table 4 model scaled by parameter count (it only
+ * matters to the gpulet schedulers' memory check, far from binding on an 80 GB A100).
+ */
+export function moreModels(): readonly CatalogModel[] {
+  if (cachedMore === undefined) {
+    const url = new URL('./data/parvagpu-models.csv', import.meta.url);
+    const more = parseCatalog(readFileSync(url, 'utf8'), fileURLToPath(url));
+    const taken = new Set(catalog().flatMap((m) => [m.name, m.alias]));
+    for (const m of more)
+      for (const key of [m.name, m.alias])
+        if (taken.has(key)) throw new Error(`${fileURLToPath(url)}: ${key} is already a catalog name or alias`);
+    cachedMore = more;
+  }
+  return cachedMore;
+}
+
+/** Every model the simulator knows: {@link catalog}'s nine, then {@link moreModels}. */
+export function allModels(): readonly CatalogModel[] {
+  return [...catalog(), ...moreModels()];
+}
+
+/**
+ * Other spellings accepted as model names: ParvaGPU's profile file names where they differ from
+ * ours (`prof_data/mobilenetv2.csv` is our mobilenet_v2; its bert, resnet50 and vgg16 are spelt as ours).
+ */
+export const MODEL_SPELLINGS: Readonly<Record<string, string>> = { mobilenetv2: 'mobilenet_v2' };
+
+/**
+ * The catalog entry for a canonical name, alias or other spelling (`resnet50`, `res`; `mobilenetv2`).
+ * `where` locates the value for the error message, e.g. `workload.json: models[2], field model`;
+ * unknown names throw InputError listing the valid ones.
  */
 export function resolveModel(nameOrAlias: string, where: string): CatalogModel {
-  const models = catalog();
-  const found = models.find((m) => m.name === nameOrAlias || m.alias === nameOrAlias);
+  const models = allModels();
+  const name = Object.hasOwn(MODEL_SPELLINGS, nameOrAlias) ? MODEL_SPELLINGS[nameOrAlias] : nameOrAlias;
+  const found = models.find((m) => m.name === name || m.alias === name);
   if (found === undefined) {
     const valid = models.map((m) => `${m.name} (${m.alias})`).join(', ');
     throw new InputError(`${where}: expected a model name, one of ${valid}, got ${show(nameOrAlias)}`);

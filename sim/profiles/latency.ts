@@ -22,10 +22,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BATCH_SLOTS, MAX_BATCH, PARTITION_SLOTS } from '../../engine/limits.ts';
+import { BATCH_SLOTS, MAX_BATCH, MAX_LATENCY_MS, MIN_LATENCY_MS, PARTITION_SLOTS } from '../../engine/limits.ts';
 import type { LatencyModel } from '../../engine/types.ts';
 import { batchOverheadMs, defaultOverheadTables, overheadRuleFor, type OverheadTables } from './batch-overhead.ts';
-import { catalog, resolveModel } from './catalog.ts';
+import { allModels, resolveModel } from './catalog.ts';
 import { fieldError, parseCsvRows, readNumber, readText, type CsvRow } from './csv.ts';
 
 export { defaultUtilProfile, loadUtilProfile } from './util.ts';
@@ -76,6 +76,14 @@ export function parseLatencyRows(csvText: string, fileName: string): LatencyRow[
       max: MAX_BATCH,
     });
     const latencyMs = readNumber(row, 'latency_ms', fileName, { what: 'a positive number', above: 0 });
+    if (latencyMs < MIN_LATENCY_MS || latencyMs > MAX_LATENCY_MS)
+      throw fieldError(
+        row,
+        'latency_ms',
+        fileName,
+        `a latency from ${MIN_LATENCY_MS} to ${MAX_LATENCY_MS} ms (fixed bounds of the planner)`,
+        row.fields.latency_ms?.trim(),
+      );
     const key = `${model}|${partitionPct}|${batch}`;
     const earlier = seen.get(key);
     if (earlier !== undefined) {
@@ -174,7 +182,7 @@ export function loadLatencyProfile(
   overheadTables: OverheadTables | null = defaultOverheadTables(),
 ): ProfileTable {
   const rows = parseLatencyRows(csvText, fileName);
-  const order = catalog().map((m) => m.name);
+  const order = allModels().map((m) => m.name);
   const byModel = new Map<string, Map<number, { table: Float64Array; firstRow: CsvRow }>>();
   for (const r of rows) {
     const parts = byModel.get(r.model) ?? new Map();

@@ -28,7 +28,7 @@ describe('GPU types', () => {
     (name) => {
       expect(() => gpuMemoryMb(name)).toThrow(InputError);
       expect(() => gpuMemoryMb(name)).toThrow(
-        `unknown GPU type ${JSON.stringify(name)}: expected one of rtx2080ti, rtx3080, or a profile from gpulet profile (cpu-<cores>c, mps-gpu)`,
+        `unknown GPU type ${JSON.stringify(name)}: expected one of rtx2080ti, rtx3080, a100-80gb, or a profile from gpulet profile (cpu-<cores>c, mps-gpu)`,
       );
     },
   );

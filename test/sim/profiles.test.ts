@@ -69,7 +69,8 @@ describe('catalog', () => {
     const message = inputErrorOf(() => resolveModel('resnet', 'w.json: models[2], field model'));
     expect(message).toBe(
       'w.json: models[2], field model: expected a model name, one of lenet (le), googlenet (goo), resnet50 (res), ' +
-        'ssd-mobilenetv1 (ssd), vgg16 (vgg), mnasnet1_0 (nas), mobilenet_v2 (mob), densenet161 (den), bert (be), got "resnet"',
+        'ssd-mobilenetv1 (ssd), vgg16 (vgg), mnasnet1_0 (nas), mobilenet_v2 (mob), densenet161 (den), bert (be), ' +
+        'densenet121 (d121), densenet169 (d169), densenet201 (d201), inceptionv3 (inc), resnet101 (r101), resnet152 (r152), vgg19 (v19), got "resnet"',
     );
   });
 
@@ -138,7 +139,7 @@ describe('loadLatencyProfile', () => {
     [
       'an unknown model',
       `${HEADER}resnet50,t,100,1,5\nresnet,t,100,32,9\n`,
-      'bad.csv: row 3, field model: expected a model name, one of lenet (le), googlenet (goo), resnet50 (res), ssd-mobilenetv1 (ssd), vgg16 (vgg), mnasnet1_0 (nas), mobilenet_v2 (mob), densenet161 (den), bert (be), got "resnet"',
+      'bad.csv: row 3, field model: expected a model name, one of lenet (le), googlenet (goo), resnet50 (res), ssd-mobilenetv1 (ssd), vgg16 (vgg), mnasnet1_0 (nas), mobilenet_v2 (mob), densenet161 (den), bert (be), densenet121 (d121), densenet169 (d169), densenet201 (d201), inceptionv3 (inc), resnet101 (r101), resnet152 (r152), vgg19 (v19), got "resnet"',
     ],
     [
       'a non-numeric latency',

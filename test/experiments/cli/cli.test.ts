@@ -70,7 +70,7 @@ describe('gpulet schedule / simulate: bad input', () => {
     [
       'an unknown scheduler',
       () => ['schedule', '-w', 'scen3', '-s', 'fast'],
-      /--scheduler: expected one of temporal, .*gpulet-int, ideal, got "fast"/,
+      /--scheduler: expected one of temporal, .*gpulet-int, ideal, parvagpu, got "fast"/,
     ],
     [
       'a bad profile file',
@@ -92,7 +92,7 @@ describe('gpulet schedule / simulate: bad input', () => {
         '--profiles',
         file('h100.csv', 'model,gpu,partition,batch,latency_ms\nresnet50,h100,100,1,2\nresnet50,h100,100,32,20\n'),
       ],
-      /^gpulet: unknown GPU type "h100": expected one of rtx2080ti, rtx3080, or a profile from gpulet profile \(cpu-<cores>c, mps-gpu\)\n$/,
+      /^gpulet: unknown GPU type "h100": expected one of rtx2080ti, rtx3080, a100-80gb, or a profile from gpulet profile \(cpu-<cores>c, mps-gpu\)\n$/,
     ],
     [
       'a prototype name as predictor',
@@ -129,7 +129,7 @@ describe('gpulet schedule / simulate: bad input', () => {
     [
       'a value outside the choices',
       () => ['maxrate', '-w', 'scen3', '--criterion', 'bogus'],
-      /Invalid values: Argument: criterion, Given: "bogus", Choices: "slo", "plan"/,
+      /--criterion: expected one of slo, plan, got "bogus"\n/,
     ],
   ];
   it.each(cases)('%s: one line on stderr, exit 2', async (_name, argv, message) => {

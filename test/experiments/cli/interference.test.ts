@@ -47,7 +47,7 @@ describe('gpulet interference profile | fit', () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'l2_self,l2_other,dram_self,dram_other,factor\n0.1,0.2,0.3,x,1.1\n');
     const cases: Array<[string[], RegExp]> = [
-      [['interference', 'profile', '--backend', 'gpu'], /Invalid values:[\s\S]*backend/],
+      [['interference', 'profile', '--backend', 'gpu'], /--backend: expected one of sim, got "gpu"/],
       [
         ['interference', 'fit', '--data', join(dir, 'nope.csv')],
         /--data: expected a readable dataset CSV, got ".*nope\.csv" \(ENOENT\)/,

@@ -153,8 +153,9 @@ describe('serve --autoscale: re-planning on the wall clock', () => {
     `${synth}.workload.json`,
     JSON.stringify({ name: 'synth', gpus: 1, gpu: 'cpu-2c', models: [{ model: 'lenet', rate: 20, slo_ms: 100 }] }),
   );
-  // 2 s steps: quiet, a burst, quiet again (the first plan is sized for the first 20 s: the burst).
-  writeFileSync(`${synth}.trace.txt`, '20\n20\n20\n400\n400\n400\n');
+  // 2 s steps: quiet for 6 s, then a burst for 16 s (the first plan is sized for the first 20 s,
+  // the burst's start included); the long burst leaves a loaded machine time to start a runner.
+  writeFileSync(`${synth}.trace.txt`, `20\n20\n20\n${'400\n'.repeat(8)}`);
 
   it('scales down, then up, loading new gpulets for real while serving; every request accounted for', async () => {
     const r = await cli(
@@ -197,7 +198,7 @@ describe('serve --autoscale: re-planning on the wall clock', () => {
       expect(l.load_ms).toBeGreaterThan(0);
     }
     expect(doc.executor.restarts).toBe(0);
-  });
+  }, 180_000);
 });
 
 describe('refusals: one line, exit 2', () => {
