@@ -360,8 +360,12 @@ const BENCHES: Record<string, AsyncBench> = {
 /** Bench names, for --help. */
 export const BENCH_NAMES = Object.keys(BENCHES);
 
-/** Run the benchmarks whose name contains `filter` (all when undefined) and print figures and ratios. */
-export async function runBench(opts: { filter?: string; json: boolean }, io: Io): Promise<void> {
+/**
+ * Run the benchmarks whose name contains `filter` (all when undefined), print figures and ratios
+ * (or, with `json`, every figure with its unit, target and whether it met it); returns the keys of
+ * the figures that missed their target.
+ */
+export async function runBench(opts: { filter?: string; json: boolean }, io: Io): Promise<string[]> {
   const { filter, json } = opts;
   const ctx = loadContext();
   const figures: Figure[] = [];
@@ -370,14 +374,32 @@ export async function runBench(opts: { filter?: string; json: boolean }, io: Io)
     if (!json) io.err(`bench ${name}...\n`);
     figures.push(...(await bench(ctx)));
   }
+  const ratioOf = (f: Figure): number | null =>
+    f.target ? (f.target.higherIsBetter ? f.value / f.target.value : f.target.value / f.value) : null;
+  const missed = figures.filter((f) => {
+    const r = ratioOf(f);
+    return r !== null && !(r >= 1);
+  });
   if (json) {
-    io.out(
-      `${JSON.stringify(Object.fromEntries(figures.map((f) => [f.key, Number.isInteger(f.value) ? f.value : Number(f.value.toPrecision(4))])), null, 2)}\n`,
+    const round = (v: number) => (Number.isInteger(v) ? v : Number(v.toPrecision(4)));
+    const doc = Object.fromEntries(
+      figures.map((f) => [
+        f.key,
+        {
+          value: round(f.value),
+          unit: f.unit,
+          ...(f.target
+            ? { target: f.target.value, higher_is_better: f.target.higherIsBetter, met: !missed.includes(f) }
+            : {}),
+          how: f.note,
+        },
+      ]),
     );
-    return;
+    io.out(`${JSON.stringify(doc, null, 2)}\n`);
+    return missed.map((f) => f.key);
   }
   const rows = figures.map((f) => {
-    const ratio = f.target ? (f.target.higherIsBetter ? f.value / f.target.value : f.target.value / f.value) : null;
+    const ratio = ratioOf(f);
     return [
       f.key,
       fmt(f.value, f.unit === 'ratio' ? 3 : 1),
@@ -388,4 +410,5 @@ export async function runBench(opts: { filter?: string; json: boolean }, io: Io)
     ];
   });
   io.out(`${table(['figure', 'value', 'unit', 'target', 'vs target', 'how'], rows)}\n`);
+  return missed.map((f) => f.key);
 }

@@ -7,6 +7,7 @@
 import yargs, { type Argv, type CommandModule, type MiddlewareFunction } from 'yargs';
 import { InputError, show } from '../../engine/errors.ts';
 import { commands, type Io } from './commands.ts';
+import { ExitStatus } from '../lib/io.ts';
 
 const processIo: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
@@ -173,6 +174,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     if (e instanceof InputError) {
       io.err(`gpulet: ${printable(e.message)}\n`);
       return 2;
+    }
+    if (e instanceof ExitStatus) {
+      io.err(`gpulet: ${printable(e.message)}\n`);
+      return e.code;
     }
     throw e;
   }
