@@ -8,6 +8,7 @@ import type { SchedulerConfig } from './batching.ts';
 import { ElasticScheduler } from './elastic.ts';
 import { ALL_FIXES, type Fixes } from './fixes.ts';
 import { ELASTIC, GREEDY } from './partitioning.ts';
+import { GpuletMigScheduler } from './gpulet-mig.ts';
 import { ParvaGpuScheduler } from './parvagpu.ts';
 
 /** The artifact's partition set {50, 60, 80, 100} with complements, descending (reference §3). */
@@ -50,8 +51,11 @@ export const CONFIGS = {
 
 export type SchedulerName = keyof typeof CONFIGS;
 
-/** Schedulers that are not elastic-partitioning configurations: ParvaGPU's port (MIG GPUs only). */
-export const OTHER_SCHEDULERS = ['parvagpu'] as const;
+/**
+ * Schedulers that are not elastic-partitioning configurations (MIG GPUs only): ParvaGPU's port, and
+ * gpulet's sizing rules with MIG instances as gpulets (gpulet-mig.ts).
+ */
+export const OTHER_SCHEDULERS = ['parvagpu', 'gpulet-mig'] as const;
 export type PlannerName = SchedulerName | (typeof OTHER_SCHEDULERS)[number];
 export const SCHEDULER_NAMES = [...Object.keys(CONFIGS), ...OTHER_SCHEDULERS] as PlannerName[];
 
@@ -67,4 +71,5 @@ export const SCHEDULERS: Record<PlannerName, (fixes?: Fixes) => Scheduler> = {
   'gpulet-int': (fixes = ALL_FIXES) => new ElasticScheduler({ ...CONFIGS['gpulet-int'], fixes }),
   ideal: (fixes = ALL_FIXES) => new ElasticScheduler({ ...CONFIGS.ideal, fixes }, { fullSearch: true }),
   parvagpu: () => new ParvaGpuScheduler(),
+  'gpulet-mig': () => new GpuletMigScheduler(),
 };

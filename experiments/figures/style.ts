@@ -11,8 +11,16 @@ export type VlSpec = Record<string, unknown>;
 export const FONT_FAMILY = 'DejaVu Sans';
 
 /** Schedulers in the paper's legend order, with their colours. */
-export const SCHEDULER_ORDER = ['temporal', 'greedy', 'gpulet', 'gpulet-int', 'ideal', 'parvagpu'] as const;
-export const SCHEDULER_COLORS = ['#E69F00', '#56B4E9', '#009E73', '#0072B2', '#CC79A7', '#D55E00'];
+export const SCHEDULER_ORDER = [
+  'temporal',
+  'greedy',
+  'gpulet',
+  'gpulet-int',
+  'ideal',
+  'parvagpu',
+  'gpulet-mig',
+] as const;
+export const SCHEDULER_COLORS = ['#E69F00', '#56B4E9', '#009E73', '#0072B2', '#CC79A7', '#D55E00', '#999999'];
 
 /** Colours for sequences with no fixed meaning (partitions, models, series). */
 export const SERIES_COLORS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];

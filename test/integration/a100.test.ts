@@ -244,3 +244,40 @@ describe('no silent fallback', () => {
     expect(() => SCHEDULERS.parvagpu().plan(planInput(w, loadContext()))).toThrow(InputError);
   });
 });
+
+describe('gpulet-mig: gpulet sizing with MIG instances as gpulets', () => {
+  /** GPUs per row (10 s, seed 1: violations 0 on every row, none above 1 %). */
+  const MIG_GPUS = [2, 3, 6, 9, 18, 25];
+  it.each(ROWS)('row %i: valid MIG layouts, all demand planned, violations <= 1 %', (row) => {
+    const w = resolveWorkload(fixture(`slo${row}.json`));
+    const ctx = loadContext();
+    const plan = planForServing(w, 'gpulet-mig', ctx);
+    expect(plan.feasible).toBe(true);
+    expect(gpusUsed(plan)).toBe(MIG_GPUS[row - 1]);
+    for (const g of plan.gpus) {
+      const instances = g.gpulets.map((l) => {
+        expect(l.mig).toBeDefined();
+        expect(l.mig?.procs).toBe(1);
+        return { start: l.mig?.start as number, size: l.mig?.size as number };
+      });
+      expect(migLayoutError(A100_MIG, instances)).toBeNull();
+      expect(instances.reduce((s, x) => s + x.size, 0)).toBeLessThanOrEqual(7);
+    }
+    const carried = new Map<string, number>();
+    for (const g of plan.gpus)
+      for (const l of g.gpulets) for (const a of l.models) carried.set(a.task, (carried.get(a.task) ?? 0) + a.rateRps);
+    for (const t of w.tasks) expect(carried.get(t.task) ?? 0).toBeGreaterThanOrEqual(t.rateRps);
+    const r = simulatePlan(w, plan, ctx, { seed: 1, durationS: 10 });
+    expect(r.interference).toBe('none');
+    expect(r.requests.arrived).toBe(r.requests.completed + r.requests.dropped);
+    expect(r.slo_violation_pct).toBeLessThanOrEqual(1);
+  });
+
+  it('on a GPU without MIG: one line, exit 2', async () => {
+    const r = await cli('schedule', '-w', 'scen3', '-s', 'gpulet-mig');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      'gpulet: gpulet-mig plans MIG instances: GPU type "rtx2080ti" has no MIG profile (use a GPU type with MIG, a100-80gb)\n',
+    );
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * On an A100 80GB, how do ParvaGPU's MIG segments, gpulet's MPS partitions and temporal sharing
  * compare on the same load? ParvaGPU's six published service-level rows (rates and SLOs of up to 11
- * models), each planned by parvagpu (MIG + MPS, the port of the authors' scheduler), gpulet-int
+ * models), each planned by parvagpu (MIG + MPS, the port of the authors' scheduler), gpulet-mig
+ * (gpulet's sizing rules with MIG instances as gpulets), gpulet-int
  * and temporal (MPS mode over the whole GPU, sim/profiles/a100.ts), then served on the simulated
  * A100 for the same seeded Poisson arrivals. GPUs used, planning time, SLO violations overall and
  * of the worst model.
@@ -21,7 +22,7 @@ import { fmt, table } from '../../lib/format.ts';
 import { writeCsv } from '../../lib/output.ts';
 import { progress } from '../../lib/progress.ts';
 
-export const A100_SCHEDULERS = ['parvagpu', 'gpulet-int', 'temporal'] as const;
+export const A100_SCHEDULERS = ['parvagpu', 'gpulet-mig', 'gpulet-int', 'temporal'] as const;
 
 /** ParvaGPU's model columns, in its order (its profile files, alphabetical). */
 const MODELS = [
@@ -97,7 +98,7 @@ export const A100_COLUMNS = [
 export const a100: Experiment = {
   name: 'a100',
   describe:
-    "A100 80GB: ParvaGPU's six SLO rows planned by parvagpu (MIG+MPS), gpulet-int and temporal (MPS), simulated",
+    "A100 80GB: ParvaGPU's six SLO rows planned by parvagpu (MIG+MPS), gpulet-mig (MIG), gpulet-int and temporal (MPS), simulated",
   async run(opts) {
     const rows = opts.quick ? [1, 2] : [1, 2, 3, 4, 5, 6];
     const durationS = opts.quick ? 5 : 20;

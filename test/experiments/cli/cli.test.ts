@@ -70,7 +70,7 @@ describe('gpulet schedule / simulate: bad input', () => {
     [
       'an unknown scheduler',
       () => ['schedule', '-w', 'scen3', '-s', 'fast'],
-      /--scheduler: expected one of temporal, .*gpulet-int, ideal, parvagpu, got "fast"/,
+      /--scheduler: expected one of temporal, .*gpulet-int, ideal, parvagpu, gpulet-mig, got "fast"/,
     ],
     [
       'a bad profile file',

@@ -52,7 +52,7 @@ describe('gpulet profile / simulate / serve on a measured profile', () => {
       gpu: doc.profile.gpu,
       models: [{ model: 'lenet', slo_ms: lenet.slo_ms }],
     });
-  });
+  }, 180_000); // real processes: a loaded machine takes its time
 
   it('simulate takes the measured profile and its workload', async () => {
     const r = await cli(
@@ -71,7 +71,7 @@ describe('gpulet profile / simulate / serve on a measured profile', () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
     expect(doc.requests.arrived).toBe(doc.requests.completed + doc.requests.dropped);
-  });
+  }, 180_000); // real processes: a loaded machine takes its time
 
   it('serve --backend onnx serves it for real and prints the simulate shape, accounting balanced', async () => {
     const r = await cli(
@@ -107,7 +107,7 @@ describe('gpulet profile / simulate / serve on a measured profile', () => {
     expect(doc.requests.arrived).toBe(doc.requests.completed + doc.requests.dropped);
     expect(doc.models.lenet.arrived).toBe(doc.requests.arrived);
     expect(doc.executor.restarts).toBe(0);
-  });
+  }, 180_000); // real processes: a loaded machine takes its time
 
   it('serve uses the same seeded arrivals as simulate (same seed, same arrival count)', async () => {
     const argv = [

@@ -176,7 +176,8 @@ describe('every figure', () => {
       'trace,variant,start_s,rate_rps,gpus,partition_sum_pct,slo_violation_pct\nspike3,gpulet-int,0,600,2,200,0\nspike3,gpulet-int,20,1872,5,500,56\nspike3,temporal,0,600,3,300,0\n',
     'a100.csv':
       'row,models,rate_rps,scheduler,feasible,gpus_used,parvagpu_c_gpus,parvagpu_shipped_gpus,slo_violation_pct,worst_model,worst_model_violation_pct\n' +
-      '5,11,26229,parvagpu,1,13,13,13,5.07,densenet121,59.5\n5,11,26229,gpulet-int,1,23,13,13,0,,0\n5,11,26229,temporal,1,23,13,13,0,,0\n',
+      '5,11,26229,parvagpu,1,13,13,13,5.07,densenet121,59.5\n5,11,26229,gpulet-mig,1,18,13,13,0,,0\n' +
+      '5,11,26229,gpulet-int,1,23,13,13,0,,0\n5,11,26229,temporal,1,23,13,13,0,,0\n',
     'promises.csv':
       'workload,scheduler,fixes,max_plan_rate_rps,pct_of_max,rate_rps,plan_feasible,slo_violation_pct,seeds_pct\n' +
       'scen3,gpulet-int,all,2250,50,1110,true,0,0 0 0\nscen3,gpulet-int,none,2190,50,1080,true,2.5,2 2.5 3\nscen3,temporal,all,1560,100,1560,false,,\n',
