@@ -3,6 +3,7 @@
  * rows, with the authors' own counts marked, and the simulated SLO violations of every plan. Every
  * number in the report's sentences comes from the CSV.
  */
+import { MAX_BATCH } from '../../../engine/limits.ts';
 import type { FigureDef } from '../../figures/figure.ts';
 import { PAPER_MARK, groupOffset, schedulerColor, topLevel } from '../../figures/style.ts';
 import { num } from '../../figures/table.ts';
@@ -99,10 +100,10 @@ export const A100: FigureDef = {
         '',
         `parvagpu uses the GPUs the authors' released scheduler uses on ${same} of ${rowIds.length} rows (their deployment maps segment for segment: test/integration/a100.test.ts). Over all rows parvagpu uses ${sum('parvagpu')} GPUs, gpulet-mig ${sum('gpulet-mig')}, gpulet-int ${sum('gpulet-int')}, temporal ${sum('temporal')}.` +
           (over.length > 0
-            ? ` parvagpu's plan breaks 1 % on row ${over.join(', ')} (${over.map((row) => `${at(row, 'parvagpu')?.worst_model} ${Number(at(row, 'parvagpu')?.worst_model_violation_pct).toFixed(1)} % late`).join('; ')}): ParvaGPU sizes segments to the rate with no headroom${over.includes('5') ? " (row 5 gives densenet121 two 3g segments of 1115 req/s for 2228 req/s, 99.9 % of their capacity, as the authors' own maps do), and no queue keeps a 69 ms SLO under Poisson arrivals at that load" : ''}.`
+            ? ` parvagpu's plan breaks 1 % on row ${over.join(', ')} (${over.map((row) => `${at(row, 'parvagpu')?.worst_model} ${Number(at(row, 'parvagpu')?.worst_model_violation_pct).toFixed(1)} % late`).join('; ')}): ParvaGPU sizes segments to the rate with no headroom${over.includes('5') ? " (on row 5 densenet121's two segments carry its rate at almost their full capacity, as in the authors' own maps), and no queue keeps its SLO under Poisson arrivals at that load" : ''}.`
             : '') +
-          ` gpulet-mig (gpulet's sizing rules with MIG instances as gpulets, one process and one model each, first-fit decreasing onto GPUs: engine/schedulers/gpulet-mig.ts) breaks 1 % on ${migOver.length === 0 ? 'no row' : `row ${migOver.join(', ')}`}; it needs more GPUs than parvagpu on ${rowIds.filter((row) => (num(at(row, 'gpulet-mig') ?? {}, 'gpus_used') ?? 0) > (num(at(row, 'parvagpu') ?? {}, 'gpus_used') ?? 0)).length} of ${rowIds.length} rows (batches up to 32, one process per instance, and the Poisson p99 provisioned) and fewer than gpulet-int on ${rowIds.filter((row) => (num(at(row, 'gpulet-mig') ?? {}, 'gpus_used') ?? 0) < (num(at(row, 'gpulet-int') ?? {}, 'gpus_used') ?? 0)).length} of ${rowIds.length} (seven instance sizes where gpulet has at most two gpulets per GPU).` +
-          " gpulet-int and temporal need more GPUs mainly because their batches stop at 32 (the gpulet artifact's MAX_BATCH) with one process per gpulet, where ParvaGPU's segments run batches up to 128 with up to 3 MPS processes per MIG instance: at these rates a batch of at most 32 takes most of its duty cycle to run, which leaves little to share (where as many GPUs as models are used, every model has a GPU of its own).",
+          ` gpulet-mig (gpulet's sizing rules with MIG instances as gpulets, one process and one model each, first-fit decreasing onto GPUs: engine/schedulers/gpulet-mig.ts) breaks 1 % on ${migOver.length === 0 ? 'no row' : `row ${migOver.join(', ')}`}; it needs more GPUs than parvagpu on ${rowIds.filter((row) => (num(at(row, 'gpulet-mig') ?? {}, 'gpus_used') ?? 0) > (num(at(row, 'parvagpu') ?? {}, 'gpus_used') ?? 0)).length} of ${rowIds.length} rows (batches up to ${MAX_BATCH}, one process per instance, and the Poisson p99 provisioned) and fewer than gpulet-int on ${rowIds.filter((row) => (num(at(row, 'gpulet-mig') ?? {}, 'gpus_used') ?? 0) < (num(at(row, 'gpulet-int') ?? {}, 'gpus_used') ?? 0)).length} of ${rowIds.length} (seven instance sizes where gpulet has at most two gpulets per GPU).` +
+          ` gpulet-int and temporal need more GPUs mainly because their batches stop at ${MAX_BATCH} (the gpulet artifact's MAX_BATCH) with one process per gpulet, where ParvaGPU's segments run larger batches with several MPS processes per MIG instance: at these rates a batch of at most ${MAX_BATCH} takes most of its duty cycle to run, which leaves little to share (where as many GPUs as models are used, every model has a GPU of its own).`,
       ],
     };
   },
