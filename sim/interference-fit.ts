@@ -11,6 +11,7 @@
  * Input is only the profiled dataset (features and measured factor, as read from CSV): the fit never
  * sees how the simulated GPU produced the factors.
  */
+import { nearestRank } from '../engine/stats.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../engine/errors.ts';
@@ -118,11 +119,7 @@ export function fitAndValidate(points: readonly FitPoint[], seed: number | strin
 }
 
 /** Value at quantile q (0..1) of `values`: the smallest value with at least q of the sample at or below it. */
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) throw new RangeError('quantile of an empty sample');
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
+export const quantile = nearestRank;
 
 /** The percentiles both Figure 6 and Figure 10 are read at, in percent of the value. */
 export function cdfSummaryPct(values: readonly number[]): {

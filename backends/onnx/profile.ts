@@ -11,6 +11,7 @@
  *    the other half runs the other at the same batch, over the solo latency (cores share caches and
  *    memory bandwidth: the CPU analogue of the paper's interference profiling, Figure 6).
  */
+import { median } from '../../engine/stats.ts';
 import { RealtimeClock } from '../../engine/clock.ts';
 import type { BatchJob, Clock } from '../../engine/types.ts';
 import { OnnxExecutor, type GpuletSetup, type ModelFile, type OnnxExecutorOptions } from './executor.ts';
@@ -79,12 +80,6 @@ export interface ProfileResult {
   /** CPU that other processes used while we measured (null off Linux): a busy machine spoils a profile. */
   cpu: CpuUse | null;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 === 1 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
 
 /**
  * Run one batch and resolve with its latency as the engine would see it, ms. The executor posts

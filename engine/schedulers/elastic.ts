@@ -247,6 +247,10 @@ export function* layoutsFor(numGpus: number): Generator<number[][]> {
   }
 }
 
+/** Whether every gpulet size of `layout` is one the profile has latencies for. */
+const profiled = (ctx: SchedContext, layout: readonly (readonly number[])[]): boolean =>
+  layout.every((gpu) => gpu.every((p) => ctx.parts.includes(p)));
+
 /** The most layouts fix layout-fallback tries (all of them on 4 GPUs). */
 export const FALLBACK_LAYOUTS = 256;
 
@@ -319,6 +323,7 @@ export class ElasticScheduler implements Scheduler {
     let result: RunResult | null = null;
     if (this.opts.fullSearch) {
       for (const layout of (this.opts.layouts ?? layoutsFor)(input.numGpus)) {
+        if (!profiled(ctx, layout)) continue;
         result = runOnce(ctx, input, input.numGpus, layout);
         if (result.ok) break;
       }
@@ -371,6 +376,8 @@ export class ElasticScheduler implements Scheduler {
       }
     if (layouts)
       for (const layout of nearbyLayouts(failed.state, input.numGpus)) {
+        // A profile measured at fewer sizes (a CPU profile: 50 and 100 %) only takes its own.
+        if (!profiled(ctx, layout)) continue;
         const fixed = runOnce(ctx, input, input.numGpus, layout);
         if (fixed.ok) return fixed;
       }
@@ -396,7 +403,6 @@ export function workBoundGpus(ctx: SchedContext, tasks: readonly SchedTask[], sh
   return Math.ceil(need - 1e-9);
 }
 
-/** Tasks whose planned throughput is below their mean demand, by how much. */
 /** Per task, the demand the plan does not carry, req/s (tasks fully carried left out). */
 export function shortfalls(plan: Plan, demands: readonly Demand[]): Shortfall[] {
   const planned = new Map<string, number>();

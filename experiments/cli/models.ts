@@ -4,6 +4,7 @@
  * `--latency` also times batch 1 and 32 on this machine (one session on all cores, the median of
  * `--reps` runs after one warm-up). `list` only counts parameters and FLOPs (no weights, instant).
  */
+import { median } from '../../engine/stats.ts';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { InputError, show } from '../../engine/errors.ts';
 import { round } from '../../engine/metrics.ts';
@@ -69,8 +70,7 @@ async function timeModel(
       await session.run(feeds);
       xs.push(performance.now() - t0);
     }
-    xs.sort((a, b) => a - b);
-    return xs[Math.floor((xs.length - 1) / 2)];
+    return median(xs);
   } finally {
     await session.release();
   }

@@ -1,13 +1,9 @@
 /**
  * Confidence intervals across seeds: a two-sided 95 % Student-t interval of the mean. With three
- * seeds the half-width is 4.30 standard errors, which is wide, and honestly so.
+ * seeds the half-width is t(0.975, 2) = 4.30 standard errors, which is wide, and honestly so.
  */
 
-/** Two-sided 97.5 % quantiles of Student's t, by degrees of freedom 1..30. */
-const T975 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
-  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
-];
+import jstat from 'jstat';
 
 export interface MeanCi {
   mean: number;
@@ -27,6 +23,7 @@ export function meanCi(xs: readonly number[], opts: { min?: number } = {}): Mean
   const mean = xs.reduce((a, b) => a + b, 0) / n;
   if (n === 1) return { mean, lo: mean, hi: mean, n };
   const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
-  const half = (T975[Math.min(n - 1, T975.length) - 1] ?? 1.96) * (sd / Math.sqrt(n));
+  // The exact 97.5 % quantile of Student's t with n - 1 degrees of freedom (jstat), for any n.
+  const half = jstat.jStat.studentt.inv(0.975, n - 1) * (sd / Math.sqrt(n));
   return { mean, lo: Math.max(mean - half, opts.min ?? -Infinity), hi: mean + half, n };
 }

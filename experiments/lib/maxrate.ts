@@ -10,6 +10,7 @@
  * shortcuts keep it fast: plans are computed once per rate, and the third seed is simulated only
  * when the first two disagree (the median of three is decided by two that agree).
  */
+import { median } from '../../engine/stats.ts';
 import { gpusUsed, type Plan } from '../../engine/plan.ts';
 import { round } from '../../engine/metrics.ts';
 import type { Workload } from '../../sim/workload.ts';
@@ -85,8 +86,6 @@ export interface MaxRateResult {
   /** GPUs the plan at max_rate_rps uses. */
   gpus: number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Violation % for each seed, simulating the third only if needed to decide the median vs `bound`. */
 function violations(w: Workload, plan: Plan, ctx: Context, opts: MaxRateOptions, all: boolean): number[] {
@@ -255,7 +254,7 @@ export function servedMax(
   if (!plan.feasible || opts.planRateRps <= 0) return none;
   const last = seeds.map(() => 0);
   const alive = seeds.map(() => true);
-  let median = 0;
+  let medianMax = 0;
   let medianAlive = true;
   for (
     let load = opts.planRateRps;
@@ -279,10 +278,9 @@ export function servedMax(
       else last[i] = load;
     });
     if (medianAlive) {
-      const sorted = [...pcts].sort((a, b) => a - b);
-      if (sorted[Math.floor(sorted.length / 2)] > bound) medianAlive = false;
-      else median = load;
+      if (median(pcts) > bound) medianAlive = false;
+      else medianMax = load;
     }
   }
-  return { plan_rate_rps: opts.planRateRps, served_max_rps: median, seeds_rps: last };
+  return { plan_rate_rps: opts.planRateRps, served_max_rps: medianMax, seeds_rps: last };
 }

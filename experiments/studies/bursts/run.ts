@@ -11,6 +11,7 @@
  * has that, it measures what reacting costs. The suite is trace seed 0; traces 1000 and 1001 of
  * every kind, never looked at while the autoscaler was tuned, check that it generalises.
  */
+import { median } from '../../../engine/stats.ts';
 import { round } from '../../../engine/metrics.ts';
 import { DEFAULT_BURST } from '../../../engine/server/replanner.ts';
 import { DEFAULT_REORG_MS } from '../../lib/autoscale.ts';
@@ -76,11 +77,6 @@ export const WINDOW_COLUMNS = [
   'partition_sum_pct',
   'slo_violation_pct',
 ];
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** One trace x variant over the seeds: per-window medians and the summary row. */
 export function summarizeRuns(trace: string, traceSeed: number, v: Variant, runs: readonly AutoscaleJobResult[]) {

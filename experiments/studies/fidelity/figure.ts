@@ -28,6 +28,22 @@ export function metricPairs(t: Table): Array<{ metric: string; real: string; sim
 
 const labelColumn = (t: Table) => LABEL_COLUMNS.find((c) => t.columns.includes(c)) ?? t.columns[0];
 
+/** A row's bar label: its model (or name), and its load when the table has several (one bar each, never stacked). */
+export function rowLabel(t: Table, r: Table['rows'][number]): string {
+  const label = String(r[labelColumn(t)]);
+  if (!t.columns.includes('load')) return label;
+  return `${label} @ ${Math.round(100 * (num(r, 'load') ?? Number.NaN))} %`;
+}
+
+/** Panel titles for the metrics the study writes; others keep their name. */
+const METRIC_TITLES: Readonly<Record<string, string>> = {
+  p50_ms: 'p50 latency, ms',
+  p99_ms: 'p99 latency, ms',
+  throughput_rps: 'throughput, req/s',
+  violation_pct: 'SLO violations, %',
+};
+export const metricTitle = (m: string): string => (Object.hasOwn(METRIC_TITLES, m) ? METRIC_TITLES[m] : m);
+
 /** Why our numbers differ from the paper's (shared notes in experiments/figures/notes.ts). */
 const NOTES: readonly Note[] = [
   {
@@ -46,11 +62,20 @@ export const FIDELITY: FigureDef = {
     metricPairs(t).length === 0 ? `${t.file} has no real_X/sim_X (or X_real/X_sim) column pairs to compare` : null,
   figure(t) {
     const table = t[FILE]!;
-    const label = labelColumn(table);
     const values = table.rows.flatMap((r) =>
       metricPairs(table).flatMap((p) => [
-        { label: r[label], metric: p.metric, world: 'real (onnxruntime, this CPU)', value: num(r, p.real) },
-        { label: r[label], metric: p.metric, world: 'simulated (measured profile)', value: num(r, p.sim) },
+        {
+          label: rowLabel(table, r),
+          metric: metricTitle(p.metric),
+          world: 'real (onnxruntime, this CPU)',
+          value: num(r, p.real),
+        },
+        {
+          label: rowLabel(table, r),
+          metric: metricTitle(p.metric),
+          world: 'simulated (measured profile)',
+          value: num(r, p.sim),
+        },
       ]),
     );
     return topLevel(
@@ -77,10 +102,9 @@ export const FIDELITY: FigureDef = {
   },
   report(t) {
     const table = t[FILE]!;
-    const label = labelColumn(table);
     const comparisons: Comparison[] = table.rows.flatMap((r) =>
       metricPairs(table).map((p) => ({
-        item: `${r[label]}, ${p.metric}`,
+        item: `${rowLabel(table, r)}, ${p.metric}`,
         ours: num(r, p.sim),
         paper: num(r, p.real),
         unit: '',

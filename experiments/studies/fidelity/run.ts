@@ -24,6 +24,7 @@
  * machine: the study waits for one, profiles and serves a load again when other processes disturbed
  * it (up to 3 times in all), and reports the CPU they used.
  */
+import { median } from '../../../engine/stats.ts';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../../engine/errors.ts';
 import { round } from '../../../engine/metrics.ts';
@@ -224,10 +225,8 @@ export function profileDrift(
     for (const p of partitionsPct)
       for (const b of batches) ratios.push(later.latencyMs(m, b, p) / earlier.latencyMs(m, b, p));
   ratios.sort((a, b) => a - b);
-  const mid = ratios.length >> 1;
-  const median = ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
   return {
-    median_ratio: round(median, 4),
+    median_ratio: round(median(ratios), 4),
     min_ratio: round(ratios[0], 4),
     max_ratio: round(ratios[ratios.length - 1], 4),
   };

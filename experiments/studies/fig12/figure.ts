@@ -196,7 +196,7 @@ export const FIG12: FigureDef = {
       intro: [
         `Search \`${search}\` (${SEARCH_TITLE[search] ?? search}); a rate passes when the plan is feasible and the median of 3 seeds simulates with ≤ 1 % of requests violating their SLO (drops included).`,
         seeds
-          ? `Intervals: 95 % t-interval of the maximum found with each seed alone (${seeds.file}).`
+          ? `Intervals in this table: 95 % t-interval of the maximum found with each seed alone (${seeds.file}); the figure's error bars span the lowest to the highest of those per-seed maxima (a 3-seed t-interval's lower end can fall below zero).`
           : 'No per-seed maxima yet (fig12-seeds.csv absent), so no intervals.',
       ],
       comparisons,

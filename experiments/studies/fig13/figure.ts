@@ -21,6 +21,12 @@ const NOTES: readonly Note[] = [
   },
 ];
 
+/** The text over a bar: `n/s` where the scheduler refuses the rate, `0 %` for a zero bar, else none. */
+export function figure13Label(ours: number | null): string {
+  if (ours === null) return 'n/s';
+  return ours === 0 ? '0 %' : '';
+}
+
 export const FIG13: FigureDef = {
   notes: NOTES,
   name: 'fig13',
@@ -31,12 +37,15 @@ export const FIG13: FigureDef = {
     const values = t[FILE]!.rows.filter((r) => (SCHEDULERS as readonly string[]).includes(r.scheduler)).map((r) => {
       const p = PAPER[r.workload as (typeof WORKLOADS)[number]];
       const ours = num(r, OURS);
+      const paper = p?.[r.scheduler as 'gpulet'] ?? null;
       return {
         workload: `${r.workload} @ ${p?.rate ?? '?'}`,
         scheduler: r.scheduler,
         ours,
-        label: ours === null ? 'n/s' : '',
-        paper: p?.[r.scheduler as 'gpulet'] ?? null,
+        // A bar of height 0 must not read as a missing one: 0 % is written, a refused rate is n/s.
+        label: figure13Label(ours),
+        paper,
+        paperLabel: paper === null ? 'paper: n/s' : '',
       };
     });
     const sort = WORKLOADS.map((w) => `${w} @ ${PAPER[w].rate}`);
@@ -45,7 +54,7 @@ export const FIG13: FigureDef = {
     const y = { type: 'quantitative', title: 'SLO violations (% of requests)' };
     return topLevel(
       "Figure 13: SLO violations at the paper's highest tested rate (req/s)",
-      'bars: ours (n/s: the scheduler refuses the rate); diamonds: the paper; rule: the 1 % bound',
+      'bars: ours (n/s: the scheduler refuses the rate; 0 % written out); diamonds: the paper (paper: n/s where it refused); rule: the 1 % bound',
       {
         data: { values },
         width: 560,
@@ -62,6 +71,11 @@ export const FIG13: FigureDef = {
           {
             ...paperLayer({ x, xOffset, y: { ...y, field: 'paper' } }),
             transform: [{ filter: 'datum.paper !== null' }],
+          },
+          {
+            // Where the paper's bar is missing (its scheduler refused the rate), say so.
+            mark: { type: 'text', dy: -18, fontSize: 9, color: '#555' },
+            encoding: { x, xOffset, y: { datum: 0, type: 'quantitative' }, text: { field: 'paperLabel' } },
           },
           {
             data: { values: [{ bound: 1 }] },

@@ -4,6 +4,7 @@
  * breaks the 1 % bound at rates it schedules (scen2, scen3, scen5), while gpulet-int either rejects
  * those rates or meets the SLO. Also reported: violations at the paper's own tested rates.
  */
+import { median } from '../../../engine/stats.ts';
 import { round } from '../../../engine/metrics.ts';
 import { fmt, table } from '../../lib/format.ts';
 import type { MaxRateJob, ViolationJob } from '../../lib/jobs.ts';
@@ -14,8 +15,6 @@ import { progress } from '../../lib/progress.ts';
 import type { Experiment } from '../../lib/experiment.ts';
 
 export const FIG13_SCHEDULERS = ['temporal', 'greedy', 'gpulet', 'gpulet-int'] as const;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export const fig13: Experiment = {
   name: 'fig13',

@@ -27,6 +27,15 @@ const PAPER = {
   maxViolationPct: 0.76,
 } as const;
 
+/** The paper's values drawn on a panel: its two peak rates, its maxima of GPUs, gpulet sizes and violations. */
+export function paperMarks(column: string): number[] {
+  if (column === 'rate_rps') return [PAPER.firstPeakRps, PAPER.secondPeakRps];
+  if (column === 'gpus') return [PAPER.maxGpus];
+  if (column === 'partition_sum_pct') return [PAPER.maxPartitionSumPct];
+  if (column === 'slo_violation_pct') return [PAPER.maxViolationPct];
+  return [];
+}
+
 function series(t: Inputs): ReadonlyArray<Readonly<Record<string, string>>> {
   const rows = t[FILE]!.rows;
   // Compare gpulet-int where the study ran several schedulers.
@@ -56,22 +65,47 @@ export const FIG14: FigureDef = {
       scheduler: r.scheduler ?? 'gpulet-int',
       ...Object.fromEntries(panels.map((p) => [p.column, num(r, p.column)])),
     }));
-    const vconcat: VlSpec[] = panels.map((p, i) => ({
-      width: 620,
-      height: 110,
-      mark: { type: 'line', interpolate: p.step ? 'step-after' : 'linear' },
-      encoding: {
-        x: { field: 't', type: 'quantitative', title: i === panels.length - 1 ? 'time (s)' : null },
-        y: { field: p.column, type: 'quantitative', title: p.title },
-        color: byScheduler
-          ? schedulerColor('scheduler', [...new Set(table.rows.map((r) => r.scheduler))])
-          : { value: '#0072B2' },
-      },
-    }));
-    return topLevel('Figure 14: scen3 under a two-wave load, autoscaling up to 8 GPUs', 'one point per 20 s window', {
-      data: { values },
-      vconcat,
+    const schedulers = [...new Set(table.rows.map((r) => r.scheduler))];
+    const vconcat: VlSpec[] = panels.map((p, i) => {
+      const x = { field: 't', type: 'quantitative', title: i === panels.length - 1 ? 'time (s)' : null };
+      // The offered rate is the same whatever serves it: one neutral line (gpulet-int's rows), not a scheduler's colour.
+      const offered = p.column === 'rate_rps';
+      const line = {
+        ...(offered && byScheduler ? { transform: [{ filter: "datum.scheduler === 'gpulet-int'" }] } : {}),
+        mark: { type: 'line', interpolate: p.step ? 'step-after' : 'linear' },
+        encoding: {
+          x,
+          y: { field: p.column, type: 'quantitative', title: p.title },
+          color:
+            offered || !byScheduler
+              ? { value: offered ? '#000000' : '#0072B2' }
+              : schedulerColor('scheduler', schedulers),
+        },
+      };
+      const marks = paperMarks(p.column);
+      if (marks.length === 0) return { width: 620, height: 110, layer: [line] };
+      // The paper's value for the panel (its peaks, its maxima), read off its Figure 14: dashed rules.
+      return {
+        width: 620,
+        height: 110,
+        layer: [
+          line,
+          {
+            data: { values: marks.map((v) => ({ paper: v })) },
+            mark: { type: 'rule', strokeDash: [4, 3], color: '#D55E00' },
+            encoding: { y: { field: 'paper', type: 'quantitative' } },
+          },
+        ],
+      };
     });
+    return topLevel(
+      'Figure 14: scen3 under a two-wave load, autoscaling up to 8 GPUs',
+      "one point per 20 s window; dashed: the paper's peaks and maxima, read off its Figure 14",
+      {
+        data: { values },
+        vconcat,
+      },
+    );
   },
   report(t) {
     const rows = series(t);

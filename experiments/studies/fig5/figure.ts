@@ -4,7 +4,7 @@
  */
 import { FIG5 as PAPER } from '../../lib/paper.ts';
 import type { Comparison, FigureDef } from '../../figures/figure.ts';
-import { groupOffset, paperLayer, SCHEDULER_COLORS, shortPair, topLevel } from '../../figures/style.ts';
+import { groupOffset, paperLayer, SCHEDULER_COLORS, topLevel } from '../../figures/style.ts';
 import { num } from '../../figures/table.ts';
 import { PLAN_BOUND, type Note } from '../../figures/notes.ts';
 
@@ -49,7 +49,7 @@ export const FIG5: FigureDef = {
                 ? 1
                 : undefined;
         return {
-          pair: shortPair(r.pair),
+          pair: r.pair,
           series: s.label,
           ours: s.column === null ? 1 : num(r, s.column),
           paper: paper ?? null,
@@ -60,8 +60,9 @@ export const FIG5: FigureDef = {
       field: 'pair',
       type: 'nominal',
       title: null,
-      sort: rows.map((r) => shortPair(r.pair)),
-      axis: { labelAngle: 0 },
+      sort: rows.map((r) => r.pair),
+      // The models' full names, one per line (`ssd-mobilenetv1` over `bert`), not `ssd+be`.
+      axis: { labelAngle: 0, labelExpr: "split(datum.label, '+')" },
     };
     const xOffset = groupOffset(
       'series',

@@ -6,6 +6,7 @@
  * broken promise. Two setups: all fixes, and the authors' artifact exactly (--fixes none: its
  * scheduler and its one batching thread per gpulet).
  */
+import { median } from '../../../engine/stats.ts';
 import { round } from '../../../engine/metrics.ts';
 import { fmt, table } from '../../lib/format.ts';
 import type { MaxRateJob, ViolationJob } from '../../lib/jobs.ts';
@@ -45,8 +46,6 @@ export const PROMISES_SUMMARY_COLUMNS = [
   'worst_violation_pct',
   'worst_at',
 ];
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export const promises: Experiment = {
   name: 'promises',

@@ -88,3 +88,22 @@ describe('strict model lookups', () => {
     },
   );
 });
+
+describe('a profile measured at fewer sizes (a CPU profile: 50 and 100 %)', () => {
+  // Latency only where measured; any other size is outside the profile (as a real table throws).
+  const halves = fakeLatency(
+    (m, b, p) => {
+      if (p !== 50 && p !== 100) throw new RangeError(`partition ${p} outside the profile`);
+      return (m === 'A' ? 2 + b : 1 + 0.5 * b) * (100 / p);
+    },
+    { partitionsPct: [50, 100] },
+  );
+  it("ideal searches only layouts of the profile's sizes, never 60/40 or 80/20", () => {
+    // A load the first layout (50/50 on both GPUs) does not carry, so later layouts are tried:
+    // before the fix the search reached 60/40 and threw the profile's RangeError.
+    const plan = SCHEDULERS.ideal().plan({ ...input({ A: 1500, B: 400 }), latency: halves });
+    for (const g of plan.gpus) for (const l of g.gpulets) expect([50, 100]).toContain(l.partitionPct);
+    const light = SCHEDULERS.ideal().plan({ ...input({ A: 300, B: 100 }), latency: halves });
+    expect(light.feasible).toBe(true);
+  });
+});

@@ -83,13 +83,27 @@ describe('textWidthPx(text, size)', () => {
 });
 
 describe('meanCi(xs)', () => {
-  it('is the mean with a 95 % Student-t interval (4.303 standard errors for 3 values)', () => {
+  it('is the mean with a 95 % Student-t interval (t(0.975, 2) = 4.3027 standard errors for 3 values)', () => {
     const ci = meanCi([1, 2, 3]);
     expect(ci.mean).toBe(2);
-    expect(ci.hi).toBeCloseTo(2 + 4.303 / Math.sqrt(3), 9);
-    expect(ci.lo).toBeCloseTo(2 - 4.303 / Math.sqrt(3), 9);
+    // Published t quantiles: 4.302653 (df 2), 2.042272 (df 30), 1.983972 (df 100).
+    expect(ci.hi).toBeCloseTo(2 + 4.302653 / Math.sqrt(3), 5);
+    expect(ci.lo).toBeCloseTo(2 - 4.302653 / Math.sqrt(3), 5);
     expect(meanCi([1, 2, 3], { min: 0 }).lo).toBe(0);
     expect(meanCi([5])).toEqual({ mean: 5, lo: 5, hi: 5, n: 1 });
+  });
+
+  it('uses the exact t quantile for any sample size, not the normal 1.96 beyond a table', () => {
+    const halfOf = (n: number) => {
+      // n values alternating 0 and 1 (sample sd known), so the half-width gives t back.
+      const xs = Array.from({ length: n }, (_, i) => i % 2);
+      const ci = meanCi(xs);
+      const mean = xs.reduce((a, b) => a + b, 0) / n;
+      const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
+      return (ci.hi - ci.mean) / (sd / Math.sqrt(n));
+    };
+    expect(halfOf(31)).toBeCloseTo(2.042272, 5);
+    expect(halfOf(101)).toBeCloseTo(1.983972, 5);
   });
 });
 
@@ -263,5 +277,82 @@ describe('gpulet figures', () => {
     const r = await cli('figures', '--only', 'fig99', '--draw-only');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^gpulet: --only: expected names from .*fig12.*, got "fig99"\n$/);
+  });
+});
+
+describe('fidelity figure', () => {
+  it('gives each load its own bar (never stacks two loads) and readable panel titles', async () => {
+    const { FIDELITY, rowLabel } = await import('../../../experiments/studies/fidelity/figure.ts');
+    const { parseTable } = await import('../../../experiments/figures/table.ts');
+    const t = parseTable(
+      'fidelity.csv',
+      'load,model,real_p50_ms,sim_p50_ms\n0.35,resnet50,17.8,17.6\n0.65,resnet50,20.1,19.0\n',
+    );
+    expect(t.rows.map((r) => rowLabel(t, r))).toEqual(['resnet50 @ 35 %', 'resnet50 @ 65 %']);
+    const spec = FIDELITY.figure({ 'fidelity.csv': t }) as {
+      data: { values: Array<{ label: string; metric: string }> };
+    };
+    const labels = new Set(spec.data.values.map((v) => v.label));
+    expect(labels.size).toBe(2);
+    expect(new Set(spec.data.values.map((v) => v.metric))).toEqual(new Set(['p50 latency, ms']));
+  });
+});
+
+describe('fig13 figure', () => {
+  it("writes 0 % over a zero bar and n/s over a refused rate, ours and the paper's", async () => {
+    const { FIG13, figure13Label } = await import('../../../experiments/studies/fig13/figure.ts');
+    expect([figure13Label(0), figure13Label(null), figure13Label(0.4)]).toEqual(['0 %', 'n/s', '']);
+    const { parseTable } = await import('../../../experiments/figures/table.ts');
+    const t = parseTable(
+      'fig13.csv',
+      'workload,scheduler,slo_violation_pct_at_paper_rate\nscen2,gpulet,0\nscen2,gpulet-int,\n',
+    );
+    const spec = FIG13.figure({ 'fig13.csv': t }) as {
+      data: { values: Array<{ scheduler: string; label: string; paperLabel: string }> };
+    };
+    const byScheduler = Object.fromEntries(spec.data.values.map((v) => [v.scheduler, v]));
+    expect(byScheduler.gpulet).toMatchObject({ label: '0 %', paperLabel: '' });
+    // The paper has no gpulet-int bar for scen2 (its Figure 13 marks it n/s), and neither do we here.
+    expect(byScheduler['gpulet-int']).toMatchObject({ label: 'n/s', paperLabel: 'paper: n/s' });
+  });
+});
+
+describe('fig15 figure', () => {
+  it('writes each bar its value, so bars of 97-100 % can be told apart', async () => {
+    const { FIG15 } = await import('../../../experiments/studies/fig15/figure.ts');
+    const { parseTable } = await import('../../../experiments/figures/table.ts');
+    const t = parseTable('fig15.csv', 'scheduler,scenarios,schedulable\ngreedy,19682,19170\ngpulet,19682,19682\n');
+    const spec = FIG15.figure({ 'fig15.csv': t }) as { data: { values: Array<{ scheduler: string; label: string }> } };
+    expect(spec.data.values.map((v) => v.label)).toEqual(['97.4 %', '100.0 %']);
+  });
+});
+
+describe('fig5 figure', () => {
+  it("labels pairs with the models' full names, one per line, not `ssd+be`", async () => {
+    const { FIG5 } = await import('../../../experiments/studies/fig5/figure.ts');
+    const { parseTable } = await import('../../../experiments/figures/table.ts');
+    const t = parseTable(
+      'fig5.csv',
+      'pair,temporal_norm,gpulet_int_norm,static_ideal_norm\nssd-mobilenetv1+bert,0.36,0.99,0.98\n',
+    );
+    const spec = JSON.stringify(FIG5.figure({ 'fig5.csv': t }));
+    expect(spec).toContain('"pair":"ssd-mobilenetv1+bert"');
+    expect(spec).toContain("split(datum.label, '+')");
+    expect(spec).not.toContain('ssd+be');
+  });
+});
+
+describe('fig14 figure', () => {
+  it("draws the paper's peaks and maxima, and the offered rate in black, not a scheduler's colour", async () => {
+    const { FIG14, paperMarks } = await import('../../../experiments/studies/fig14/figure.ts');
+    expect(paperMarks('rate_rps')).toEqual([1600, 2680]);
+    expect(paperMarks('gpus')).toEqual([8]);
+    const { parseTable } = await import('../../../experiments/figures/table.ts');
+    const t = parseTable('fig14.csv', 'scheduler,start_s,rate_rps,gpus\ntemporal,0,500,2\ngpulet-int,0,500,2\n');
+    const spec = FIG14.figure({ 'fig14.csv': t }) as {
+      vconcat: Array<{ layer: Array<{ encoding?: { color?: unknown } }> }>;
+    };
+    expect(spec.vconcat[0].layer[0].encoding?.color).toEqual({ value: '#000000' });
+    expect(spec.vconcat[0].layer).toHaveLength(2); // the line and the paper's rules
   });
 });
