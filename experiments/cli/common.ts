@@ -53,8 +53,9 @@ export function workloadOptions<T>(y: Argv<T>, opts: { rate?: boolean } = {}) {
     .option('scheduler', {
       alias: 's',
       type: 'string',
+      choices: SCHEDULER_NAMES,
       default: 'gpulet-int',
-      describe: `One of ${SCHEDULER_NAMES.join(', ')}`,
+      describe: 'The scheduler that plans (`gpulet fixes` says how each departs from the artifact)',
     })
     .option('rate', {
       alias: 'r',
@@ -73,8 +74,9 @@ export function workloadOptions<T>(y: Argv<T>, opts: { rate?: boolean } = {}) {
     })
     .option('predictor', {
       type: 'string',
+      choices: Object.keys(PREDICTORS),
       default: DEFAULT_PREDICTOR,
-      describe: `Interference predictor gpulet-int and ideal plan with: ${Object.keys(PREDICTORS).join(', ')}`,
+      describe: 'Interference predictor gpulet-int and ideal plan with',
     })
     .option('fixes', {
       type: 'string',

@@ -64,6 +64,7 @@ export const profile: Command<ProfileArgs> = (io) => ({
     y
       .option('backend', {
         type: 'string',
+        choices: ['onnx', 'mps'],
         default: 'onnx',
         describe: 'onnx (CPU, core shares) or mps (GPU, MPS percentages)',
       })

@@ -64,6 +64,7 @@ export const serve: Command<ServeArgs> = (io) => ({
     limitOptions(autoscaleOptions(traceOptions(workloadOptions(y))))
       .option('backend', {
         type: 'string',
+        choices: ['onnx', 'mps'],
         default: 'onnx',
         describe: 'onnx (CPU; needs --profiles from `gpulet profile`) or mps (NVIDIA GPUs under MPS)',
       })

@@ -60,7 +60,12 @@ const NAMES: Case[] = [
   {
     name: 'autoscale --scheduler constructor',
     argv: () => ['simulate', '-w', 'scen3', '--autoscale', '-s', 'constructor', '-d', '1'],
-    message: /^--scheduler: with --autoscale expected one of .*got "constructor"$/,
+    message: /^--scheduler: expected one of .*got "constructor"$/,
+  },
+  {
+    name: 'autoscale --scheduler ideal (a scheduler, but not one that re-plans every epoch)',
+    argv: () => ['simulate', '-w', 'scen3', '--autoscale', '-s', 'ideal', '-d', '1'],
+    message: /^--scheduler: with --autoscale expected one of .*got "ideal"$/,
   },
   {
     name: 'figures --only constructor',
