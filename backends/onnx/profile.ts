@@ -81,6 +81,26 @@ export interface ProfileResult {
   cpu: CpuUse | null;
 }
 
+/** An executor for `gpulets` on a real-time clock whose loop runs in the background (it takes the runners' answers). */
+async function startExecutor(spec: ProfileSpec, gpulets: GpuletSetup[]) {
+  const clock = new RealtimeClock();
+  const loop = clock.runInBackground();
+  const ex = await OnnxExecutor.create({
+    clock,
+    gpulets,
+    files: spec.files,
+    cpus: spec.cpus,
+    affinity: spec.affinity,
+    host: spec.host,
+    keepWarm: spec.keepWarm,
+    ...spec.executor,
+  }).catch(async (e: unknown) => {
+    await loop.stop();
+    throw e;
+  });
+  return { clock, ex, loop };
+}
+
 /**
  * Run one batch and resolve with its latency as the engine would see it, ms. The executor posts
  * its answer to `clock`, whose loop must be running (RealtimeClock.runInBackground).
@@ -129,21 +149,7 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
   const threadsByPartition: Record<string, number> = {};
   for (const p of spec.partitionsPct) {
     threadsByPartition[String(p)] = threadsFor(p, spec.cpus.length);
-    const clock = new RealtimeClock();
-    const loop = clock.runInBackground();
-    const ex = await OnnxExecutor.create({
-      clock,
-      gpulets: [setup(0, p)],
-      files: spec.files,
-      cpus: spec.cpus,
-      affinity: spec.affinity,
-      host: spec.host,
-      keepWarm: spec.keepWarm,
-      ...spec.executor,
-    }).catch(async (e: unknown) => {
-      await loop.stop();
-      throw e;
-    });
+    const { clock, ex, loop } = await startExecutor(spec, [setup(0, p)]);
     try {
       affinity.push(`${p} %: ${ex.describe().join('; ')}`);
       for (let r = 0; r < spec.reps; r++) {
@@ -184,21 +190,7 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
     models.map((m) => [m, Object.fromEntries(models.map((o) => [o, 1]))]),
   );
   if (split !== null) {
-    const clock = new RealtimeClock();
-    const loop = clock.runInBackground();
-    const ex = await OnnxExecutor.create({
-      clock,
-      gpulets: [setup(0, split), setup(1, 100 - split)],
-      files: spec.files,
-      cpus: spec.cpus,
-      affinity: spec.affinity,
-      host: spec.host,
-      keepWarm: spec.keepWarm,
-      ...spec.executor,
-    }).catch(async (e: unknown) => {
-      await loop.stop();
-      throw e;
-    });
+    const { clock, ex, loop } = await startExecutor(spec, [setup(0, split), setup(1, 100 - split)]);
     try {
       for (const model of models) {
         for (const other of models) {
