@@ -235,6 +235,7 @@ export class Dispatcher {
     this.serving = staging;
     this.servingByPlace = new Map(staging.gpulets.map((s) => [keyOf(s.place), s] as const));
     this.prune();
+    this.observer?.planApplied?.(staging.plan, now);
     for (const g of this.gpulets) g.kick();
   }
 

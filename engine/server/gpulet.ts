@@ -23,13 +23,32 @@
  * early) and thread wake-up latencies.
  */
 import { Fifo } from './fifo.ts';
-import type { ModelRequest, RequestSink } from './request.ts';
+import type { DropReason, ModelRequest, RequestSink } from './request.ts';
+import type { Plan } from '../plan.ts';
 import type { BatchJob, Clock, Executor, TimerId } from '../types.ts';
 
-/** Observes batches as they start and end (timelines, utilisation). */
+/** Requests waiting when a batch starts: held by its gpulet, and in its task's shared queue. */
+export interface QueueDepth {
+  /** Requests the gpulet holds besides the batch (open windows, frozen batches, batches queued to run). */
+  gpulet: number;
+  /** Requests of the batch's task waiting in the shared queue, for any of its gpulets. */
+  task: number;
+}
+
+/**
+ * Observes a run: batches as they start and end (timelines, utilisation, the batch table), and,
+ * where it implements them, requests as they arrive and end and plans as they take effect (the
+ * request table, trace markers). Observing never changes what is served.
+ */
 export interface BatchObserver {
-  batchStarted(job: BatchJob, startedAtMs: number): void;
+  batchStarted(job: BatchJob, startedAtMs: number, queued: QueueDepth): void;
   batchEnded(job: BatchJob, startedAtMs: number, endedAtMs: number, ok: boolean): void;
+  /** A model request entered serving (after its application's earlier stages, for an app request). */
+  requestArrived?(req: ModelRequest, atMs: number): void;
+  /** A model request ended: completed, or dropped with the reason. */
+  requestEnded?(req: ModelRequest, outcome: 'completed' | DropReason, atMs: number): void;
+  /** A plan took effect (the first at the start; each re-plan's when its routing switched). */
+  planApplied?(plan: Plan, atMs: number): void;
 }
 
 /** What one gpulet serves: where it sits, its duty cycle, and each task's batch and SLO. */
@@ -353,7 +372,8 @@ export class GpuletRuntime {
       batch: size,
     };
     if (this.spec.mig !== undefined) job.mig = this.spec.mig;
-    this.observer?.batchStarted(job, now);
+    if (this.observer !== null)
+      this.observer.batchStarted(job, now, { gpulet: this.numQueued, task: b.slot.queue.queue.length });
     this.executor.run(
       job,
       (finishedAtMs) => {

@@ -6,7 +6,7 @@ import { Dispatcher } from './dispatcher.ts';
 import { ALL_FIXES, type Fixes } from '../schedulers/fixes.ts';
 import type { BatchObserver } from './gpulet.ts';
 import { RequestTracker, type AppSpec } from './tracker.ts';
-import { DROP_REASONS, type DropReason } from './request.ts';
+import { DROP_REASONS, type DropReason, type RequestSink } from './request.ts';
 import { WindowCounts } from './windows.ts';
 import { round, type RequestCounts } from '../metrics.ts';
 import type { Plan } from '../plan.ts';
@@ -88,27 +88,33 @@ export class ServingSession {
     const slo = new Map(opts.tasks.map((t) => [t.task, t.sloMs] as const));
     // The tracker submits to the dispatcher, which reports ends back to the tracker.
     // With windows, request ends pass through the window counts on their way to the tracker.
+    // An observer of requests sees each arrival before it is submitted and each end on its way in.
     let dispatcher: Dispatcher | null = null;
     let windows: WindowCounts | null = null;
+    const observer = opts.observer ?? null;
+    const seesArrivals = observer?.requestArrived !== undefined ? observer : null;
+    const clock = opts.clock;
     this.tracker = new RequestTracker(
       slo,
       opts.app,
-      opts.windowMs === undefined
+      opts.windowMs === undefined && seesArrivals === null
         ? (req) => (dispatcher as Dispatcher).submit(req)
         : (req) => {
-            (windows as WindowCounts).arrive(req);
+            seesArrivals?.requestArrived?.(req, clock.now());
+            windows?.arrive(req);
             (dispatcher as Dispatcher).submit(req);
           },
     );
     if (opts.windowMs !== undefined) windows = new WindowCounts(opts.windowMs, slo, this.tracker);
+    const sink: RequestSink = windows ?? this.tracker;
     const sequential = !(opts.fixes ?? ALL_FIXES).has('concurrent-windows');
     dispatcher = new Dispatcher(
       opts.plan,
       slo,
       opts.clock,
       opts.executor,
-      windows ?? this.tracker,
-      opts.observer ?? null,
+      observer?.requestEnded !== undefined ? observedSink(sink, observer) : sink,
+      observer,
       sequential,
     );
     this.dispatcher = dispatcher;
@@ -209,5 +215,19 @@ export function summarize(tracker: RequestTracker, durationS: number): RunSummar
     p50_ms: pct(t, 50),
     p99_ms: pct(t, 99),
     models,
+  };
+}
+
+/** `sink`, telling `observer` of each request's end first. */
+function observedSink(sink: RequestSink, observer: BatchObserver): RequestSink {
+  return {
+    completed(req, atMs) {
+      observer.requestEnded?.(req, 'completed', atMs);
+      sink.completed(req, atMs);
+    },
+    dropped(req, reason, atMs) {
+      observer.requestEnded?.(req, reason, atMs);
+      sink.dropped(req, reason, atMs);
+    },
   };
 }

@@ -15,12 +15,28 @@ import { profile } from './profile.ts';
 import { serve } from './serve.ts';
 import { bench } from './bench.ts';
 import { fixes } from './fixes.ts';
+import { run } from './run.ts';
+import { joinCmd } from './join.ts';
+import { compare } from './compare.ts';
 
 export type { Io } from './common.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type; yargs takes them as one list
 export function commands(io: Io): CommandModule<Common, any>[] {
-  return [schedule, simulate, maxrate, fixes, experiment, interference, figures, serve, profile, models, bench].map(
-    (c) => c(io),
-  );
+  return [
+    schedule,
+    simulate,
+    maxrate,
+    fixes,
+    run,
+    joinCmd,
+    compare,
+    experiment,
+    interference,
+    figures,
+    serve,
+    profile,
+    models,
+    bench,
+  ].map((c) => c(io));
 }

@@ -15,7 +15,8 @@ import { totalRate, type Workload } from '../../sim/workload.ts';
 import { COLOCATION_MODELS, DEFAULT_COLOCATION, colocationModel } from '../../sim/colocation.ts';
 import { ChromeTimeline } from '../lib/timeline.ts';
 import { checkRunSize } from '../../sim/limits.ts';
-import { checkOutputFile } from '../lib/output.ts';
+import { checkOutputFile, writeFileAtomic } from '../lib/output.ts';
+import { BatchTable, RequestTable, fanOut } from '../lib/tables.ts';
 import {
   autoscaleOptions,
   autoscaleSettings,
@@ -42,6 +43,9 @@ interface SimArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs, LimitArgs {
   jitter: number;
   interference: string;
   timeline?: string;
+  requests?: string;
+  batches?: string;
+  out?: string;
   reorgS?: number;
 }
 
@@ -82,6 +86,20 @@ export const simulate: Command<SimArgs> = (io) => ({
         type: 'string',
         describe: 'Write every batch to this file as a Chrome trace (one track per gpulet; open in ui.perfetto.dev)',
       })
+      .option('requests', {
+        type: 'string',
+        describe:
+          'Write one CSV row per request to this file: ids, task, model, arrival and end (ms), latency, outcome (completed or the drop reason), SLO met',
+      })
+      .option('batches', {
+        type: 'string',
+        describe:
+          'Write one CSV row per batch to this file: GPU, gpulet, size (%), model, batch size, start and end (ms), whether it finished, requests waiting',
+      })
+      .option('out', {
+        type: 'string',
+        describe: 'Also write the JSON document (as --format json prints it) to this file, for gpulet compare',
+      })
       .option('reorg-s', {
         type: 'number',
         defaultDescription: String(DEFAULT_REORG_MS / 1000),
@@ -90,7 +108,13 @@ export const simulate: Command<SimArgs> = (io) => ({
   handler: (a: ArgumentsCamelCase<SimArgs>) => {
     // Every flag is checked, and the output path tried, before any work.
     checkSeed('--seed', a.seed);
-    if (a.timeline !== undefined) checkOutputFile('--timeline', a.timeline);
+    for (const [flag, path] of [
+      ['--timeline', a.timeline],
+      ['--requests', a.requests],
+      ['--batches', a.batches],
+      ['--out', a.out],
+    ] as const)
+      if (path !== undefined) checkOutputFile(flag, path);
     const auto = autoscaleSettings(a, { epochWithTrace: true });
     checkApplies('--reorg-s', a.reorgS !== undefined, '--autoscale', a.autoscale);
     const reorgS = a.reorgS ?? DEFAULT_REORG_MS / 1000;
@@ -106,14 +130,18 @@ export const simulate: Command<SimArgs> = (io) => ({
     const size = { load, durationS, durationGiven: a.duration !== undefined, windowS, trace: a.trace };
     checkRunSize(w, size, runLimits(a));
     const bar = progress('simulating', Math.ceil(durationS), { unit: 's', quiet: durationS < 5 });
-    const timeline = a.timeline === undefined ? null : new ChromeTimeline();
     const fixes = parseFixes(a.fixes);
+    const timeline = a.timeline === undefined ? null : new ChromeTimeline();
+    const tables = [
+      ...(a.requests === undefined ? [] : [new RequestTable(a.requests, w.tasks)]),
+      ...(a.batches === undefined ? [] : [new BatchTable(a.batches)]),
+    ];
     const common = {
       seed: a.seed,
       durationS,
       jitterCv: a.jitter,
       colocation: colocationModel(a.interference),
-      observer: timeline,
+      observer: fanOut([...(timeline === null ? [] : [timeline]), ...tables]),
       onProgress: (s: number) => bar.update(s),
       load,
       fixes,
@@ -121,28 +149,37 @@ export const simulate: Command<SimArgs> = (io) => ({
     let res: SimulateResult;
     let scaled: AutoscaleResult | null = null;
     let plan: Plan;
-    if (a.autoscale) {
-      scaled = simulateAutoscale(w, a.scheduler, ctx, {
-        ...common,
-        maxGpus: auto.maxGpus ?? w.numGpus,
-        reorgMs: reorgS * 1000,
-        predictor: a.predictor,
-        provisionP99: auto.p99,
-        epochMs: auto.epochS * 1000,
-        allowSlow: a.allowSlow,
-      });
-      res = scaled;
-      plan = scaled.initial_plan;
-    } else {
-      // A static plan under a trace is made for the trace's busiest step.
-      plan = planForServing(load ? atPeak(w, load) : w, a.scheduler, ctx, {
-        predictor: a.predictor,
-        fixes,
-        allowSlow: a.allowSlow,
-      });
-      res = simulatePlan(w, plan, ctx, { ...common, windowS: load ? auto.epochS : undefined });
+    try {
+      if (a.autoscale) {
+        scaled = simulateAutoscale(w, a.scheduler, ctx, {
+          ...common,
+          maxGpus: auto.maxGpus ?? w.numGpus,
+          reorgMs: reorgS * 1000,
+          predictor: a.predictor,
+          provisionP99: auto.p99,
+          epochMs: auto.epochS * 1000,
+          allowSlow: a.allowSlow,
+        });
+        res = scaled;
+        plan = scaled.initial_plan;
+      } else {
+        // A static plan under a trace is made for the trace's busiest step.
+        plan = planForServing(load ? atPeak(w, load) : w, a.scheduler, ctx, {
+          predictor: a.predictor,
+          fixes,
+          allowSlow: a.allowSlow,
+        });
+        res = simulatePlan(w, plan, ctx, { ...common, windowS: load ? auto.epochS : undefined });
+      }
+    } catch (e) {
+      for (const t of tables) t.abort();
+      throw e;
     }
     bar.stop();
+    for (const t of tables) {
+      t.close();
+      io.err(`wrote ${t.path}: ${t.rows} rows\n`);
+    }
     if (scaled !== null && scaled.capped_windows.length > 0) {
       const n = scaled.capped_windows.length;
       io.err(
@@ -172,6 +209,7 @@ export const simulate: Command<SimArgs> = (io) => ({
       ...(scaled ? { max_gpus: auto.maxGpus ?? w.numGpus, reorg_s: reorgS, p99: auto.p99 } : {}),
       ...rest,
     };
+    if (a.out !== undefined) writeFileAtomic(a.out, `${JSON.stringify(doc, null, 2)}\n`);
     print(io, a.format, doc, () => {
       const rows = Object.entries(res.models).map(([m, s]) => [
         m,

@@ -11,6 +11,8 @@ import type { WindowRow } from '../../engine/server/windows.ts';
 import { loadDurationMs, traceLoad } from '../../sim/trace.ts';
 import { traceKind } from '../../sim/traces/index.ts';
 import { simulateAutoscale } from './autoscale.ts';
+import { runCell, type CellResult, type CellSettings } from './config-cell.ts';
+import type { Cell } from './config.ts';
 
 const contexts = new Map<string, Context>();
 function context(profiles: string | undefined): Context {
@@ -74,6 +76,7 @@ export interface AutoscaleJobResult {
 }
 
 export const JOBS = {
+  configCell: (a: { cell: Cell; settings: CellSettings }): CellResult => runCell(a.cell, a.settings),
   autoscale: (a: AutoscaleJob): AutoscaleJobResult => {
     const ctx = context(undefined);
     const w = resolveWorkload(a.workload);

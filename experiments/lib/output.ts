@@ -3,9 +3,9 @@
  * written whole or not at all (a temp file in the same folder, then a rename), and every output
  * path a command takes checked before its work starts (checkOutputFile, checkOutputDir).
  */
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { csvFormat } from 'd3-dsv';
+import { csvFormat, csvFormatRows } from 'd3-dsv';
 import { InputError } from '../../engine/errors.ts';
 
 export type CsvValue = string | number | boolean | null;
@@ -46,6 +46,66 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+/**
+ * A CSV file written row by row (tables of every request can outgrow memory as text), whole or not
+ * at all: rows go to a temp file beside `path`, {@link close} renames it over `path`, and
+ * {@link abort} removes it.
+ */
+export class CsvStream {
+  private readonly tmp: string;
+  private fd: number;
+  private buffer: string[] = [];
+  private buffered = 0;
+  /** Rows written. */
+  rows = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly columns: readonly string[],
+    private readonly digits = 4,
+  ) {
+    this.tmp = tempBeside(path);
+    this.fd = openSync(this.tmp, 'w');
+    this.push(csvFormat([], [...columns]));
+  }
+
+  /** Append one row (its `columns`, in order). */
+  write(row: CsvRow): void {
+    const cells = this.columns.map((c) => cell(row[c] ?? null, this.digits));
+    // d3-dsv quotes a cell only where it must (a comma, quote or line break in it).
+    this.push(csvFormatRows([cells]));
+    this.rows++;
+  }
+
+  /** Finish: flush, then rename over `path`. */
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+    this.fd = -1;
+    renameSync(this.tmp, this.path);
+  }
+
+  /** Give up: remove the temp file; `path` is left as it was. */
+  abort(): void {
+    if (this.fd !== -1) closeSync(this.fd);
+    this.fd = -1;
+    rmSync(this.tmp, { force: true });
+  }
+
+  private push(line: string): void {
+    this.buffer.push(line);
+    this.buffered += line.length;
+    if (this.buffered > 1 << 16) this.flush();
+  }
+
+  private flush(): void {
+    if (this.buffer.length === 0) return;
+    writeSync(this.fd, `${this.buffer.join('\n')}\n`);
+    this.buffer = [];
+    this.buffered = 0;
   }
 }
 

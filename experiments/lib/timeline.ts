@@ -2,9 +2,14 @@
  * A timeline of every batch, for debugging and teaching: a {@link BatchObserver} that records each
  * batch as a Chrome trace event (the JSON format chrome://tracing and https://ui.perfetto.dev open),
  * one process per GPU and one track (thread) per gpulet, the model as the slice name, times in
- * simulated (or wall) milliseconds written as the format's microseconds.
+ * simulated (or wall) milliseconds written as the format's microseconds. Beside the batches:
+ * counters of the requests waiting as each batch starts (per gpulet: held by it, and in its task's
+ * shared queue), a "workload" process with the arrivals per second of each task, and instant
+ * markers where a plan took effect and where a request was dropped (with the reason).
  */
-import type { BatchObserver } from '../../engine/server/gpulet.ts';
+import type { BatchObserver, QueueDepth } from '../../engine/server/gpulet.ts';
+import type { DropReason, ModelRequest } from '../../engine/server/request.ts';
+import { gpusUsed, type Plan } from '../../engine/plan.ts';
 import type { BatchJob } from '../../engine/types.ts';
 import { writeFileAtomic } from './output.ts';
 
@@ -25,14 +30,28 @@ interface Slice {
   startMs: number;
   endMs: number;
   ok: boolean;
+  queued: QueueDepth;
+}
+
+/** The trace's process for what is not on a GPU: arrivals, drops, plans. */
+export const WORKLOAD_PID = 100_000;
+
+interface Marker {
+  name: string;
+  atMs: number;
+  args: Record<string, string | number>;
+  global: boolean;
 }
 
 /** Records batches; {@link toJson} renders the trace. */
 export class ChromeTimeline implements BatchObserver {
   private readonly slices: Slice[] = [];
   private readonly maxEvents: number;
-  /** Batches beyond `maxEvents`, not recorded. */
+  /** Batches (and drop markers) beyond `maxEvents`, not recorded. */
   droppedEvents = 0;
+  /** Arrivals per task per whole second of the run. */
+  private readonly arrivals = new Map<string, number[]>();
+  private readonly markers: Marker[] = [];
 
   constructor(opts: TimelineOptions = {}) {
     this.maxEvents = opts.maxEvents ?? 2_000_000;
@@ -42,10 +61,46 @@ export class ChromeTimeline implements BatchObserver {
     return this.slices.length;
   }
 
-  batchStarted(): void {}
+  private readonly queuedAtStart = new Map<BatchJob, QueueDepth>();
+
+  batchStarted(job: BatchJob, _startedAtMs: number, queued: QueueDepth): void {
+    this.queuedAtStart.set(job, queued);
+  }
+
+  requestArrived(req: ModelRequest, atMs: number): void {
+    let perS = this.arrivals.get(req.task);
+    if (perS === undefined) {
+      perS = [];
+      this.arrivals.set(req.task, perS);
+    }
+    const s = Math.max(0, Math.floor(atMs / 1000));
+    while (perS.length <= s) perS.push(0);
+    perS[s]++;
+  }
+
+  requestEnded(req: ModelRequest, outcome: 'completed' | DropReason, atMs: number): void {
+    if (outcome === 'completed') return;
+    if (this.slices.length + this.markers.length >= this.maxEvents) {
+      this.droppedEvents++;
+      return;
+    }
+    this.markers.push({ name: `drop: ${outcome}`, atMs, args: { task: req.task, request: req.id }, global: false });
+  }
+
+  planApplied(plan: Plan, atMs: number): void {
+    const gpulets = plan.gpus.reduce((n, g) => n + g.gpulets.length, 0);
+    this.markers.push({
+      name: this.markers.some((m) => m.global) ? 're-plan' : 'plan',
+      atMs,
+      args: { scheduler: plan.scheduler, gpus: gpusUsed(plan), gpulets },
+      global: true,
+    });
+  }
 
   batchEnded(job: BatchJob, startedAtMs: number, endedAtMs: number, ok: boolean): void {
-    if (this.slices.length >= this.maxEvents) {
+    const queued = this.queuedAtStart.get(job) ?? { gpulet: 0, task: 0 };
+    this.queuedAtStart.delete(job);
+    if (this.slices.length + this.markers.length >= this.maxEvents) {
       this.droppedEvents++;
       return;
     }
@@ -58,6 +113,7 @@ export class ChromeTimeline implements BatchObserver {
       startMs: startedAtMs,
       endMs: endedAtMs,
       ok,
+      queued,
     });
   }
 
@@ -105,10 +161,42 @@ export class ChromeTimeline implements BatchObserver {
         tid: s.gpulet,
         args: { batch: s.batch, partition_pct: s.partitionPct, ...(s.ok ? {} : { failed: true }) },
       });
+      events.push({
+        name: `gpulet ${s.gpulet} queued`,
+        ph: 'C',
+        ts: micros(s.startMs),
+        pid: s.gpu,
+        args: { held: s.queued.gpulet, [`${s.model} shared`]: s.queued.task },
+      });
     }
+    if (this.arrivals.size > 0 || this.markers.length > 0) {
+      events.push({ name: 'process_name', ph: 'M', pid: WORKLOAD_PID, tid: 0, args: { name: 'workload' } });
+      events.push({ name: 'process_sort_index', ph: 'M', pid: WORKLOAD_PID, tid: 0, args: { sort_index: -1 } });
+    }
+    const tasks = [...this.arrivals.keys()].sort();
+    const seconds = Math.max(0, ...[...this.arrivals.values()].map((a) => a.length));
+    for (let i = 0; i < seconds; i++)
+      events.push({
+        name: 'arrivals (req/s)',
+        ph: 'C',
+        ts: micros(i * 1000),
+        pid: WORKLOAD_PID,
+        args: Object.fromEntries(tasks.map((t) => [t, this.arrivals.get(t)?.[i] ?? 0])),
+      });
+    for (const m of this.markers)
+      events.push({
+        name: m.name,
+        ph: 'i',
+        s: m.global ? 'g' : 'p',
+        ts: micros(m.atMs),
+        pid: WORKLOAD_PID,
+        tid: 0,
+        args: m.args,
+      });
     const other = {
       ...meta,
       batches: this.slices.length,
+      markers: this.markers.length,
       dropped_batches: this.droppedEvents,
       time_unit: 'ms of simulated time, written as us',
     };

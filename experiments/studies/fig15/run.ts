@@ -40,29 +40,10 @@ export const fig15: Experiment = {
       return { scenario: scenarioDigits(k), ...Object.fromEntries(FIG15_SCHEDULERS.map((s, j) => [s, flags[j]])) };
     });
     const shardTag = opts.shard.count > 1 ? `-${opts.shard.index + 1}of${opts.shard.count}` : '';
-    const name = `fig15${opts.quick ? '-quick' : ''}-scenarios${shardTag}.csv`;
-    const files = [writeCsv(opts.outDir, name, rows, ['scenario', ...FIG15_SCHEDULERS])];
-    const counts = FIG15_SCHEDULERS.map((s) => rows.reduce((n, r) => n + (r[s] as number), 0));
-    const ideal = counts[FIG15_SCHEDULERS.indexOf('ideal')];
-    const summary = FIG15_SCHEDULERS.map((s, j) => ({
-      scheduler: s,
-      scenarios: rows.length,
-      schedulable: counts[j],
-      share_of_ideal: ideal > 0 ? round(counts[j] / ideal, 4) : null,
-      paper: s === 'ideal' || s === 'gpulet-int' ? FIG15[s] : null,
-      paper_share_of_ideal: s === 'ideal' || s === 'gpulet-int' ? round(FIG15[s] / FIG15.ideal, 4) : null,
-    }));
-    if (shardTag === '')
-      files.push(
-        writeCsv(opts.outDir, `fig15${opts.quick ? '-quick' : ''}.csv`, summary, [
-          'scheduler',
-          'scenarios',
-          'schedulable',
-          'share_of_ideal',
-          'paper',
-          'paper_share_of_ideal',
-        ]),
-      );
+    const files = [writeCsv(opts.outDir, fig15ScenariosFile(opts.quick, opts.shard), rows, FIG15_SCENARIO_COLUMNS)];
+    const summary = fig15Summary(rows);
+    if (shardTag === '') files.push(writeFig15Summary(opts.outDir, opts.quick, summary));
+    const counts = summary.map((r) => r.schedulable);
     return {
       json: {
         scenarios: rows.length,
@@ -85,3 +66,44 @@ export const fig15: Experiment = {
     };
   },
 };
+
+/** Per scheduler: schedulable scenarios of `rows`, the share of ideal's, and the paper's figures. */
+export function fig15Summary(rows: readonly Fig15Row[]) {
+  const counts = FIG15_SCHEDULERS.map((s) => rows.reduce((n, r) => n + (r[s] as number), 0));
+  const ideal = counts[FIG15_SCHEDULERS.indexOf('ideal')];
+  return FIG15_SCHEDULERS.map((s, j) => ({
+    scheduler: s,
+    scenarios: rows.length,
+    schedulable: counts[j],
+    share_of_ideal: ideal > 0 ? round(counts[j] / ideal, 4) : null,
+    paper: s === 'ideal' || s === 'gpulet-int' ? FIG15[s] : null,
+    paper_share_of_ideal: s === 'ideal' || s === 'gpulet-int' ? round(FIG15[s] / FIG15.ideal, 4) : null,
+  }));
+}
+
+/** The name of the per-scenario table: `fig15-scenarios.csv`, a shard's `fig15-scenarios-IofN.csv`. */
+export function fig15ScenariosFile(quick: boolean, shard?: { index: number; count: number }): string {
+  const tag = shard === undefined || shard.count === 1 ? '' : `-${shard.index + 1}of${shard.count}`;
+  return `fig15${quick ? '-quick' : ''}-scenarios${tag}.csv`;
+}
+
+export const FIG15_SCENARIO_COLUMNS = ['scenario', ...FIG15_SCHEDULERS];
+
+/** Write the per-scenario table (all of it) and its summary, as an unsharded run does; returns the paths. */
+export function writeFig15(outDir: string, quick: boolean, rows: readonly Fig15Row[]): string[] {
+  return [
+    writeCsv(outDir, fig15ScenariosFile(quick), rows, FIG15_SCENARIO_COLUMNS),
+    writeFig15Summary(outDir, quick, fig15Summary(rows)),
+  ];
+}
+
+function writeFig15Summary(outDir: string, quick: boolean, summary: ReturnType<typeof fig15Summary>): string {
+  return writeCsv(outDir, `fig15${quick ? '-quick' : ''}.csv`, summary, [
+    'scheduler',
+    'scenarios',
+    'schedulable',
+    'share_of_ideal',
+    'paper',
+    'paper_share_of_ideal',
+  ]);
+}
