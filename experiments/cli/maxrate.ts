@@ -7,6 +7,7 @@ import { fmt } from '../lib/format.ts';
 import { maxRate, SEARCH_LIMIT_RPS, type Criterion, type Search } from '../lib/maxrate.ts';
 import { progress } from '../lib/progress.ts';
 import { COLOCATION_MODELS, DEFAULT_COLOCATION, colocationModel } from '../../sim/colocation.ts';
+import { checkOutputFile, writeFileAtomic } from '../lib/output.ts';
 import { checkApplies, checkPositive, print, workloadOptions, type Command, type WorkloadArgs } from './common.ts';
 
 /** Seconds of load per simulation unless --duration says otherwise. */
@@ -21,6 +22,7 @@ interface MaxRateArgs extends WorkloadArgs {
   step?: number;
   duration?: number;
   interference?: string;
+  out?: string;
 }
 
 export const maxrate: Command<MaxRateArgs> = (io) => ({
@@ -54,9 +56,14 @@ export const maxrate: Command<MaxRateArgs> = (io) => ({
         type: 'string',
         defaultDescription: DEFAULT_COLOCATION,
         describe: `With --criterion slo: co-location slowdown in the simulations: ${Object.keys(COLOCATION_MODELS).join(', ')}`,
+      })
+      .option('out', {
+        type: 'string',
+        describe: 'Also write the JSON document (as --format json prints it) to this file',
       }) as unknown as Argv<MaxRateArgs>,
   handler: (a: ArgumentsCamelCase<MaxRateArgs>) => {
     if (a.rate !== undefined) throw new InputError('--rate: maxrate searches the rate itself; leave --rate out');
+    if (a.out !== undefined) checkOutputFile('--out', a.out);
     if (a.step !== undefined && !(a.step >= MIN_STEP_RPS && a.step <= SEARCH_LIMIT_RPS / 2))
       // Below 1 req/s the search plans tens of thousands of rates; above half the limit it tries one.
       throw new InputError(
@@ -92,6 +99,7 @@ export const maxrate: Command<MaxRateArgs> = (io) => ({
       ctx,
     );
     (bar as ReturnType<typeof progress> | null)?.stop();
+    if (a.out !== undefined) writeFileAtomic(a.out, `${JSON.stringify(res, null, 2)}\n`);
     print(io, a.format, res, () =>
       [
         `${res.workload}, ${res.scheduler}: max rate ${fmt(res.max_rate_rps)} req/s (${res.criterion} criterion, ${res.search} search) on ${res.gpus} GPU(s)` +

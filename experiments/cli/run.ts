@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { InputError, show } from '../../engine/errors.ts';
-import { loadConfig } from '../lib/config.ts';
+import { configJsonSchema, loadConfig } from '../lib/config.ts';
 import { runConfig, SUMMARY_METRICS } from '../lib/config-run.ts';
 import { fmt, table } from '../lib/format.ts';
 import { checkOutputDir } from '../lib/output.ts';
@@ -14,19 +14,25 @@ import { parseShard } from './experiment.ts';
 import { limitOptions, print, runLimits, type Command, type Common, type LimitArgs } from './common.ts';
 
 interface RunArgs extends Common, LimitArgs {
-  config: string;
+  config?: string;
+  schema: boolean;
   out: string;
   jobs: number;
   shard: string;
 }
 
 export const run: Command<RunArgs> = (io) => ({
-  command: 'run <config>',
+  command: 'run [config]',
   describe: 'Run an experiment config (workloads x schedulers x rates x durations x seeds): CSV, intervals, figure',
   builder: (y: Argv) =>
     limitOptions(
       y
         .positional('config', { type: 'string', describe: 'The config JSON (format: docs/config.md)' })
+        .option('schema', {
+          type: 'boolean',
+          default: false,
+          describe: "Print the config's JSON Schema (docs/config.schema.json) and run nothing",
+        })
         .option('out', { type: 'string', default: 'results', describe: 'Folder for the CSVs, JSON and figure' })
         .option('jobs', { type: 'number', default: availableParallelism(), describe: 'Worker threads' })
         .option('shard', {
@@ -37,6 +43,14 @@ export const run: Command<RunArgs> = (io) => ({
         }),
     ) as unknown as Argv<RunArgs>,
   handler: async (a: ArgumentsCamelCase<RunArgs>) => {
+    if (a.schema) {
+      if (a.config !== undefined)
+        throw new InputError('--schema: prints the schema and runs nothing; leave the config out');
+      io.out(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+      return;
+    }
+    if (a.config === undefined)
+      throw new InputError('run: expected a config file (gpulet run CONFIG.json; format: docs/config.md)');
     if (!Number.isInteger(a.jobs) || a.jobs < 1)
       throw new InputError(`--jobs: expected a whole number >= 1, got ${show(a.jobs)}`);
     const shard = parseShard(a.shard);

@@ -17,4 +17,11 @@ export const {
   FIX_NAMES,
   BUILTIN_WORKLOADS,
   InputError,
+  runConfig,
+  compareRuns,
+  RequestTable,
+  BatchTable,
+  ChromeTimeline,
+  fanOut,
+  CONFIG_SCHEMA,
 } = api;

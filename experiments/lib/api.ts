@@ -33,6 +33,9 @@ import {
   type SimulateResult,
 } from './context.ts';
 import { maxRate as maxRateSearch, type MaxRateOptions, type MaxRateResult } from './maxrate.ts';
+import { loadConfig, parseConfig, type Config } from './config.ts';
+import { runConfig as runConfigFiles, type ConfigOutcome } from './config-run.ts';
+import { compareSides, readSide, type Difference } from './compare.ts';
 
 export type { Plan, GpuPlan, GpuletPlan, Demand, Shortfall } from '../../engine/plan.ts';
 export type { Scheduler, PlanInput } from '../../engine/schedulers/scheduler.ts';
@@ -44,6 +47,12 @@ export { FIX_NAMES } from '../../engine/schedulers/fixes.ts';
 export { BUILTIN_WORKLOADS } from '../../sim/workload.ts';
 export { InputError } from '../../engine/errors.ts';
 export { loadContext, resolveWorkload };
+export { RequestTable, BatchTable, fanOut } from './tables.ts';
+export { ChromeTimeline } from './timeline.ts';
+export type { BatchObserver, QueueDepth } from '../../engine/server/gpulet.ts';
+export { CONFIG_SCHEMA, type Config } from './config.ts';
+export type { CellResult } from './config-cell.ts';
+export type { Difference } from './compare.ts';
 
 /** GPU types the simulator knows (name, memory). */
 export const gpuTypes = GPU_TYPES;
@@ -120,4 +129,27 @@ export function simulateAutoscale(
 /** The highest rate a scheduler plans (or serves within the SLO bound) on a workload (`gpulet maxrate`). */
 export function maxRate(opts: MaxRateOptions, ctx: Context = loadContext()): MaxRateResult {
   return maxRateSearch(opts, ctx);
+}
+
+/**
+ * Run an experiment config (`gpulet run`): a config file, or a config object (paths in it are then
+ * relative to the working folder). Writes the outputs to `outDir` (docs/config.md) and returns the
+ * tidy rows and the summary.
+ */
+export async function runConfig(
+  config: string | Config,
+  opts: { outDir: string; jobs?: number; shard?: { index: number; count: number } },
+): Promise<ConfigOutcome> {
+  const loaded =
+    typeof config === 'string' ? loadConfig(config) : parseConfig(JSON.stringify(config), '(config object)');
+  return runConfigFiles(loaded, {
+    outDir: opts.outDir,
+    jobs: opts.jobs ?? 1,
+    shard: opts.shard ?? { index: 0, count: 1 },
+  });
+}
+
+/** Compare two runs' JSON files (`gpulet compare`): per model and metric, B - A and its interval. */
+export function compareRuns(a: string, b: string): Difference[] {
+  return compareSides(readSide(a), readSide(b));
 }

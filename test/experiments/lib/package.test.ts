@@ -47,5 +47,31 @@ describe('npm pack, installed --omit=dev', () => {
     );
     const use = await exec(process.execPath, ['use.mjs'], { cwd: app, timeout: 120_000 });
     expect(JSON.parse(use.stdout)).toMatchObject({ feasible: true });
+    // An experiment config, from the command line and through the API.
+    const config = {
+      name: 'c',
+      workloads: ['scen3'],
+      schedulers: ['temporal', 'gpulet'],
+      durations_s: [1],
+      seeds: [1, 2],
+    };
+    writeFileSync(join(app, 'c.json'), JSON.stringify(config));
+    const ran = await exec(
+      'npx',
+      ['--no-install', 'gpulet', 'run', 'c.json', '--out', 'out', '--jobs', '1', '--format', 'json'],
+      {
+        cwd: app,
+        timeout: 120_000,
+      },
+    );
+    expect(JSON.parse(ran.stdout)).toMatchObject({ config: 'c', cells: 2, runs: 4 });
+    expect(readdirSync(join(app, 'out')).sort()).toEqual(['c-runs', 'c-summary.csv', 'c.csv', 'c.png', 'c.svg']);
+    writeFileSync(
+      join(app, 'config.mjs'),
+      `import { runConfig } from 'gpulet';\nconst r = await runConfig(${JSON.stringify(config)}, { outDir: 'api' });\nconsole.log(JSON.stringify({ rows: r.rows.length, summary: r.summary.length }));\n`,
+    );
+    const viaApi = await exec(process.execPath, ['config.mjs'], { cwd: app, timeout: 120_000 });
+    // scen3: 3 models + all, per run (4 runs); the summary per cell (2) and model.
+    expect(JSON.parse(viaApi.stdout)).toEqual({ rows: 16, summary: 8 });
   }, 600_000);
 });
