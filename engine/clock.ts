@@ -154,6 +154,9 @@ export class RealtimeClock extends VirtualClock {
   private wake: (() => void) | null = null;
   /** Most the loop ran behind an event's time, ms (how faithful the run was to its schedule). */
   maxLagMs = 0;
+  /** Sum of the lags of the steps run, ms, and their count: the mean lag is what an event waits past its time. */
+  lagSumMs = 0;
+  numLaggedSteps = 0;
 
   constructor(originMs = performance.now()) {
     super();
@@ -194,6 +197,8 @@ export class RealtimeClock extends VirtualClock {
       }
       const lag = -wait;
       if (lag > this.maxLagMs) this.maxLagMs = lag;
+      this.lagSumMs += lag;
+      this.numLaggedSteps++;
       this.run(this.now());
       await new Promise<void>((resolve) => setImmediate(resolve));
     }

@@ -36,6 +36,12 @@ export interface SimulatedGpuOptions {
    * @default 0.02
    */
   jitterCv?: number;
+  /**
+   * Draw each batch's jitter factor from these measured ratios (latency over its cell's median,
+   * e.g. a profile's `latency_ratios`) instead of the log-normal: the measured heavy tail, and a
+   * mean above 1 where slow outliers pull it up. Overrides `jitterCv`.
+   */
+  jitterRatios?: readonly number[];
   /** @default NO_INTERFERENCE */
   colocation?: ColocationModel;
   /** Measured batching cost of a batch, ms, added to its solo time. @default none (0) */
@@ -63,6 +69,7 @@ export class SimulatedGpu implements Executor {
   private readonly latency: LatencyModel;
   private readonly colocation: ColocationModel;
   private readonly sigma: number;
+  private readonly ratios: readonly number[] | null;
   private readonly jitterRng = new Map<number, Rng>();
   private readonly noiseRng = new Map<number, Rng>();
   private readonly seed: number | string;
@@ -86,6 +93,10 @@ export class SimulatedGpu implements Executor {
     const cv = opts.jitterCv ?? 0.02;
     if (!(cv >= 0)) throw new Error(`jitterCv must be >= 0, got ${cv}`);
     this.sigma = Math.sqrt(Math.log(1 + cv * cv));
+    const ratios = opts.jitterRatios ?? null;
+    if (ratios !== null && (ratios.length === 0 || !ratios.every((x) => x > 0 && Number.isFinite(x))))
+      throw new Error('jitterRatios must be positive numbers, at least one');
+    this.ratios = ratios;
   }
 
   /** The co-location model in force (`none` when interference is off). */
@@ -126,12 +137,13 @@ export class SimulatedGpu implements Executor {
   }
 
   private jitter(gpu: number): number {
-    if (this.sigma === 0) return 1;
+    if (this.sigma === 0 && this.ratios === null) return 1;
     let rng = this.jitterRng.get(gpu);
     if (rng === undefined) {
       rng = streamRng(this.seed, 'jitter', `gpu${gpu}`);
       this.jitterRng.set(gpu, rng);
     }
+    if (this.ratios !== null) return this.ratios[Math.min(this.ratios.length - 1, Math.floor(rng() * this.ratios.length))];
     return Math.exp(this.sigma * standardNormal(rng) - (this.sigma * this.sigma) / 2);
   }
 

@@ -66,6 +66,11 @@ export interface ProfileResult {
   jitterCv: number;
   /** The same from the median absolute log deviation: the typical spread, without the outliers. */
   jitterCvRobust: number;
+  /**
+   * Every rep's latency over its cell's median, ascending: the measured distribution of a batch's
+   * latency around its profiled value, heavy tail and all (the simulator can draw from it).
+   */
+  latencyRatios: number[];
   /** The split the co-location slowdown was measured on (gpulet 0's partition), or null. */
   colocationPartitionPct: number | null;
   /**
@@ -180,6 +185,7 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
       }
     }
   }
+  const latencyRatios = logDev.map((d) => Math.exp(d)).sort((a, b) => a - b);
   const cv = (sigma: number): number => Math.sqrt(Math.exp(sigma * sigma) - 1);
   // 1.4826 x MAD estimates the standard deviation of a normal; the cell medians centre each cell.
   const jitterCvRobust = cv(1.4826 * median(logDev.map(Math.abs)));
@@ -225,6 +231,7 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
     cells,
     jitterCv,
     jitterCvRobust,
+    latencyRatios,
     colocationPartitionPct: split,
     colocationSlowdown,
     threadsByPartition,

@@ -242,6 +242,10 @@ export interface SimulateOptions {
   durationS: number;
   /** Log-normal jitter CV on batch latency. @default 0.02 */
   jitterCv?: number;
+  /** Draw batch jitter from these measured ratios instead (sim/gpu.ts jitterRatios). */
+  jitterRatios?: readonly number[];
+  /** A measured per-batch cost of real serving, ms, added to every batch (the fidelity study's dispatch). */
+  dispatchMs?: number;
   colocation?: ColocationModel;
   observer?: BatchObserver | null;
   /** Called after each simulated second with the simulated time, s. */
@@ -282,8 +286,9 @@ export function simulatePlan(w: Workload, plan: Plan, given: Context, opts: Simu
     latency: ctx.latency,
     seed: opts.seed,
     jitterCv: opts.jitterCv,
+    ...(opts.jitterRatios !== undefined ? { jitterRatios: opts.jitterRatios } : {}),
     colocation,
-    batchCostMs: ctx.batchCostMs,
+    batchCostMs: withDispatch(ctx.batchCostMs, opts.dispatchMs ?? 0),
     ...(mig !== null ? { mig } : {}),
   });
   const run = new Run({
@@ -302,4 +307,13 @@ export function simulatePlan(w: Workload, plan: Plan, given: Context, opts: Simu
   const res: SimulateResult = { ...r.summary, interference: colocation.name, events: r.events };
   if (r.windows !== null) res.windows = r.windows;
   return res;
+}
+
+/** A batch cost plus a constant per-batch `dispatchMs` (none added when 0). */
+function withDispatch(
+  cost: ((model: string, batch: number) => number) | undefined,
+  dispatchMs: number,
+): ((model: string, batch: number) => number) | undefined {
+  if (dispatchMs === 0) return cost;
+  return cost === undefined ? () => dispatchMs : (m, b) => cost(m, b) + dispatchMs;
 }

@@ -54,6 +54,11 @@ export interface ProfileSidecar {
   jitter_cv: number;
   /** The same from the median absolute deviation: the typical spread without outliers. */
   jitter_cv_robust: number;
+  /**
+   * Each rep's latency over its cell's median, ascending (4 decimals): the measured distribution
+   * the simulator's `empirical-latency` draws from. Absent from profiles made before it was recorded.
+   */
+  latency_ratios?: number[];
   /** Cores other processes used while measuring (null: unknown); much above 0 spoils the profile. */
   foreign_cpu_cores: number | null;
   /** Whether the machine's cores were kept out of idle (see backends/onnx/cores.ts). */
@@ -269,6 +274,7 @@ function buildSidecar(
     reps: o.reps,
     jitter_cv: round(r.jitterCv, 4),
     jitter_cv_robust: round(r.jitterCvRobust, 4),
+    latency_ratios: r.latencyRatios.map((x) => round(x, 4)),
     foreign_cpu_cores: r.cpu === null ? null : round(r.cpu.foreignCores, 3),
     keep_warm: o.keepWarm,
     colocation_partition_pct: r.colocationPartitionPct,

@@ -13,6 +13,7 @@ import { cpuSnapshot, cpuUse, type CpuUse } from '../../backends/onnx/load.ts';
 import { variantFiles } from '../../backends/onnx/models.ts';
 import { RunnerLoader, type LoadRecord } from '../../backends/onnx/loader.ts';
 import { Run, type RunResult } from '../../engine/server/run.ts';
+import type { BatchObserver } from '../../engine/server/gpulet.ts';
 import type { GpuletLoader } from '../../engine/server/replanner.ts';
 import type { Load } from '../../sim/trace.ts';
 import { autoscaleStats, replanSetup, type ReplanSettings } from './autoscale.ts';
@@ -67,6 +68,8 @@ export interface ServeRealOptions {
   hardStop?: AbortSignal;
   io?: Io;
   quiet?: boolean;
+  /** Observes the run (batches, requests, plans): the same hooks as a simulation's. */
+  observer?: BatchObserver | null;
 }
 
 export interface ServeRealResult extends RunResult {
@@ -77,6 +80,8 @@ export interface ServeRealResult extends RunResult {
   /** CPU other processes used while serving (null off Linux). */
   cpu: CpuUse | null;
   restarts: number;
+  /** How late the real-time loop ran events, ms: the mean over its steps and the most. */
+  clockLagMs: { mean: number; max: number };
   failures: OnnxExecutor['failures'];
   gpulets: string[];
 }
@@ -134,6 +139,7 @@ export async function servePlanForReal(w: Workload, plan: Plan, o: ServeRealOpti
       windowMs: setup?.epochMs ?? (o.load ? 20_000 : undefined),
       fixes: o.autoscale?.settings.fixes,
       ...(setup ? { replan: setup.replan } : {}),
+      observer: o.observer ?? null,
     });
     const res = await run.serve({
       signal: o.signal,
@@ -146,6 +152,7 @@ export async function servePlanForReal(w: Workload, plan: Plan, o: ServeRealOpti
       autoscale: setup ? { ...autoscaleStats(run, untilMs, setup.epochMs), loads: loader.loads } : null,
       cpu: cpuUse(before, cpuSnapshot()),
       restarts: executor.numRestarts,
+      clockLagMs: { mean: clock.numLaggedSteps === 0 ? 0 : clock.lagSumMs / clock.numLaggedSteps, max: clock.maxLagMs },
       failures: [...executor.failures],
       gpulets: executor.describe(),
     };

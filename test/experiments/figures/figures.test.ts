@@ -179,7 +179,9 @@ describe('every figure', () => {
       'start_s,end_s,rate_rps,gpus,partition_sum_pct,slo_violation_pct\n0,20,300,2,140,0\n20,40,900,3,200,0.2\n1300,1320,2500,8,650,0.5\n',
     'fig15.csv': 'scheduler,scenarios,schedulable\ntemporal,202,55\ngpulet-int,202,190\nideal,202,195\n',
     'fig16.csv': 'workload,gpulet_int_rps,ideal_rps,ratio,paper_ratio\ngame,1790,2000,0.895,0.94\n',
-    'fidelity.csv': 'model,real_p50_ms,sim_p50_ms,real_p99_ms,sim_p99_ms\ngooglenet,18.8,15,64.6,37\n',
+    'fidelity-summary.csv':
+      'sim_model,load_pct,model,seeds,real_p50_ms,sim_p50_ms,p50_error_pct,p99_error_pct,violation_error_points\n' +
+      'lognormal,10,all,3,18.8,15,-20.2,-8,0\n+dispatch,10,all,3,18.8,18.5,-1.6,-3,0\n+dispatch,110,all,3,40,38,-5,-9,0.5\n',
     'mixes.csv':
       'mix,models,scheduler,max_rate_rps\nmix1,resnet50+vgg16,temporal,1000\nmix1,resnet50+vgg16,gpulet-int,1500\nmix1,resnet50+vgg16,ideal,1600\n',
     'bursts.csv':
@@ -281,20 +283,31 @@ describe('gpulet figures', () => {
 });
 
 describe('fidelity figure', () => {
-  it('gives each load its own bar (never stacks two loads) and readable panel titles', async () => {
-    const { FIDELITY, rowLabel } = await import('../../../experiments/studies/fidelity/figure.ts');
+  it('draws error against load: a point per load (never stacked), a row per simulator model, readable titles', async () => {
+    const { FIDELITY, fidelityValues } = await import('../../../experiments/studies/fidelity/figure.ts');
     const { parseTable } = await import('../../../experiments/figures/table.ts');
     const t = parseTable(
-      'fidelity.csv',
-      'load,model,real_p50_ms,sim_p50_ms\n0.35,resnet50,17.8,17.6\n0.65,resnet50,20.1,19.0\n',
+      'fidelity-summary.csv',
+      'sim_model,load_pct,model,p50_error_pct,p50_error_lo,p50_error_hi,p99_error_pct,violation_error_points\n' +
+        'lognormal,10,resnet50,-9,-12,-6,-4,0\n+dispatch,10,resnet50,-1,-3,1,-2,0\n+dispatch,50,resnet50,2,,,-3,0.2\n',
     );
-    expect(t.rows.map((r) => rowLabel(t, r))).toEqual(['resnet50 @ 35 %', 'resnet50 @ 65 %']);
-    const spec = FIDELITY.figure({ 'fidelity.csv': t }) as {
-      data: { values: Array<{ label: string; metric: string }> };
+    const values = fidelityValues(t).filter((v) => v.error === 'p50 latency error, %');
+    expect(values.map((v) => [v.simModel, v.load, v.value, v.lo, v.hi])).toEqual([
+      ['lognormal', 10, -9, -12, -6],
+      ['+dispatch', 10, -1, -3, 1],
+      ['+dispatch', 50, 2, null, null],
+    ]);
+    const spec = FIDELITY.figure({ 'fidelity-summary.csv': t }) as {
+      facet: { row: { sort: string[] }; column: { sort: string[] } };
+      spec: { layer: Array<{ encoding: { x: { field: string } } }> };
     };
-    const labels = new Set(spec.data.values.map((v) => v.label));
-    expect(labels.size).toBe(2);
-    expect(new Set(spec.data.values.map((v) => v.metric))).toEqual(new Set(['p50 latency, ms']));
+    expect(spec.facet.row.sort).toEqual(['lognormal', '+dispatch']);
+    expect(spec.facet.column.sort).toEqual([
+      'p50 latency error, %',
+      'p99 latency error, %',
+      'SLO violations error, points',
+    ]);
+    expect(spec.spec.layer[0].encoding.x.field).toBe('load');
   });
 });
 
