@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { BATCH_SLOTS, MAX_BATCH, MAX_LATENCY_MS, MIN_LATENCY_MS, PARTITION_SLOTS } from '../../engine/limits.ts';
 import type { LatencyModel } from '../../engine/types.ts';
 import { batchOverheadMs, defaultOverheadTables, overheadRuleFor, type OverheadTables } from './batch-overhead.ts';
-import { allModels, resolveModel } from './catalog.ts';
+import { builtinCatalog, type Catalog } from './catalog.ts';
 import { fieldError, parseCsvRows, readNumber, readText, type CsvRow } from './csv.ts';
 
 export { defaultUtilProfile, loadUtilProfile } from './util.ts';
@@ -45,13 +45,19 @@ export interface LatencyRow {
 
 const COLUMNS = ['model', 'gpu', 'partition', 'batch', 'latency_ms'] as const;
 
-/** Parse and validate every row of a latency profile; see the module comment for the format. */
-export function parseLatencyRows(csvText: string, fileName: string): LatencyRow[] {
+/**
+ * Parse and validate every row of a latency profile; see the module comment for the format.
+ * Model names are looked up in `catalog` (default: the embedded one).
+ */
+export function parseLatencyRows(csvText: string, fileName: string, catalog: Catalog = builtinCatalog()): LatencyRow[] {
   const rows: LatencyRow[] = [];
   const seen = new Map<string, number>();
   let gpuFirst: { gpu: string; rowNumber: number } | undefined;
   for (const row of parseCsvRows(csvText, fileName, COLUMNS)) {
-    const model = resolveModel(readText(row, 'model', fileName), `${fileName}: row ${row.rowNumber}, field model`).name;
+    const model = catalog.resolve(
+      readText(row, 'model', fileName),
+      `${fileName}: row ${row.rowNumber}, field model`,
+    ).name;
     const gpu = readText(row, 'gpu', fileName);
     gpuFirst ??= { gpu, rowNumber: row.rowNumber };
     if (gpu !== gpuFirst.gpu) {
@@ -170,19 +176,21 @@ export class ProfileTable implements LatencyModel {
   }
 }
 
-/** Validate a profile CSV and complete it into a {@link ProfileTable}. `fileName` appears in errors. */
 /**
+ * Validate a profile CSV and complete it into a {@link ProfileTable}. `fileName` appears in errors.
  * @param overheadTables the batching-cost tables the scheduler's estimates add (the artifact's, for
  * the RTX 2080 Ti servers they were measured on), or null for none at all: a profile measured on
  * other hardware (a CPU profile from `gpulet profile`) has no such cost.
+ * @param catalog the models the file may name (default: the embedded catalog); its order is the table's.
  */
 export function loadLatencyProfile(
   csvText: string,
   fileName: string,
   overheadTables: OverheadTables | null = defaultOverheadTables(),
+  catalog: Catalog = builtinCatalog(),
 ): ProfileTable {
-  const rows = parseLatencyRows(csvText, fileName);
-  const order = allModels().map((m) => m.name);
+  const rows = parseLatencyRows(csvText, fileName, catalog);
+  const order = catalog.models.map((m) => m.name);
   const byModel = new Map<string, Map<number, { table: Float64Array; firstRow: CsvRow }>>();
   for (const r of rows) {
     const parts = byModel.get(r.model) ?? new Map();
