@@ -30,6 +30,7 @@ import {
   gpuType,
   isMeasuredProfileGpu,
   loadGpuTypes,
+  MPS_PROFILE_GPU,
   profileGpuType,
   type GpuType,
 } from '../../sim/gpu-types.ts';
@@ -169,7 +170,7 @@ export function loadContext(opts: ContextFiles = {}): Context {
     if (!gpuTypes.some((t) => t.name === latency.gpuType))
       // Every row names the same type (parseLatencyRows), so the first data row, row 2, is the one to show.
       throw new InputError(
-        `${opts.profiles}: row 2, field gpu: expected a known GPU type (${[...GPU_TYPE_NAMES, ...gpuTypes.map((t) => t.name)].join(', ')}, a profile's from gpulet profile, or one from a GPU types file, --gpu-types), got ${show(latency.gpuType)}`,
+        `${opts.profiles}: row 2, field gpu: expected a known GPU type (${[...GPU_TYPE_NAMES, ...gpuTypes.map((t) => t.name)].join(', ')}, cpu-<cores>c or ${MPS_PROFILE_GPU} from gpulet profile, or one given with --gpu-types), got ${show(latency.gpuType)}`,
       );
   return ctx;
 }

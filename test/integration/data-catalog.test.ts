@@ -104,7 +104,7 @@ describe('a model and a GPU type as data', () => {
     const noTypes = await cli('schedule', '-w', WORKLOAD, '--profiles', PROFILE, '--catalog', CATALOG);
     expect(noTypes.code).toBe(2);
     expect(noTypes.err).toMatch(
-      /^gpulet: .*profile\.csv: row 2, field gpu: expected a known GPU type \(rtx2080ti, rtx3080, a100-80gb, .*got "l4"\n$/,
+      /^gpulet: .*profile\.csv: row 2, field gpu: expected a known GPU type \(rtx2080ti, rtx3080, a100-80gb, cpu-<cores>c or mps-gpu from gpulet profile, or one given with --gpu-types\), got "l4"\n$/,
     );
   });
 

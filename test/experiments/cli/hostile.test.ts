@@ -349,6 +349,17 @@ const UNCLEAR: Case[] = [
     message: /^--format: expected one of table, json, got "xml"$/,
   },
   {
+    name: 'serve --hang-timeout in ms, the old flag: refused with the value in seconds to give instead',
+    argv: () => ['serve', '-w', 'scen3', '--hang-timeout', '2500'],
+    message:
+      /^--hang-timeout: renamed --hang-timeout-s, in seconds like every other time flag \(2500 ms is --hang-timeout-s 2\.5\)$/,
+  },
+  {
+    name: 'serve --hang-timeout-s 0',
+    argv: () => ['serve', '-w', 'scen3', '--hang-timeout-s', '0'],
+    message: /^--hang-timeout-s: expected a positive number, got 0$/,
+  },
+  {
     name: '--criterion bogus',
     argv: () => ['maxrate', '-w', 'scen3', '--criterion', 'bogus'],
     message: /^--criterion: expected one of slo, plan, got "bogus"$/,
