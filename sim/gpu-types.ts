@@ -59,7 +59,7 @@ export const A100_MIG: MigGeometry = {
 
 /** The GPU types by name. */
 export const GPU_TYPES = {
-  /** Reference §2.1: 11,000 MB on the artifact's servers. */
+  /** 11,000 MB on the artifact's servers (docs/artifact.md#models-and-slos). */
   rtx2080ti: {
     name: 'rtx2080ti',
     memoryMb: 11_000,

@@ -1,5 +1,5 @@
 /**
- * Maximum achievable (SLO-preserving) throughput, the paper's procedure (§5.2, reference §8.1):
+ * Maximum achievable (SLO-preserving) throughput, the paper's procedure (§5.2, docs/artifact.md#figure-12-maximum-throughput):
  * raise the total rate in steps of 10 req/s until it fails and report the last rate before the
  * first failure. A rate fails when the scheduler calls it infeasible (`plan`), or also when 20 s
  * of Poisson load at that rate simulates with more than 1 % SLO violations, drops counted, median

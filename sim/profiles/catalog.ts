@@ -2,7 +2,7 @@
  * The model catalog: the nine models of Choi et al. (ATC'22) Table 4 with their SLOs, GPU memory and
  * input sizes, read from `data/models.csv`.
  *
- * Provenance of `data/models.csv` (reference §2.1): SLOs from the paper's Table 4 (SLO = 2 x solo
+ * Provenance of `data/models.csv` (docs/artifact.md#models-and-slos): SLOs from the paper's Table 4 (SLO = 2 x solo
  * latency; also hard-coded in the artifact's scripts); memory from the artifact's
  * `resource/mem-config.json`; input shapes and dtypes from `resource/proxy_config.json`
  * (casys-kaist/glet). `input_bytes` = product of the per-request shape x dtype size, checked on load.

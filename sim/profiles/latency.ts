@@ -3,7 +3,7 @@
  *
  * A profile file has rows `model,gpu,partition,batch,latency_ms[,source]` (the embedded RTX 2080 Ti
  * set is `data/rtx2080ti-latency.csv`, written by `experiments/lib/profile-completion.ts`). Entries the
- * file lacks are completed once, on load, with the artifact's rule (reference §2.3,
+ * file lacks are completed once, on load, with the artifact's rule (docs/artifact.md#profile-completion,
  * `src/scheduler/latency_model.cpp` of casys-kaist/glet):
  *  - a batch missing within a profiled partition: linear interpolation over batch between the
  *    nearest profiled batches of that partition (so every profiled partition needs b = 1 and 32);
@@ -15,7 +15,7 @@
  *    becomes 0 there);
  *  - partitions outside [pmin, pmax] have no value, and asking for one is an error.
  * Note: for a missing batch within a profiled partition the artifact's code also uses the extreme-
- * partition blend; we interpolate within the partition's own data instead, as reference §2.3 reads it.
+ * partition blend; we interpolate within the partition's own data instead, as docs/artifact.md#profile-completion reads it.
  *
  * Lookups are one index computation into a dense Float64Array (model x partition 0..100 x batch
  * 0..32); the only map access is model name -> index. Schedulers call this in inner loops.

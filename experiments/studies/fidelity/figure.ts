@@ -1,5 +1,5 @@
 /**
- * The fidelity study (issue 5): the same plan and arrival trace served for real (onnxruntime on
+ * The fidelity study (docs/design.md#fidelity-targets): the same plan and arrival trace served for real (onnxruntime on
  * this CPU) and simulated with the measured profile, from fidelity.csv. There is no paper value:
  * the comparison is simulated against real. Metric pairs are found by name, `real_X`/`sim_X` or
  * `X_real`/`X_sim`, one bar pair per model (or per row label) and metric.

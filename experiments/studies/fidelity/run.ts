@@ -7,7 +7,7 @@
  * it is served: this VM's speed moves by 5-15 % within minutes (two profiles taken minutes apart
  * differ by that much, cell by cell), which would otherwise pass for simulator error.
  *
- * Targets (issue 5): |p50 error| <= 10 %, |p99 error| <= 20 % per model, violation % within 1
+ * Targets (docs/design.md#fidelity-targets): |p50 error| <= 10 %, |p99 error| <= 20 % per model, violation % within 1
  * point (Vidur reports under 9 % for its simulator). Errors are signed, (sim - real) / real.
  *
  * Loads. The workload offers every model the same share of its batch-32 capacity on the whole

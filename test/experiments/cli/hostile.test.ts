@@ -1,5 +1,5 @@
 /**
- * Hostile but realistic input to the CLI (issue 15, causes 2-5): names that are object properties,
+ * Hostile but realistic input to the CLI (docs/design.md#work-limits-and-hostile-input): names that are object properties,
  * output paths that cannot be written, options that do not apply, and what yargs lets through.
  * Every case: exit 2, one line on stderr starting `gpulet: `, no stack, nothing on stdout, and
  * where the command writes a file, no file (partial or temp) left behind.
