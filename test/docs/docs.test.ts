@@ -25,7 +25,7 @@ interface Block {
 }
 
 /** Fenced blocks of a markdown text, in order. */
-export function fencedBlocks(text: string): Block[] {
+function fencedBlocks(text: string): Block[] {
   const blocks: Block[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -40,7 +40,7 @@ export function fencedBlocks(text: string): Block[] {
 }
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
-export function slug(heading: string): string {
+function slug(heading: string): string {
   return heading
     .trim()
     .toLowerCase()
