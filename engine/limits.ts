@@ -28,7 +28,7 @@ export const PARTITION_SLOTS = MAX_PARTITION_PCT + 1;
 
 /*
  * Work limits: the bounds on inputs that make every accepted input finish in bounded time and
- * memory (issue 15). Each is stated once here; an input beyond one is refused with a one-line
+ * memory (docs/design.md#work-limits-and-hostile-input). Each is stated once here; an input beyond one is refused with a one-line
  * InputError that names the bound and, where there is one, the flag that raises it. What can be
  * done in bounded work needs no bound: a demand no set of GPUs can carry is planned in work that
  * grows with the GPUs, not the rate (the estimate stops at MAX_GPULETS_PER_GPU x GPUs + 1

@@ -1,5 +1,5 @@
 /**
- * What a scheduler decides (DESIGN.md "Core types"): which gpulets exist on which GPU, and which
+ * What a scheduler decides (docs/design.md#core-types): which gpulets exist on which GPU, and which
  * models each serves with what batch size and duty cycle. What a scheduler is given, and the
  * Scheduler interface itself, live beside the schedulers (schedulers/scheduler.ts).
  */

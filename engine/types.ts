@@ -50,7 +50,7 @@ export interface Executor {
   release?(gpu: number, gpulet: number): void;
 }
 
-/** Static facts about a model (reference §2.1). */
+/** Static facts about a model (docs/artifact.md#models-and-slos). */
 export interface ModelInfo {
   /** Canonical name as in the artifact, e.g. `resnet50`. */
   name: string;
@@ -71,7 +71,7 @@ export interface LatencyModel {
   /** Solo execution latency of a batch of `batch` on a `partitionPct` gpulet, ms. */
   latencyMs(model: string, batch: number, partitionPct: number): number;
   /**
-   * CPU-side batching cost the scheduler adds to every estimate, ms (reference §2.3: the artifact's
+   * CPU-side batching cost the scheduler adds to every estimate, ms (docs/artifact.md#batching-cost-and-safety-factor: the artifact's
    * per-input-shape tables with its conservative multipliers). 0 where the profile has none.
    */
   batchOverheadMs(model: string, batch: number): number;

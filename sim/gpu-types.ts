@@ -9,9 +9,11 @@
  * the catalog's model memory figures (profiles/data/models.csv) are the artifact's PyTorch
  * footprints on that GPU, so the scheduler's memory check stays the one those figures were made for.
  */
+import { readFileSync } from 'node:fs';
 import { InputError, show } from '../engine/errors.ts';
 import { PARTITIONS_PCT } from '../engine/limits.ts';
 import type { MigGeometry } from '../engine/mig.ts';
+import { fieldError, parseCsvRows, readNumber, readText } from './profiles/csv.ts';
 
 export interface GpuType {
   readonly name: string;
@@ -27,9 +29,10 @@ export interface GpuType {
    * What co-located work costs on this type: `truth`, the simulator's co-location ground truth
    * between the two MPS gpulets (sim/interference-truth.ts, built on the RTX 2080 Ti's profiles);
    * `mig-isolated`, MIG instances never slow each other and MPS processes inside one share it as its
-   * profile measured (none of the RTX 2080 Ti's truth applies).
+   * profile measured (none of the RTX 2080 Ti's truth applies); `none`, a type given as data whose
+   * co-location cost nobody measured: gpulets are planned and simulated without interference.
    */
-  readonly interference: 'truth' | 'mig-isolated';
+  readonly interference: 'truth' | 'mig-isolated' | 'none';
   /** The embedded profile table (sim/profiles/data/), or null when the simulator ships none. */
   readonly profile: string | null;
 }
@@ -56,7 +59,7 @@ export const A100_MIG: MigGeometry = {
 
 /** The GPU types by name. */
 export const GPU_TYPES = {
-  /** Reference §2.1: 11,000 MB on the artifact's servers. */
+  /** 11,000 MB on the artifact's servers (docs/artifact.md#models-and-slos). */
   rtx2080ti: {
     name: 'rtx2080ti',
     memoryMb: 11_000,
@@ -109,16 +112,84 @@ export function isMeasuredProfileGpu(gpuType: string): boolean {
 /** Device memory a measured profile plans with, MB: the RTX 2080 Ti's (see the module comment). */
 export const MEASURED_PROFILE_MEMORY_MB = GPU_TYPES.rtx2080ti.memoryMb;
 
-/** The known GPU type `name`, or an InputError naming the known ones. */
-export function gpuType(name: string): GpuType {
+/**
+ * The known GPU type `name`: a built-in one or one of `extra` (a user's GPU types file), or an
+ * InputError naming the known ones.
+ */
+export function gpuType(name: string, extra: readonly GpuType[] = []): GpuType {
+  const given = extra.find((t) => t.name === name);
+  if (given !== undefined) return given;
   if (!Object.hasOwn(GPU_TYPES, name))
     throw new InputError(
-      `unknown GPU type ${show(name)}: expected one of ${GPU_TYPE_NAMES.join(', ')}, or a profile from gpulet profile (cpu-<cores>c, ${MPS_PROFILE_GPU})`,
+      `unknown GPU type ${show(name)}: expected one of ${[...GPU_TYPE_NAMES, ...extra.map((t) => t.name)].join(', ')}, or a profile from gpulet profile (cpu-<cores>c, ${MPS_PROFILE_GPU})`,
     );
   return GPU_TYPES[name as keyof typeof GPU_TYPES];
 }
 
+/**
+ * The GPU type a latency profile names: {@link gpuType}'s, or for a measured profile (see the module
+ * comment) a type with the RTX 2080 Ti's memory and its interference truth.
+ */
+export function profileGpuType(name: string, extra: readonly GpuType[] = []): GpuType {
+  if (isMeasuredProfileGpu(name) && !extra.some((t) => t.name === name))
+    return { ...GPU_TYPES.rtx2080ti, name, profile: null };
+  return gpuType(name, extra);
+}
+
 /** Device memory per GPU of type `name`, MB; measured profiles get {@link MEASURED_PROFILE_MEMORY_MB}. */
-export function gpuMemoryMb(name: string): number {
-  return isMeasuredProfileGpu(name) ? MEASURED_PROFILE_MEMORY_MB : gpuType(name).memoryMb;
+export function gpuMemoryMb(name: string, extra: readonly GpuType[] = []): number {
+  return profileGpuType(name, extra).memoryMb;
+}
+
+const GPU_TYPE_COLUMNS = ['name', 'memory_mb', 'interference'] as const;
+
+/**
+ * Parse and validate a GPU types CSV (docs/formats.md#gpu-types-csv): columns `name`, `memory_mb`
+ * (device memory, MB) and `interference` (`none`, or `truth` for the simulator's RTX 2080 Ti
+ * co-location model); others (`source`) are allowed and ignored. A type as data has no MIG and no
+ * embedded profile; its gpulet sizes are the ones its latency profile covers, at most two per GPU
+ * (the paper's MPS rule, engine/limits.ts). Built-in names, and names a measured profile uses, are
+ * taken.
+ */
+export function parseGpuTypes(csvText: string, fileName: string): readonly GpuType[] {
+  const types: GpuType[] = [];
+  const seen = new Map<string, number>();
+  for (const row of parseCsvRows(csvText, fileName, GPU_TYPE_COLUMNS)) {
+    const name = readText(row, 'name', fileName);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+      throw fieldError(row, 'name', fileName, 'a name of letters, digits, ".", "_" and "-"', name);
+    if (Object.hasOwn(GPU_TYPES, name) || isMeasuredProfileGpu(name))
+      throw fieldError(row, 'name', fileName, "a name that is not a built-in GPU type or a measured profile's", name);
+    const earlier = seen.get(name);
+    if (earlier !== undefined)
+      throw fieldError(row, 'name', fileName, `a name not used before (row ${earlier} has it)`, name);
+    seen.set(name, row.rowNumber);
+    const memoryMb = readNumber(row, 'memory_mb', fileName, { what: 'a positive number of MB', above: 0 });
+    const interference = readText(row, 'interference', fileName);
+    if (interference !== 'none' && interference !== 'truth')
+      throw fieldError(row, 'interference', fileName, 'none or truth', interference);
+    types.push(
+      Object.freeze({
+        name,
+        memoryMb,
+        partitionsPct: PARTITIONS_PCT,
+        mpsPerGpu: 2,
+        mig: null,
+        interference,
+        profile: null,
+      }),
+    );
+  }
+  return Object.freeze(types);
+}
+
+/** A GPU types file read and parsed; an unreadable file is an InputError naming it. */
+export function loadGpuTypes(path: string): readonly GpuType[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new InputError(`${path}: cannot read GPU types file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return parseGpuTypes(text, path);
 }

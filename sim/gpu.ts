@@ -143,7 +143,8 @@ export class SimulatedGpu implements Executor {
       rng = streamRng(this.seed, 'jitter', `gpu${gpu}`);
       this.jitterRng.set(gpu, rng);
     }
-    if (this.ratios !== null) return this.ratios[Math.min(this.ratios.length - 1, Math.floor(rng() * this.ratios.length))];
+    if (this.ratios !== null)
+      return this.ratios[Math.min(this.ratios.length - 1, Math.floor(rng() * this.ratios.length))];
     return Math.exp(this.sigma * standardNormal(rng) - (this.sigma * this.sigma) / 2);
   }
 

@@ -1,5 +1,5 @@
 /**
- * Fitting the linear interference predictor of §4.4 (Choi et al.; reference §5) to profiled points:
+ * Fitting the linear interference predictor of §4.4 (Choi et al.; docs/artifact.md#interference-model) to profiled points:
  * ordinary least squares for c1..c5 in
  *
  *   factor = c1 L2_self + c2 L2_other + c3 DRAM_self + c4 DRAM_other + c5

@@ -1,5 +1,5 @@
 /**
- * Profiling co-located pairs on the simulated GPU (§3.4 and §4.4 of Choi et al.; reference §5):
+ * Profiling co-located pairs on the simulated GPU (§3.4 and §4.4 of Choi et al.; docs/artifact.md#interference-model):
  * run two gpulets of one GPU together and measure how much slower each side's batches are than
  * alone. Each pair yields one point per side: the predictor's four features (solo L2 and DRAM
  * utilisation of self and other, scaled by partition, exactly as the linear model reads them) and

@@ -1,11 +1,11 @@
 /**
  * The simulator's ground-truth co-location slowdown: what a busy sibling gpulet costs a running
- * batch on the simulated GPU. It is deliberately *not* the predictor's form (DESIGN.md
- * "Interference, two different things"): the linear model of §4.4 is fitted to samples profiled
+ * batch on the simulated GPU. It is deliberately *not* the predictor's form
+ * (docs/design.md#interference-truth-and-predictor): the linear model of §4.4 is fitted to samples profiled
  * from this truth (sim/interference-profile.ts) and never reads the formula below.
  *
  * A contention model of the two gpulets' shared memory system, in the utilisations of UTIL.CSV
- * (reference §2.4; `l`, `d` = L2 and DRAM % of peak at the full GPU / 100, for the model and batch
+ * (docs/artifact.md#kernel-utilisation; `l`, `d` = L2 and DRAM % of peak at the full GPU / 100, for the model and batch
  * each gpulet runs at that moment; `f` = partition / 100):
  *
  *  - traffic: a gpulet of share f drives d·f^γ of the DRAM bandwidth (γ < 1: a memory-bound kernel
@@ -24,7 +24,7 @@
  * Pareto(α) spike (≥ 1, mean α/(α − 1)) — the heavy tail of Figure 6. The result is never below 1.
  *
  * The constants are calibrated (experiments/studies/fig6/run.ts measures the result) so that the overhead over
- * the paper's profiling grid matches Figure 6 (reference §5): median ≈ 4.4 %, p90 ≈ 17.7 %, max ≈ 60 %.
+ * the paper's profiling grid matches Figure 6 (docs/artifact.md#interference-model): median ≈ 4.4 %, p90 ≈ 17.7 %, max ≈ 60 %.
  */
 import type { RunningBatch } from '../engine/types.ts';
 import type { ColocationModel } from './gpu.ts';

@@ -5,7 +5,7 @@
  *   alpha = c1 L2_self + c2 L2_other + c3 DRAM_self + c4 DRAM_other + c5,  clamped to >= 1
  *
  * with utilisations as fractions from UTIL.CSV at the full GPU, interpolated between power-of-two
- * batches, times partition / 100 (the artifact's interference_model.cpp; reference §5).
+ * batches, times partition / 100 (the artifact's interference_model.cpp; docs/artifact.md#interference-model).
  */
 import type { InterferencePredictor, RunningBatch } from '../engine/types.ts';
 import type { UtilProfile } from './profiles/util.ts';

@@ -1,6 +1,6 @@
 /**
  * Workloads: which tasks receive requests at what rates, and how arrivals are drawn.
- * Built-ins follow reference §7.1-7.2: the Nexus applications `game` and `traffic` and the five
+ * Built-ins follow the paper's §5.1 and Table 5 (docs/artifact.md#workloads): the Nexus applications `game` and `traffic` and the five
  * model-level scenarios of the paper's Table 5 (equal rates within a scenario).
  */
 import { readFileSync } from 'node:fs';
@@ -44,7 +44,7 @@ interface BuiltinSpec {
 
 const GAME_LENETS = ['lenet1', 'lenet2', 'lenet3', 'lenet4', 'lenet5', 'lenet6'];
 
-/** Table 5 scenarios and the two applications (reference §7). */
+/** Table 5 scenarios and the two applications (docs/artifact.md#workloads). */
 export const BUILTIN_WORKLOADS: Readonly<Record<string, BuiltinSpec>> = {
   game: {
     defaultRateRps: 400,
@@ -156,7 +156,7 @@ export function loadWorkload(nameOrFile: string, resolve: ModelResolver): Worklo
 const WORKLOAD_KEYS = ['models', 'gpus', 'gpu', 'arrival', 'name'];
 const MODEL_KEYS = ['model', 'rate', 'slo_ms'];
 
-/** Parse and validate a JSON workload (DESIGN.md command-line contract). */
+/** Parse and validate a JSON workload (docs/design.md#command-line-contract; format: docs/formats.md#workload-json). */
 export function parseWorkload(text: string, file: string, resolve: ModelResolver): Workload {
   let doc: unknown;
   try {

@@ -2,7 +2,7 @@
  * The GPU path: the same executor as the CPU backend, but every gpulet is its own process whose
  * onnxruntime sessions use the CUDA execution provider, started with
  * `CUDA_MPS_ACTIVE_THREAD_PERCENTAGE` = its partition, so the MPS server confines its kernels to
- * that share of the SMs (the paper's proxies, reference §1 "MPS setup"). `CUDA_VISIBLE_DEVICES`
+ * that share of the SMs (the paper's proxies, docs/artifact.md#hardware-and-mps). `CUDA_VISIBLE_DEVICES`
  * selects the physical GPU. CPU threads per gpulet stay few (they only launch kernels) and
  * unpinned.
  */

@@ -24,7 +24,7 @@ export type HostFactory = (env: Readonly<Record<string, string>>) => GpuletHost;
 
 /**
  * A worker from a sibling module `base` of the module at `fromUrl`, working from tsc output and under
- * tsx or vitest alike (shared/reference/ecosystem.md: `execArgv: ['--import', 'tsx']` does not work
+ * tsx or vitest alike (`execArgv: ['--import', 'tsx']` does not work
  * for workers, so a TypeScript worker is booted through tsx's `tsImport`).
  */
 export function spawnWorker(base: string, fromUrl: string, opts: WorkerOptions = {}): Worker {

@@ -1,6 +1,6 @@
 /**
  * Minimal protobuf (proto2) wire-format writer, enough to encode ONNX models without dependencies
- * (shared/reference/ecosystem.md §2: hand-written encoder chosen over onnx-proto / onnx-buf).
+ * (hand-written, chosen over the onnx-proto and onnx-buf packages to add no dependency).
  *
  * Wire types used: 0 varint (ints, enums), 2 length-delimited (strings, bytes, nested messages),
  * 5 fixed32 (float). Repeated scalars are written unpacked, one tag per element, which every

@@ -1,9 +1,9 @@
 /**
  * Serving a plan: one {@link GpuletRuntime} per planned gpulet, and one shared queue per task that
  * the gpulets serving it pull from under weighted round robin by planned throughput (gpulet.ts;
- * reference §4.4).
+ * docs/artifact.md#run-time-batching-routing-and-dropping).
  *
- * Plans change at run time in two steps (reference §3, "Reorganization cost"; the artifact's
+ * Plans change at run time in two steps (docs/artifact.md#gpulets-and-reorganisation; the artifact's
  * OracleScheduler): {@link Dispatcher.stage} lays out the next plan's gpulets, reusing each gpulet
  * that the serving plan has at the same place (GPU, size and, for 50/50, which half: the
  * artifact's proxy identity) and creating the others, which then load in the background while the

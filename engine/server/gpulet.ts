@@ -1,7 +1,7 @@
 /**
  * One gpulet at serving time, and the queues it pulls from: the artifact's serving path
  * (casys-kaist/glet src/service/proxy_thread.cpp, load_balancer.cpp, global_scheduler.cpp
- * staticMPSScheduler; reference §4.4):
+ * staticMPSScheduler; docs/artifact.md#run-time-batching-routing-and-dropping):
  *
  * - One shared queue per task. A request waits there until a gpulet serving the task pulls it.
  * - A gpulet opens a batching window for a task with requests waiting; the window pulls requests

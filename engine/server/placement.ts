@@ -1,5 +1,5 @@
 /**
- * Putting a new plan on physical GPUs while the serving plan is still loaded (reference §3,
+ * Putting a new plan on physical GPUs while the serving plan is still loaded (docs/artifact.md#gpulets-and-reorganisation,
  * "Reorganization cost"): the new gpulets load in the background next to the serving ones, so on
  * each GPU the memory of both must fit. The artifact checks 0.9 x capacity with 1,230 MB per new
  * gpulet process (`doesFitMemLimit`); we count, per GPU,

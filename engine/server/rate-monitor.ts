@@ -1,5 +1,5 @@
 /**
- * Watching arrival rates (reference §4.5; the artifact's monitor_thread.cpp and EWMA.cpp): every
+ * Watching arrival rates (docs/artifact.md#rate-monitor-and-re-planning; the artifact's monitor_thread.cpp and EWMA.cpp): every
  * 500 ms the requests that arrived for each task are counted, turned into a rate (count x 1000 /
  * 500 ms) and fed to an exponentially weighted moving average with alpha = 2 / (N + 1), N = 20 s /
  * 500 ms = 40. At every epoch the re-planner reads the averages and derives target rates.

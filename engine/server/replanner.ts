@@ -1,5 +1,5 @@
 /**
- * Re-planning under changing load (reference §4.5-4.6; the artifact's OracleScheduler,
+ * Re-planning under changing load (docs/artifact.md#rate-monitor-and-re-planning, docs/artifact.md#autoscaling; the artifact's OracleScheduler,
  * setupTasks and doScheduling in src/service/global_scheduler.cpp), once per 20 s epoch:
  *
  * 1. Switch to the plan prepared in the previous epoch, once its new gpulets have loaded (the
@@ -14,8 +14,8 @@
  *    start loading its new gpulets in the background (10-15 s: process start, model load, warm-up).
  *
  * DEVIATIONS, on purpose:
- * - GPU count. The artifact's epoch path never changes the GPU count it repartitions on (spec §22,
- *   Q-RT3). We follow the paper's Algorithm 2: N GPUs, then more up to the limit, else the previous
+ * - GPU count. The artifact's epoch path never changes the GPU count it repartitions on (`OracleScheduler`
+ *   in `src/service/global_scheduler.cpp`; docs/artifact.md#rate-monitor-and-re-planning). We follow the paper's Algorithm 2: N GPUs, then more up to the limit, else the previous
  *   plan; the scheduler's own scan (the smallest GPU count that schedules, up to the given limit)
  *   is the artifact's checkandReduceGPU, so the count also falls with demand.
  * - Incremental scheduling is done on plans, not on the scheduler's internal state: the unchanged

@@ -1,6 +1,6 @@
 /**
  * Requests and where they go when they end. Every request that arrives ends exactly once: completed,
- * or dropped with a reason (DESIGN.md "Serving rules").
+ * or dropped with a reason (docs/design.md#serving-rules).
  */
 
 /** Why a request was dropped. */

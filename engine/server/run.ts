@@ -18,7 +18,7 @@ export type SteppedClock = Clock & { run(untilMs?: number): number; readonly num
 export interface RunOptions extends Omit<SessionOptions, 'clock' | 'onArrivalsEnd'> {
   /** A VirtualClock to simulate, a {@link RealtimeClock} to serve for real. */
   clock: SteppedClock;
-  /** Re-plan as the load changes (reference §4.5-4.6); absent: `plan` is served throughout. */
+  /** Re-plan as the load changes (docs/artifact.md#rate-monitor-and-re-planning); absent: `plan` is served throughout. */
   replan?: Omit<ReplannerOptions, 'clock' | 'dispatcher' | 'untilMs'>;
 }
 

@@ -55,7 +55,7 @@ export interface TaskSummary {
   slo_ms: number;
 }
 
-/** The `simulate` / `serve` JSON document (DESIGN.md command-line contract). */
+/** The `simulate` / `serve` JSON document (docs/design.md#command-line-contract). */
 export interface RunSummary {
   requests: { arrived: number; completed: number; dropped: number; slo_violations: number };
   dropped_by_reason: Record<DropReason, number>;

@@ -11,7 +11,7 @@ import { FIX_NAMES } from '../../engine/schedulers/fixes.ts';
 import { EPOCH_MS } from '../../engine/server/rate-monitor.ts';
 import { resolveModel } from '../../sim/profiles/catalog.ts';
 import { FLUX_STEP_MS, loadTrace, traceLoad, type Load } from '../../sim/trace.ts';
-import type { Workload } from '../../sim/workload.ts';
+import type { ModelResolver, Workload } from '../../sim/workload.ts';
 import { MAX_DURATION_S, MAX_GPUS, MAX_IDEAL_GPUS, MAX_REQUESTS } from '../../engine/limits.ts';
 import type { RunLimits } from '../../sim/limits.ts';
 
@@ -34,6 +34,10 @@ export interface WorkloadArgs extends Common {
   rate?: number;
   gpus?: number;
   profiles?: string;
+  /** Models catalog CSV (catalogOptions; schedule, simulate, maxrate). */
+  catalog?: string;
+  /** GPU types CSV (catalogOptions). */
+  gpuTypes?: string;
   predictor: string;
   /** all, none or a comma list (parseFixes). */
   fixes: string;
@@ -87,6 +91,24 @@ export function workloadOptions<T>(y: Argv<T>, opts: { rate?: boolean } = {}) {
       type: 'boolean',
       default: false,
       describe: `Plan on more than ${MAX_GPUS} GPUs, or with ideal on more than ${MAX_IDEAL_GPUS} (4^n layouts): planning may take minutes or more`,
+    });
+}
+
+/**
+ * --catalog and --gpu-types: a model or a GPU type added as data (docs/formats.md), for the commands
+ * that plan and simulate with a profile (not serve, which runs the ONNX zoo's own models).
+ */
+export function catalogOptions<T>(y: Argv<T>) {
+  return y
+    .option('catalog', {
+      type: 'string',
+      describe:
+        'Models catalog CSV adding models to the embedded ones (columns as sim/profiles/data/models.csv: model,alias,slo_ms,memory_mb,input_shape,input_dtype,input_bytes); give their latency rows with --profiles',
+    })
+    .option('gpu-types', {
+      type: 'string',
+      describe:
+        'GPU types CSV adding types a --profiles file may name (columns name,memory_mb,interference; memory in MB, interference none or truth)',
     });
 }
 
@@ -185,7 +207,11 @@ export function traceOptions<T>(y: Argv<T>) {
  * The load `--trace` describes for `w`, or null without it. The trace's settings without --trace,
  * and --rate with it (the trace gives the rates), are errors.
  */
-export function traceFrom(a: TraceArgs & { rate?: number }, w: Workload): Load | null {
+export function traceFrom(
+  a: TraceArgs & { rate?: number },
+  w: Workload,
+  resolve: ModelResolver = resolveModel,
+): Load | null {
   const has = a.trace !== undefined;
   checkApplies('--trace-scale', a.traceScale !== undefined, '--trace', has);
   checkApplies('--trace-step-s', a.traceStepS !== undefined, '--trace', has);
@@ -200,7 +226,7 @@ export function traceFrom(a: TraceArgs & { rate?: number }, w: Workload): Load |
     ? null
     : traceLoad(
         w,
-        loadTrace(a.trace, resolveModel, {
+        loadTrace(a.trace, resolve, {
           scale,
           stepMs: stepS * 1000,
           azure: a.azureMap ?? TRACE_DEFAULTS.azureMap,

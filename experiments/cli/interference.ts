@@ -1,6 +1,6 @@
 /**
  * `gpulet interference profile | fit`: profile co-located pairs on the simulated GPU and fit the
- * linear interference predictor to them (§4.4 of Choi et al.; reference §5).
+ * linear interference predictor to them (§4.4 of Choi et al.; docs/artifact.md#interference-model).
  *
  * `profile` writes the dataset (one row per side of each pair: the four features and the measured
  * factor). `fit` reads such a dataset, or profiles one in-process with the same seed, fits c1..c5 on

@@ -1,5 +1,5 @@
 /**
- * The command line: `npm run -s gpulet -- <command>` (DESIGN.md "Command line"). Every command has
+ * The command line: `npm run -s gpulet -- <command>` (docs/design.md#command-line-contract). Every command has
  * --help; `--format json` prints one JSON document on stdout, progress and logs go to stderr.
  * User mistakes (InputError, and every yargs complaint) print one line and exit 2; anything else is
  * a bug and keeps its stack.

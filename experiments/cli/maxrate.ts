@@ -8,7 +8,15 @@ import { maxRate, SEARCH_LIMIT_RPS, type Criterion, type Search } from '../lib/m
 import { progress } from '../lib/progress.ts';
 import { COLOCATION_MODELS, DEFAULT_COLOCATION, colocationModel } from '../../sim/colocation.ts';
 import { checkOutputFile, writeFileAtomic } from '../lib/output.ts';
-import { checkApplies, checkPositive, print, workloadOptions, type Command, type WorkloadArgs } from './common.ts';
+import {
+  catalogOptions,
+  checkApplies,
+  checkPositive,
+  print,
+  workloadOptions,
+  type Command,
+  type WorkloadArgs,
+} from './common.ts';
 
 /** Seconds of load per simulation unless --duration says otherwise. */
 const DEFAULT_DURATION_S = 20;
@@ -29,7 +37,7 @@ export const maxrate: Command<MaxRateArgs> = (io) => ({
   command: 'maxrate',
   describe: 'Highest total rate the scheduler calls feasible that also simulates within 1 % SLO violations',
   builder: (y: Argv) =>
-    workloadOptions(y, { rate: false })
+    catalogOptions(workloadOptions(y, { rate: false }))
       .option('criterion', {
         choices: ['slo', 'plan'] as const,
         default: 'slo' as const,
@@ -76,7 +84,7 @@ export const maxrate: Command<MaxRateArgs> = (io) => ({
     const interference = a.interference ?? DEFAULT_COLOCATION;
     checkPositive('--duration', duration);
     colocationModel(interference); // validate before a long search
-    const ctx = loadContext({ profiles: a.profiles });
+    const ctx = loadContext(a);
     let bar: ReturnType<typeof progress> | null = null;
     const res = maxRate(
       {

@@ -123,7 +123,7 @@ export const profile: Command<ProfileArgs> = (io) => ({
       .option('load', {
         type: 'number',
         default: 0.3,
-        describe: "Share of the machine's capacity the written workload offers",
+        describe: "Share of the machine's capacity the written workload offers, a fraction (0.3 = 30 %)",
       }) as unknown as Argv<ProfileArgs>,
   handler: async (a: ArgumentsCamelCase<ProfileArgs>) => {
     const o = profileRunOptions(a);

@@ -6,7 +6,7 @@ import { loadContext, planForServing, resolveWorkload } from '../lib/context.ts'
 import { fmt, table } from '../lib/format.ts';
 import { totalRate } from '../../sim/workload.ts';
 import { isMigPlan, migPlanTable, planJson } from '../lib/plan-json.ts';
-import { print, workloadOptions, type Command, type WorkloadArgs } from './common.ts';
+import { catalogOptions, print, workloadOptions, type Command, type WorkloadArgs } from './common.ts';
 
 function planTable(plan: Plan): string {
   const rows: Array<Array<string | number>> = [];
@@ -27,10 +27,10 @@ function planTable(plan: Plan): string {
 export const schedule: Command<WorkloadArgs> = (io) => ({
   command: 'schedule',
   describe: 'Plan gpulets for a workload and print the plan',
-  builder: (y: Argv) => workloadOptions(y) as unknown as Argv<WorkloadArgs>,
+  builder: (y: Argv) => catalogOptions(workloadOptions(y)) as unknown as Argv<WorkloadArgs>,
   handler: (a: ArgumentsCamelCase<WorkloadArgs>) => {
-    const ctx = loadContext({ profiles: a.profiles });
-    const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus });
+    const ctx = loadContext(a);
+    const w = resolveWorkload(a.workload, { rate: a.rate, gpus: a.gpus, ctx });
     const plan = planForServing(w, a.scheduler, ctx, {
       predictor: a.predictor,
       fixes: parseFixes(a.fixes),

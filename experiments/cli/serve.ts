@@ -53,7 +53,9 @@ interface ServeArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs, LimitArgs {
   affinity: boolean;
   keepWarm?: boolean;
   nice?: number;
-  hangTimeout: number;
+  hangTimeoutS: number;
+  /** The old flag in ms, refused (see the handler). */
+  hangTimeout?: unknown;
 }
 
 export const serve: Command<ServeArgs> = (io) => ({
@@ -93,17 +95,24 @@ export const serve: Command<ServeArgs> = (io) => ({
         describe:
           'onnx: nice value for the gpulets and the serving thread, e.g. -10 on a shared machine (negative needs CAP_SYS_NICE)',
       })
-      .option('hang-timeout', {
+      .option('hang-timeout-s', {
         type: 'number',
-        default: 10_000,
-        describe: 'A batch with no answer after this many ms counts as a hung gpulet, which is restarted',
-      }) as unknown as Argv<ServeArgs>,
+        default: 10,
+        describe: 'A batch with no answer after this many seconds counts as a hung gpulet, which is restarted',
+      })
+      .option('hang-timeout', { hidden: true }) as unknown as Argv<ServeArgs>,
   handler: async (a: ArgumentsCamelCase<ServeArgs>) => {
     if (a.backend !== 'onnx' && a.backend !== 'mps')
       throw new InputError(`--backend: expected onnx or mps, got ${show(a.backend)}`);
     if (a.host !== 'process' && a.host !== 'thread')
       throw new InputError(`--host: expected process or thread, got ${show(a.host)}`);
-    checkPositive('--hang-timeout', a.hangTimeout);
+    // Every time flag is in seconds; this one was in ms. Refused rather than aliased: a second
+    // spelling in another unit would stay a trap, and the message gives the value to type.
+    if (a.hangTimeout !== undefined)
+      throw new InputError(
+        `--hang-timeout: renamed --hang-timeout-s, in seconds like every other time flag${typeof a.hangTimeout === 'number' ? ` (${a.hangTimeout} ms is --hang-timeout-s ${a.hangTimeout / 1000})` : ''}`,
+      );
+    checkPositive('--hang-timeout-s', a.hangTimeoutS);
     checkSeed('--seed', a.seed);
     const auto = autoscaleSettings(a);
     if (a.backend === 'mps') {
@@ -169,7 +178,7 @@ export const serve: Command<ServeArgs> = (io) => ({
         affinity: a.affinity,
         keepWarm: a.keepWarm,
         ...(a.nice !== undefined ? { nice: checkNice(a.nice) } : {}),
-        hangTimeoutMs: a.hangTimeout,
+        hangTimeoutMs: a.hangTimeoutS * 1000,
         signal: stop.signal,
         hardStop: hardStop.signal,
         io,

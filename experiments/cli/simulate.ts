@@ -6,7 +6,14 @@
 import { parseFixes } from '../../engine/schedulers/fixes.ts';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { gpusUsed, type Plan } from '../../engine/plan.ts';
-import { loadContext, planForServing, resolveWorkload, simulatePlan, type SimulateResult } from '../lib/context.ts';
+import {
+  catalogOf,
+  loadContext,
+  planForServing,
+  resolveWorkload,
+  simulatePlan,
+  type SimulateResult,
+} from '../lib/context.ts';
 import { DEFAULT_REORG_MS, simulateAutoscale, type AutoscaleResult } from '../lib/autoscale.ts';
 import { loadDurationMs, loadRates, type Load } from '../../sim/trace.ts';
 import { fmt, table } from '../lib/format.ts';
@@ -29,6 +36,7 @@ import {
   runLimits,
   traceFrom,
   traceOptions,
+  catalogOptions,
   workloadOptions,
   type AutoscaleArgs,
   type Command,
@@ -65,7 +73,7 @@ export const simulate: Command<SimArgs> = (io) => ({
   command: 'simulate',
   describe: 'Plan, then serve the plan on the simulated GPUs under seeded arrivals, and report the accounting',
   builder: (y) =>
-    limitOptions(autoscaleOptions(traceOptions(workloadOptions(y))))
+    limitOptions(autoscaleOptions(traceOptions(catalogOptions(workloadOptions(y)))))
       .option('duration', {
         alias: 'd',
         type: 'number',
@@ -120,9 +128,9 @@ export const simulate: Command<SimArgs> = (io) => ({
     const reorgS = a.reorgS ?? DEFAULT_REORG_MS / 1000;
     checkNonNegative('--reorg-s', reorgS);
     colocationModel(a.interference); // validate the name before any work
-    const ctx = loadContext({ profiles: a.profiles });
-    const w = resolveWorkload(a.workload, { rate: a.trace === undefined ? a.rate : undefined, gpus: a.gpus });
-    const load = traceFrom(a, w);
+    const ctx = loadContext(a);
+    const w = resolveWorkload(a.workload, { rate: a.trace === undefined ? a.rate : undefined, gpus: a.gpus, ctx });
+    const load = traceFrom(a, w, catalogOf(ctx).resolve);
     const durationS = a.duration ?? (load ? loadDurationMs(load) / 1000 : 20);
     checkPositive('--duration', durationS);
     checkNonNegative('--jitter', a.jitter);

@@ -27,8 +27,8 @@ export const OWNERS: Readonly<Record<string, string>> = {
   fig13: 'the lead',
   fig15: 'the lead',
   fig16: 'the lead',
-  fig14: 'the dynamic-load (issue 6) engineer',
-  fidelity: 'the real-backend (issue 5) engineer',
+  fig14: 'the dynamic-load engineer',
+  fidelity: 'the real-backend engineer',
 };
 
 /** The sentence for a difference no note of its figure covers (with the owner's slot). */

@@ -25,7 +25,7 @@ export const SCHEDULER_COLORS = ['#E69F00', '#56B4E9', '#009E73', '#0072B2', '#C
 /** Colours for sequences with no fixed meaning (partitions, models, series). */
 export const SERIES_COLORS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
 
-/** The paper's short model names (DESIGN.md "Units and names"), for crowded axes. */
+/** The paper's short model names (docs/design.md#units-and-names), for crowded axes. */
 export const SHORT_NAMES: Readonly<Record<string, string>> = {
   lenet: 'le',
   googlenet: 'goo',

@@ -29,6 +29,7 @@ import {
   resolveWorkload,
   simulatePlan,
   type Context,
+  type ContextFiles,
   type SimulateOptions,
   type SimulateResult,
 } from './context.ts';
@@ -41,7 +42,9 @@ export type { Plan, GpuPlan, GpuletPlan, Demand, Shortfall } from '../../engine/
 export type { Scheduler, PlanInput } from '../../engine/schedulers/scheduler.ts';
 export type { LatencyModel, ModelInfo, InterferencePredictor } from '../../engine/types.ts';
 export type { Workload } from '../../sim/workload.ts';
-export type { Context, SimulateResult, AutoscaleResult, MaxRateResult };
+export type { Context, ContextFiles, SimulateResult, AutoscaleResult, MaxRateResult };
+export type { GpuType } from '../../sim/gpu-types.ts';
+export type { Catalog, CatalogModel } from '../../sim/profiles/catalog.ts';
 export { SCHEDULER_NAMES } from '../../engine/schedulers/index.ts';
 export { FIX_NAMES } from '../../engine/schedulers/fixes.ts';
 export { BUILTIN_WORKLOADS } from '../../sim/workload.ts';
@@ -63,7 +66,10 @@ export interface WorkloadOptions {
   rate?: number;
   /** GPUs available (`--gpus`). */
   gpus?: number;
-  /** Profiles and catalog; default: the embedded RTX 2080 Ti set (`--profiles` is `loadContext({ profiles })`). */
+  /**
+   * Profiles, catalog and GPU types; default: the embedded RTX 2080 Ti set. `--profiles`, `--catalog`
+   * and `--gpu-types` are `loadContext({ profiles, catalog, gpuTypes })` (docs/formats.md).
+   */
   ctx?: Context;
 }
 
@@ -76,7 +82,7 @@ export interface PlanOptions extends WorkloadOptions {
 
 /** A workload by built-in name or JSON file, with `rate` and `gpus` applied. */
 export function loadWorkload(workload: string | Workload, opts: WorkloadOptions = {}): Workload {
-  return resolveWorkload(workload, { rate: opts.rate, gpus: opts.gpus });
+  return resolveWorkload(workload, { rate: opts.rate, gpus: opts.gpus, ctx: opts.ctx });
 }
 
 /** Plan `workload` with a registered scheduler (by name) or your own `Scheduler`, as `gpulet schedule` does. */

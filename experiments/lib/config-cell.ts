@@ -14,6 +14,7 @@ import {
   resolveWorkload,
   simulatePlan,
   type Context,
+  type ContextFiles,
   type SimulateResult,
 } from './context.ts';
 import type { Cell } from './config.ts';
@@ -25,8 +26,8 @@ export interface CellSettings {
   predictor?: string;
   interference?: string;
   jitter?: number;
-  /** A profile CSV (absolute path), or undefined for the embedded profiles. */
-  profiles?: string;
+  /** The profile, catalog and GPU types files (absolute paths); none: the embedded ones. */
+  files: ContextFiles;
 }
 
 /** One served seed, as `gpulet simulate --format json` documents a run. */
@@ -74,11 +75,11 @@ export const RUN_COLUMNS = [
 export type RunRow = Record<(typeof RUN_COLUMNS)[number], string | number | boolean | null>;
 
 const contexts = new Map<string, Context>();
-function context(profiles: string | undefined): Context {
-  const key = profiles ?? '';
+function context(files: ContextFiles): Context {
+  const key = JSON.stringify([files.profiles, files.catalog, files.gpuTypes]);
   let ctx = contexts.get(key);
   if (ctx === undefined) {
-    ctx = loadContext({ profiles });
+    ctx = loadContext(files);
     contexts.set(key, ctx);
   }
   return ctx;
@@ -86,8 +87,8 @@ function context(profiles: string | undefined): Context {
 
 /** Plan `cell` once and serve it for each of its seeds. */
 export function runCell(cell: Cell, s: CellSettings): CellResult {
-  const ctx = context(s.profiles);
-  const w = resolveWorkload(cell.workloadRef, { rate: cell.rateRps ?? undefined, gpus: s.gpus });
+  const ctx = context(s.files);
+  const w = resolveWorkload(cell.workloadRef, { rate: cell.rateRps ?? undefined, gpus: s.gpus, ctx });
   const fixes = parseFixes(s.fixes);
   const plan = planForServing(w, cell.scheduler, ctx, { predictor: s.predictor, fixes });
   const colocation = s.interference === undefined ? undefined : colocationModel(s.interference);

@@ -72,7 +72,7 @@ export function cellSettings(loaded: LoadedConfig): CellSettings {
     predictor: c.predictor,
     interference: c.interference,
     jitter: c.jitter,
-    profiles: loaded.profiles,
+    files: loaded.files,
   };
 }
 
@@ -81,13 +81,13 @@ export function cellSettings(loaded: LoadedConfig): CellSettings {
  * its models, and no run exceeds the run limits. Errors name the config file and the field.
  */
 export function checkConfig(loaded: LoadedConfig, limits: RunLimits = {}): void {
-  const ctx = loadContext({ profiles: loaded.profiles });
+  const ctx = loadContext(loaded.files);
   const c = loaded.config;
   c.workloads.forEach((name, i) => {
     const ref = loaded.cells.find((cell) => cell.workload === name)?.workloadRef ?? name;
     try {
       for (const rate of c.rates_rps ?? [undefined]) {
-        const w = resolveWorkload(ref, { rate, gpus: c.gpus });
+        const w = resolveWorkload(ref, { rate, gpus: c.gpus, ctx });
         checkCoverage(w, ctx);
         for (const durationS of c.durations_s) checkRunSize(w, { load: null, durationS, durationGiven: true }, limits);
       }

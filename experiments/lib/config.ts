@@ -73,6 +73,18 @@ export const CONFIG_SCHEMA = z
       .min(1)
       .optional()
       .describe('A latency profile CSV (relative to the config file); default: the embedded RTX 2080 Ti profiles'),
+    catalog: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'A models catalog CSV adding models to the embedded ones (relative to the config file; docs/formats.md)',
+      ),
+    gpu_types: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A GPU types CSV adding types to the built-in ones (relative to the config file; docs/formats.md)'),
   })
   .describe('A gpulet experiment config: workloads x schedulers x rates x durations x seeds');
 
@@ -97,8 +109,8 @@ export interface Cell {
 export interface LoadedConfig {
   file: string;
   config: Config;
-  /** `profiles` resolved against the config's folder. */
-  profiles: string | undefined;
+  /** `profiles`, `catalog` and `gpu_types` resolved against the config's folder. */
+  files: { profiles?: string; catalog?: string; gpuTypes?: string };
   cells: Cell[];
 }
 
@@ -145,7 +157,12 @@ export function parseConfig(text: string, file: string): LoadedConfig {
             durationS,
             seeds: config.seeds,
           });
-  return { file, config, profiles: config.profiles === undefined ? undefined : at(config.profiles), cells };
+  const files = {
+    ...(config.profiles !== undefined ? { profiles: at(config.profiles) } : {}),
+    ...(config.catalog !== undefined ? { catalog: at(config.catalog) } : {}),
+    ...(config.gpu_types !== undefined ? { gpuTypes: at(config.gpu_types) } : {}),
+  };
+  return { file, config, files, cells };
 }
 
 /** Read `file` and {@link parseConfig} it. */

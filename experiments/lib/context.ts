@@ -17,14 +17,23 @@ import { ALL_FIXES, type Fixes } from '../../engine/schedulers/fixes.ts';
 import { fairShare } from '../../engine/schedulers/fair-share.ts';
 import { ElasticScheduler } from '../../engine/schedulers/elastic.ts';
 import type { InterferencePredictor, LatencyModel, ModelInfo } from '../../engine/types.ts';
-import { allModels, catalog, resolveModel } from '../../sim/profiles/catalog.ts';
+import { allModels, builtinCatalog, catalog, catalogWithFile, type Catalog } from '../../sim/profiles/catalog.ts';
 import type { MigProfile } from '../../engine/mig.ts';
 import { a100MigProfile, a100MpsProfile } from '../../sim/profiles/a100.ts';
-import { defaultProfile, loadLatencyProfile } from '../../sim/profiles/latency.ts';
+import { defaultProfile, defaultUtilProfile, loadLatencyProfile } from '../../sim/profiles/latency.ts';
 import { defaultOverheadTables, measuredBatchCostMs } from '../../sim/profiles/batch-overhead.ts';
 import { DEFAULT_PREDICTOR, predictorByName } from '../../sim/predictors.ts';
 import { NO_INTERFERENCE, SimulatedGpu, type ColocationModel } from '../../sim/gpu.ts';
-import { GPU_TYPES, gpuMemoryMb, gpuType } from '../../sim/gpu-types.ts';
+import {
+  GPU_TYPE_NAMES,
+  GPU_TYPES,
+  gpuType,
+  isMeasuredProfileGpu,
+  loadGpuTypes,
+  MPS_PROFILE_GPU,
+  profileGpuType,
+  type GpuType,
+} from '../../sim/gpu-types.ts';
 import { DEFAULT_COLOCATION, colocationModel } from '../../sim/colocation.ts';
 import { arrivalStreams, loadWorkload, withTotalRate, type Workload } from '../../sim/workload.ts';
 import { checkPlanSize } from '../../sim/limits.ts';
@@ -39,6 +48,30 @@ export interface Context {
   batchCostMs?: (model: string, batch: number) => number;
   /** The GPU type's MIG profile, where it has MIG (the embedded A100's). */
   mig?: MigProfile | null;
+  /** The models workloads, traces and profiles may name (`--catalog` adds some). @default the embedded catalog */
+  catalog?: Catalog;
+  /** GPU types given as data (`--gpu-types`), besides the built-in ones. @default none */
+  gpuTypes?: readonly GpuType[];
+}
+
+/** Where loadContext reads a run's data: each a file path, each optional (docs/formats.md). */
+export interface ContextFiles {
+  /** Latency profile CSV (`--profiles`). @default the embedded RTX 2080 Ti profile */
+  profiles?: string;
+  /** Models catalog CSV of models to add to the embedded ones (`--catalog`). @default none */
+  catalog?: string;
+  /** GPU types CSV of types to add to the built-in ones (`--gpu-types`). @default none */
+  gpuTypes?: string;
+}
+
+/** The catalog `ctx` resolves model names with. */
+export function catalogOf(ctx: Context): Catalog {
+  return ctx.catalog ?? builtinCatalog();
+}
+
+/** The GPU type of `ctx`'s profile (an InputError if neither built in nor given as data). */
+export function gpuOf(ctx: Context): GpuType {
+  return profileGpuType(ctx.latency.gpuType, ctx.gpuTypes ?? []);
 }
 
 const EMBEDDED = 'embedded ';
@@ -49,8 +82,8 @@ const embedded = new Map<string, Context>();
  * or `a100-80gb` (ParvaGPU's MIG measurements and their MPS-mode reading, sim/profiles/a100.ts).
  * An unknown type, or one the simulator ships no profile for, is an InputError.
  */
-export function embeddedContext(name: string): Context {
-  const type = gpuType(name);
+export function embeddedContext(name: string, extra: readonly GpuType[] = []): Context {
+  const type = gpuType(name, extra);
   let ctx = embedded.get(type.name);
   if (ctx !== undefined) return ctx;
   if (type.name === 'rtx2080ti') ctx = loadContext();
@@ -76,8 +109,7 @@ export function embeddedContext(name: string): Context {
  * planned and simulated without interference, an assumption that favours them.
  */
 export function interferenceModelled(ctx: Context): boolean {
-  const t = ctx.latency.gpuType;
-  return !Object.hasOwn(GPU_TYPES, t) || GPU_TYPES[t as keyof typeof GPU_TYPES].interference === 'truth';
+  return gpuOf(ctx).interference === 'truth';
 }
 
 /**
@@ -87,12 +119,30 @@ export function interferenceModelled(ctx: Context): boolean {
  */
 export function contextFor(w: Workload, ctx: Context): Context {
   if (w.gpuType === null || ctx.latency.gpuType === w.gpuType || !ctx.profileSource.startsWith(EMBEDDED)) return ctx;
-  return embeddedContext(w.gpuType);
+  const other = embeddedContext(w.gpuType, ctx.gpuTypes);
+  if (ctx.catalog === undefined && ctx.gpuTypes === undefined) return other;
+  // Keep the user's catalog and GPU types (a model of theirs still has no rows in this profile:
+  // checkCoverage says so).
+  const extra = catalogOf(ctx).models.filter((m) => !Object.hasOwn(other.models, m.name));
+  return {
+    ...other,
+    models: { ...other.models, ...Object.fromEntries(extra.map((m) => [m.name, m])) },
+    catalog: ctx.catalog,
+    gpuTypes: ctx.gpuTypes,
+  };
 }
 
-/** The embedded RTX 2080 Ti profile, or a user's profile CSV. */
-export function loadContext(opts: { profiles?: string } = {}): Context {
-  const models = Object.fromEntries(catalog().map((m) => [m.name, m]));
+/**
+ * The embedded RTX 2080 Ti profile, or a user's profile CSV; with `catalog`, the catalog gains a
+ * user's models, and with `gpuTypes`, a user's GPU types (docs/formats.md has the three formats).
+ * A profile naming a GPU type that is neither built in nor given is an InputError here, not later.
+ */
+export function loadContext(opts: ContextFiles = {}): Context {
+  const cat = opts.catalog === undefined ? builtinCatalog() : catalogWithFile(opts.catalog);
+  const gpuTypes = opts.gpuTypes === undefined ? [] : loadGpuTypes(opts.gpuTypes);
+  const extra = cat.models.filter((m) => !allModels().includes(m));
+  const models = Object.fromEntries([...catalog(), ...extra].map((m) => [m.name, m]));
+  const data = { catalog: cat, gpuTypes };
   if (opts.profiles === undefined) {
     const tables = defaultOverheadTables();
     return {
@@ -100,6 +150,7 @@ export function loadContext(opts: { profiles?: string } = {}): Context {
       profileSource: `${EMBEDDED}rtx2080ti`,
       models,
       batchCostMs: (m, b) => measuredBatchCostMs(m, b, tables),
+      ...data,
     };
   }
   let text: string;
@@ -112,14 +163,28 @@ export function loadContext(opts: { profiles?: string } = {}): Context {
   }
   // The artifact's batching-cost tables belong to the RTX 2080 Ti servers they were measured on; a
   // profile of other hardware (e.g. a CPU profile from `gpulet profile`) plans without them.
-  const bare = loadLatencyProfile(text, opts.profiles, null);
-  const latency = bare.gpuType === 'rtx2080ti' ? loadLatencyProfile(text, opts.profiles) : bare;
-  return { latency, profileSource: opts.profiles, models };
+  const bare = loadLatencyProfile(text, opts.profiles, null, cat);
+  const latency = bare.gpuType === 'rtx2080ti' ? loadLatencyProfile(text, opts.profiles, undefined, cat) : bare;
+  const ctx: Context = { latency, profileSource: opts.profiles, models, ...data };
+  if (!isMeasuredProfileGpu(latency.gpuType) && !Object.hasOwn(GPU_TYPES, latency.gpuType))
+    if (!gpuTypes.some((t) => t.name === latency.gpuType))
+      // Every row names the same type (parseLatencyRows), so the first data row, row 2, is the one to show.
+      throw new InputError(
+        `${opts.profiles}: row 2, field gpu: expected a known GPU type (${[...GPU_TYPE_NAMES, ...gpuTypes.map((t) => t.name)].join(', ')}, cpu-<cores>c or ${MPS_PROFILE_GPU} from gpulet profile, or one given with --gpu-types), got ${show(latency.gpuType)}`,
+      );
+  return ctx;
 }
 
-/** Resolve `--workload` and apply `--rate` and `--gpus` overrides. */
-export function resolveWorkload(name: string | Workload, opts: { rate?: number; gpus?: number } = {}): Workload {
-  let w = typeof name === 'string' ? loadWorkload(name, resolveModel) : name;
+/**
+ * Resolve `--workload` (its model names in `ctx`'s catalog, default the embedded one) and apply
+ * `--rate` and `--gpus` overrides.
+ */
+export function resolveWorkload(
+  name: string | Workload,
+  opts: { rate?: number; gpus?: number; ctx?: Context } = {},
+): Workload {
+  const cat = opts.ctx === undefined ? builtinCatalog() : catalogOf(opts.ctx);
+  let w = typeof name === 'string' ? loadWorkload(name, (n, where) => cat.resolve(n, where)) : name;
   if (opts.rate !== undefined) w = withTotalRate(w, opts.rate);
   if (opts.gpus !== undefined) {
     if (!Number.isInteger(opts.gpus) || opts.gpus < 1)
@@ -147,6 +212,12 @@ export function checkCoverage(w: Workload, given: Context): void {
       );
     // Schedulers try every partition a user's profile has; one outside this model's rows would be
     // a RangeError deep in planning, so name the gap here.
+    // The co-location truth and the predictor read a model's kernel utilisation (UTIL.CSV), which
+    // only the embedded models have.
+    if (interferenceModelled(ctx) && !defaultUtilProfile().has(t.model))
+      throw new InputError(
+        `${ctx.profileSource}: model ${t.model} has no kernel-utilisation rows, which the interference model of GPU type ${ctx.latency.gpuType} needs; plan it on a GPU type with interference none (a GPU types file, docs/formats.md#gpu-types-csv)`,
+      );
     const missing = ctx.profileSource.startsWith(EMBEDDED)
       ? []
       : ctx.latency.partitionsPct.filter((p) => !covers(ctx.latency, t.model, p));
@@ -177,7 +248,7 @@ export function planInput(w: Workload, given: Context, predictor: InterferencePr
     demands: w.tasks,
     numGpus: w.numGpus,
     gpuType: ctx.latency.gpuType,
-    gpuMemoryMb: gpuMemoryMb(ctx.latency.gpuType),
+    gpuMemoryMb: gpuOf(ctx).memoryMb,
     latency: ctx.latency,
     models: ctx.models,
     predictor: interferenceModelled(ctx) ? predictor : null,

@@ -1,5 +1,5 @@
 /**
- * Maximum achievable (SLO-preserving) throughput, the paper's procedure (§5.2, reference §8.1):
+ * Maximum achievable (SLO-preserving) throughput, the paper's procedure (§5.2, docs/artifact.md#figure-12-maximum-throughput):
  * raise the total rate in steps of 10 req/s until it fails and report the last rate before the
  * first failure. A rate fails when the scheduler calls it infeasible (`plan`), or also when 20 s
  * of Poisson load at that rate simulates with more than 1 % SLO violations, drops counted, median
@@ -124,7 +124,7 @@ export function maxRate(opts: MaxRateOptions, ctx: Context): MaxRateResult {
   const limit = opts.maxRps ?? SEARCH_LIMIT_RPS;
   if (opts.criterion === 'slo') {
     const durationS = opts.durationS ?? 20;
-    const top = resolveWorkload(opts.workload, { rate: limit, gpus: opts.gpus });
+    const top = resolveWorkload(opts.workload, { rate: limit, gpus: opts.gpus, ctx });
     checkRunSize(
       top,
       { load: null, durationS, durationGiven: true, note: ` at ${limit} req/s, where the search ends`, fixed: true },
@@ -141,7 +141,7 @@ interface Candidate {
 }
 
 function candidate(opts: MaxRateOptions, ctx: Context, rate: number): Candidate {
-  const w = resolveWorkload(opts.workload, { rate, gpus: opts.gpus });
+  const w = resolveWorkload(opts.workload, { rate, gpus: opts.gpus, ctx });
   const plan = opts.plan
     ? opts.plan(w)
     : planWorkload(w, opts.scheduler, ctx, { predictor: opts.predictor, fixes: opts.fixes, allowSlow: opts.allowSlow });
@@ -177,12 +177,12 @@ function result(
   };
 }
 
-function stepOf(opts: MaxRateOptions): number {
-  return opts.stepRps ?? defaultStepRps(resolveWorkload(opts.workload));
+function stepOf(opts: MaxRateOptions, ctx: Context): number {
+  return opts.stepRps ?? defaultStepRps(resolveWorkload(opts.workload, { ctx }));
 }
 
 function searchUp(opts: MaxRateOptions, ctx: Context): MaxRateResult {
-  const step = stepOf(opts);
+  const step = stepOf(opts, ctx);
   const limit = opts.maxRps ?? SEARCH_LIMIT_RPS;
   let last: Candidate | null = null;
   for (let rate = step; rate <= limit; rate += step) {
@@ -196,7 +196,7 @@ function searchUp(opts: MaxRateOptions, ctx: Context): MaxRateResult {
 }
 
 function searchDown(opts: MaxRateOptions, ctx: Context): MaxRateResult {
-  const step = stepOf(opts);
+  const step = stepOf(opts, ctx);
   const limit = opts.maxRps ?? SEARCH_LIMIT_RPS;
   const feasible: number[] = [];
   let gap = 0;
@@ -246,7 +246,7 @@ export function servedMax(
   opts: Omit<MaxRateOptions, 'criterion' | 'search'> & { planRateRps: number },
   ctx: Context,
 ): ServedMaxResult {
-  const step = stepOf({ ...opts, criterion: 'slo' });
+  const step = stepOf({ ...opts, criterion: 'slo' }, ctx);
   const seeds = opts.seeds ?? [1, 2, 3];
   const bound = opts.boundPct ?? 1;
   const plan = candidate({ ...opts, criterion: 'slo' }, ctx, opts.planRateRps).plan;
@@ -261,7 +261,7 @@ export function servedMax(
     load <= 2 * opts.planRateRps && (medianAlive || alive.some((a) => a));
     load += step
   ) {
-    const w = resolveWorkload(opts.workload, { rate: load, gpus: opts.gpus });
+    const w = resolveWorkload(opts.workload, { rate: load, gpus: opts.gpus, ctx });
     const pcts = seeds.map((seed, i) =>
       alive[i] || medianAlive
         ? simulatePlan(w, plan, ctx, {

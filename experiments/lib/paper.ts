@@ -1,11 +1,11 @@
 /**
- * The paper's reported values we compare against (shared/reference/gpulet-paper.md §8; [fig≈]
+ * The paper's reported values we compare against (docs/artifact.md#results; [fig]
  * values were read from the paper's vector figures).
  */
 
 export const WORKLOADS = ['game', 'traffic', 'scen1', 'scen2', 'scen3', 'scen4', 'scen5'] as const;
 
-/** Figure 12: maximum SLO-preserving throughput on 4 GPUs, req/s (reference §8.1). */
+/** Figure 12: maximum SLO-preserving throughput on 4 GPUs, req/s (docs/artifact.md#figure-12-maximum-throughput). */
 export const FIG12: Readonly<
   Record<(typeof WORKLOADS)[number], Readonly<Record<'temporal' | 'greedy' | 'gpulet' | 'gpulet-int', number>>>
 > = {
@@ -21,7 +21,7 @@ export const FIG12: Readonly<
 /** Headline ratios (§8.1): gpulet-int over temporal (SBP) and over greedy, means over the 7 workloads. */
 export const HEADLINE = { intOverTemporal: 1.617, intOverGreedy: 1.812, intOverGpulet: 1.075 } as const;
 
-/** Figure 13: SLO violation % at the highest rate tested (reference §8.2); null: not schedulable. */
+/** Figure 13: SLO violation % at the highest rate tested (docs/artifact.md#figure-13-slo-violations-at-the-highest-rate); null: not schedulable. */
 export const FIG13: Readonly<
   Record<(typeof WORKLOADS)[number], { rate: number; gpulet: number; 'gpulet-int': number | null }>
 > = {
@@ -34,7 +34,7 @@ export const FIG13: Readonly<
   scen5: { rate: 1600, gpulet: 1.15, 'gpulet-int': 0.39 },
 };
 
-/** Figure 16: gpulet-int's maximum schedulable rate over ideal's (reference §8.4); mean 0.926. */
+/** Figure 16: gpulet-int's maximum schedulable rate over ideal's (docs/artifact.md#figure-16-against-ideal); mean 0.926. */
 export const FIG16: Readonly<Record<(typeof WORKLOADS)[number], number>> = {
   game: 0.94,
   traffic: 0.95,
@@ -45,10 +45,10 @@ export const FIG16: Readonly<Record<(typeof WORKLOADS)[number], number>> = {
   scen5: 0.88,
 };
 
-/** Figure 15: schedulable scenarios of 19,682 (reference §8.3). */
+/** Figure 15: schedulable scenarios of 19,682 (docs/artifact.md#figures-4-and-15-schedulability). */
 export const FIG15 = { total: 19_682, ideal: 18_659, 'gpulet-int': 18_139 } as const;
 
-/** Figure 5: SLO-preserved throughput normalised to greedy, two-model pairs on 2 GPUs (reference §8.5). */
+/** Figure 5: SLO-preserved throughput normalised to greedy, two-model pairs on 2 GPUs (docs/artifact.md#figure-5-motivation). */
 export const FIG5: ReadonlyArray<{ pair: [string, string]; temporal: number; staticIdeal: number }> = [
   { pair: ['ssd-mobilenetv1', 'bert'], temporal: 0.51, staticIdeal: 1.28 },
   { pair: ['resnet50', 'vgg16'], temporal: 0.83, staticIdeal: 1.26 },

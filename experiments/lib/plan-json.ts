@@ -19,7 +19,7 @@ export function migPlanTable(plan: Plan): string {
     .join('\n');
 }
 
-/** The `schedule` JSON document (DESIGN.md). */
+/** The `schedule` JSON document (docs/design.md#command-line-contract). */
 export function planJson(plan: Plan) {
   return {
     scheduler: plan.scheduler,

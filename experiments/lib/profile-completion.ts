@@ -3,7 +3,7 @@
  *
  * Writes `sim/profiles/data/rtx2080ti-latency.csv` (all 9 models x partitions {20, 40, 50, 60, 80, 100}
  * x batch 1..32) from Figure 3 of Choi et al. (ATC'22; `sim/profiles/data/rtx2080ti-fig3.csv`, read
- * from the vector figure, about +-1-2 ms, reference §2.2) and the completion of
+ * from the vector figure, about +-1-2 ms, docs/artifact.md#latency-profile-figure-3) and the completion of
  * `sim/profiles/completion.ts`; `source` says which: `fig3` (a Figure-3 value), `fig3-interp`
  * (monotone cubic between Figure-3 batches) or `fitted` (the completion).
  *

@@ -10,7 +10,7 @@
  *    fidelity study gives the simulator, and each model's SLO.
  *  - `STEM.workload.json`: a workload for this machine (one "GPU", its type) whose SLOs follow the
  *    paper's rule, SLO = 2 x solo latency, taken as L(32, 100 %) as the embedded GPU SLOs are
- *    (reference Table 4; DESIGN.md), and whose rates load the machine to `--load` of its
+ *    (the paper's Table 4, docs/artifact.md#models-and-slos), and whose rates load the machine to `--load` of its
  *    batch-32 capacity, split evenly. The catalog's SLOs are GPU SLOs and would be meaningless here.
  *
  * The scheduler's batching overhead: a measured CPU profile already contains the whole cost of a

@@ -1,5 +1,5 @@
 /**
- * The schedulability sweep's scenarios (the artifact's createSchedulingCases.py; reference §7.4):
+ * The schedulability sweep's scenarios (the artifact's createSchedulingCases.py; docs/artifact.md#schedulability-sweep):
  * each of the 9 models at 0, 100 or 200 req/s, not all zero, on 4 GPUs. Kept apart from the study
  * (fig15.ts) so the worker pool's jobs can plan scenarios without importing a study.
  */

@@ -1,5 +1,5 @@
 /**
- * CPU-side batching cost (reference §2.3): the time to assemble a batch of inputs, which the
+ * CPU-side batching cost (docs/artifact.md#batching-cost-and-safety-factor): the time to assemble a batch of inputs, which the
  * artifact's scheduler adds to every latency estimate.
  *
  * `data/batch-overhead.csv` holds the artifact's measured tables (casys-kaist/glet

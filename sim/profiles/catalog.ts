@@ -2,7 +2,7 @@
  * The model catalog: the nine models of Choi et al. (ATC'22) Table 4 with their SLOs, GPU memory and
  * input sizes, read from `data/models.csv`.
  *
- * Provenance of `data/models.csv` (reference §2.1): SLOs from the paper's Table 4 (SLO = 2 x solo
+ * Provenance of `data/models.csv` (docs/artifact.md#models-and-slos): SLOs from the paper's Table 4 (SLO = 2 x solo
  * latency; also hard-coded in the artifact's scripts); memory from the artifact's
  * `resource/mem-config.json`; input shapes and dtypes from `resource/proxy_config.json`
  * (casys-kaist/glet). `input_bytes` = product of the per-request shape x dtype size, checked on load.
@@ -26,10 +26,20 @@ const DTYPE_BYTES: Record<InputDtype, number> = { float32: 4, int64: 8 };
 
 const COLUMNS = ['model', 'alias', 'slo_ms', 'memory_mb', 'input_shape', 'input_dtype', 'input_bytes'] as const;
 
-/** Parse and validate a catalog CSV (columns as in `data/models.csv`). */
-export function parseCatalog(csvText: string, fileName: string): readonly CatalogModel[] {
+/**
+ * Parse and validate a catalog CSV (columns as in `data/models.csv`; docs/formats.md#models-catalog-csv).
+ * `base`: models already known (the embedded catalog, for a user's file); a row reusing one of their
+ * names, aliases or spellings is an error, since a name must mean one model.
+ */
+export function parseCatalog(
+  csvText: string,
+  fileName: string,
+  base: readonly CatalogModel[] = [],
+): readonly CatalogModel[] {
   const models: CatalogModel[] = [];
   const seen = new Map<string, number>();
+  const taken = new Map<string, string>(base.flatMap((m) => [[m.name, m.name] as const, [m.alias, m.name] as const]));
+  for (const [spelling, name] of Object.entries(MODEL_SPELLINGS)) taken.set(spelling, name);
   for (const row of parseCsvRows(csvText, fileName, COLUMNS)) {
     const name = readText(row, 'model', fileName);
     const alias = readText(row, 'alias', fileName);
@@ -37,6 +47,9 @@ export function parseCatalog(csvText: string, fileName: string): readonly Catalo
       ['model', name],
       ['alias', alias],
     ] as const) {
+      const owner = taken.get(key);
+      if (owner !== undefined)
+        throw fieldError(row, field, fileName, `a name not already in the catalog (${owner} has it)`, key);
       const earlier = seen.get(key);
       if (earlier !== undefined) {
         throw fieldError(row, field, fileName, `a name not used before (row ${earlier} has it)`, key);
@@ -101,12 +114,7 @@ let cachedMore: readonly CatalogModel[] | undefined;
 export function moreModels(): readonly CatalogModel[] {
   if (cachedMore === undefined) {
     const url = new URL('./data/parvagpu-models.csv', import.meta.url);
-    const more = parseCatalog(readFileSync(url, 'utf8'), fileURLToPath(url));
-    const taken = new Set(catalog().flatMap((m) => [m.name, m.alias]));
-    for (const m of more)
-      for (const key of [m.name, m.alias])
-        if (taken.has(key)) throw new Error(`${fileURLToPath(url)}: ${key} is already a catalog name or alias`);
-    cachedMore = more;
+    cachedMore = parseCatalog(readFileSync(url, 'utf8'), fileURLToPath(url), catalog());
   }
   return cachedMore;
 }
@@ -122,18 +130,59 @@ export function allModels(): readonly CatalogModel[] {
  */
 export const MODEL_SPELLINGS: Readonly<Record<string, string>> = { mobilenetv2: 'mobilenet_v2' };
 
+/** The models a run knows, and the one lookup by name that every input file goes through. */
+export interface Catalog {
+  /** The embedded models first, then a user's (`--models`), in file order. */
+  readonly models: readonly CatalogModel[];
+  /**
+   * The entry for a canonical name, alias or other spelling (`resnet50`, `res`; `mobilenetv2`).
+   * `where` locates the value for the error message, e.g. `workload.json: models[2], field model`;
+   * unknown names throw InputError listing the valid ones.
+   */
+  resolve(nameOrAlias: string, where: string): CatalogModel;
+}
+
+/** A catalog of `models` (names and aliases assumed distinct, as parseCatalog checks). */
+export function makeCatalog(models: readonly CatalogModel[]): Catalog {
+  const frozen = Object.freeze([...models]);
+  return Object.freeze({
+    models: frozen,
+    resolve(nameOrAlias: string, where: string): CatalogModel {
+      const name = Object.hasOwn(MODEL_SPELLINGS, nameOrAlias) ? MODEL_SPELLINGS[nameOrAlias] : nameOrAlias;
+      const found = frozen.find((m) => m.name === name || m.alias === name);
+      if (found === undefined) {
+        const valid = frozen.map((m) => `${m.name} (${m.alias})`).join(', ');
+        throw new InputError(`${where}: expected a model name, one of ${valid}, got ${show(nameOrAlias)}`);
+      }
+      return found;
+    },
+  });
+}
+
+let cachedBuiltin: Catalog | undefined;
+
+/** The embedded catalog, {@link allModels}. */
+export function builtinCatalog(): Catalog {
+  cachedBuiltin ??= makeCatalog(allModels());
+  return cachedBuiltin;
+}
+
 /**
- * The catalog entry for a canonical name, alias or other spelling (`resnet50`, `res`; `mobilenetv2`).
- * `where` locates the value for the error message, e.g. `workload.json: models[2], field model`;
- * unknown names throw InputError listing the valid ones.
+ * The embedded catalog plus the models of a user's catalog file (same columns as `data/models.csv`).
+ * An unreadable file, a bad row, or a name the embedded catalog has is an InputError naming the file.
  */
-export function resolveModel(nameOrAlias: string, where: string): CatalogModel {
-  const models = allModels();
-  const name = Object.hasOwn(MODEL_SPELLINGS, nameOrAlias) ? MODEL_SPELLINGS[nameOrAlias] : nameOrAlias;
-  const found = models.find((m) => m.name === name || m.alias === name);
-  if (found === undefined) {
-    const valid = models.map((m) => `${m.name} (${m.alias})`).join(', ');
-    throw new InputError(`${where}: expected a model name, one of ${valid}, got ${show(nameOrAlias)}`);
+export function catalogWithFile(path: string): Catalog {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new InputError(`${path}: cannot read models file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  return found;
+  const base = allModels();
+  return makeCatalog([...base, ...parseCatalog(text, path, base)]);
+}
+
+/** {@link Catalog.resolve} on the embedded catalog. */
+export function resolveModel(nameOrAlias: string, where: string): CatalogModel {
+  return builtinCatalog().resolve(nameOrAlias, where);
 }

@@ -2,17 +2,17 @@
  * Completing the latency profile L(b, p) for models that Choi et al. (ATC'22) give no per-partition
  * numbers for. Pure functions; `experiments/lib/profile-completion.ts` does the I/O.
  *
- * The paper's Figure 3 (reference §2.2) gives L(b, p) for GoogLeNet, ResNet-50, SSD-MobileNet and
+ * The paper's Figure 3 (docs/artifact.md#latency-profile-figure-3) gives L(b, p) for GoogLeNet, ResNet-50, SSD-MobileNet and
  * VGG-16 at b in {1, 2, 4, 8, 16, 32} and p in {20, 40, 50, 60, 80, 100}. For LeNet, MnasNet,
  * MobileNet-V2, DenseNet-161 and BERT we have only the SLO (Table 4: SLO = 2 x solo latency) and the
- * artifact's kernel utilisation UTIL.CSV (§2.4). The completion is a product of two small factors:
+ * artifact's kernel utilisation UTIL.CSV (docs/artifact.md#kernel-utilisation). The completion is a product of two small factors:
  *
  *   L(b, p) = S * beta(b) * sigma(b, p)
  *
  * - Batch shape at the full GPU, beta(b) = (a^2 + (w b / 32)^2)^(1/2), w = (1 - a^2)^(1/2), so that
  *   beta(32) = 1: a smooth maximum of a batch-independent floor a (share of L(32, 100 %)) and work
  *   that grows linearly with batch. Figure 3 shows both regimes: latency flat at small batch (the
- *   floor: per-kernel launch and framework cost), then linear (§3.1: "at small batch it hardly
+ *   floor: per-kernel launch and framework cost), then linear (the paper's §3.1: "at small batch it hardly
  *   changes"). The floor share comes from UTIL.CSV: the floor is (number of kernels) x (launch cost
  *   tau) and the work at b = 32 is (number of kernels) x (mean kernel duration at b = 32), so
  *   a = min(1, tau / kernelMs(32)); the kernel count cancels. tau is one constant for the GPU,

@@ -3,7 +3,7 @@
  *
  * A profile file has rows `model,gpu,partition,batch,latency_ms[,source]` (the embedded RTX 2080 Ti
  * set is `data/rtx2080ti-latency.csv`, written by `experiments/lib/profile-completion.ts`). Entries the
- * file lacks are completed once, on load, with the artifact's rule (reference §2.3,
+ * file lacks are completed once, on load, with the artifact's rule (docs/artifact.md#profile-completion,
  * `src/scheduler/latency_model.cpp` of casys-kaist/glet):
  *  - a batch missing within a profiled partition: linear interpolation over batch between the
  *    nearest profiled batches of that partition (so every profiled partition needs b = 1 and 32);
@@ -15,7 +15,7 @@
  *    becomes 0 there);
  *  - partitions outside [pmin, pmax] have no value, and asking for one is an error.
  * Note: for a missing batch within a profiled partition the artifact's code also uses the extreme-
- * partition blend; we interpolate within the partition's own data instead, as reference §2.3 reads it.
+ * partition blend; we interpolate within the partition's own data instead, as docs/artifact.md#profile-completion reads it.
  *
  * Lookups are one index computation into a dense Float64Array (model x partition 0..100 x batch
  * 0..32); the only map access is model name -> index. Schedulers call this in inner loops.
@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { BATCH_SLOTS, MAX_BATCH, MAX_LATENCY_MS, MIN_LATENCY_MS, PARTITION_SLOTS } from '../../engine/limits.ts';
 import type { LatencyModel } from '../../engine/types.ts';
 import { batchOverheadMs, defaultOverheadTables, overheadRuleFor, type OverheadTables } from './batch-overhead.ts';
-import { allModels, resolveModel } from './catalog.ts';
+import { builtinCatalog, type Catalog } from './catalog.ts';
 import { fieldError, parseCsvRows, readNumber, readText, type CsvRow } from './csv.ts';
 
 export { defaultUtilProfile, loadUtilProfile } from './util.ts';
@@ -45,13 +45,19 @@ export interface LatencyRow {
 
 const COLUMNS = ['model', 'gpu', 'partition', 'batch', 'latency_ms'] as const;
 
-/** Parse and validate every row of a latency profile; see the module comment for the format. */
-export function parseLatencyRows(csvText: string, fileName: string): LatencyRow[] {
+/**
+ * Parse and validate every row of a latency profile; see the module comment for the format.
+ * Model names are looked up in `catalog` (default: the embedded one).
+ */
+export function parseLatencyRows(csvText: string, fileName: string, catalog: Catalog = builtinCatalog()): LatencyRow[] {
   const rows: LatencyRow[] = [];
   const seen = new Map<string, number>();
   let gpuFirst: { gpu: string; rowNumber: number } | undefined;
   for (const row of parseCsvRows(csvText, fileName, COLUMNS)) {
-    const model = resolveModel(readText(row, 'model', fileName), `${fileName}: row ${row.rowNumber}, field model`).name;
+    const model = catalog.resolve(
+      readText(row, 'model', fileName),
+      `${fileName}: row ${row.rowNumber}, field model`,
+    ).name;
     const gpu = readText(row, 'gpu', fileName);
     gpuFirst ??= { gpu, rowNumber: row.rowNumber };
     if (gpu !== gpuFirst.gpu) {
@@ -170,19 +176,21 @@ export class ProfileTable implements LatencyModel {
   }
 }
 
-/** Validate a profile CSV and complete it into a {@link ProfileTable}. `fileName` appears in errors. */
 /**
+ * Validate a profile CSV and complete it into a {@link ProfileTable}. `fileName` appears in errors.
  * @param overheadTables the batching-cost tables the scheduler's estimates add (the artifact's, for
  * the RTX 2080 Ti servers they were measured on), or null for none at all: a profile measured on
  * other hardware (a CPU profile from `gpulet profile`) has no such cost.
+ * @param catalog the models the file may name (default: the embedded catalog); its order is the table's.
  */
 export function loadLatencyProfile(
   csvText: string,
   fileName: string,
   overheadTables: OverheadTables | null = defaultOverheadTables(),
+  catalog: Catalog = builtinCatalog(),
 ): ProfileTable {
-  const rows = parseLatencyRows(csvText, fileName);
-  const order = allModels().map((m) => m.name);
+  const rows = parseLatencyRows(csvText, fileName, catalog);
+  const order = catalog.models.map((m) => m.name);
   const byModel = new Map<string, Map<number, { table: Float64Array; firstRow: CsvRow }>>();
   for (const r of rows) {
     const parts = byModel.get(r.model) ?? new Map();

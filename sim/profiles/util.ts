@@ -1,6 +1,6 @@
 /**
  * Kernel utilisation per (model, batch) at the full GPU: the artifact's `resource/2080ti/UTIL.CSV`
- * (reference §2.4), Nsight Compute metrics averaged over a forward pass weighted by kernel duration.
+ * (docs/artifact.md#kernel-utilisation), Nsight Compute metrics averaged over a forward pass weighted by kernel duration.
  *
  * `data/rtx2080ti-util.csv` keeps the power-of-two batches (the only ones the artifact reads) with the
  * artifact's values verbatim: `sm_pct` = "Compute (SM) [%]", `l2_pct` = "L2 Cache [%]", `dram_pct` =

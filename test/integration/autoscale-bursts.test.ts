@@ -1,5 +1,5 @@
 /**
- * Autoscaling that survives bursts (issue 12), on virtual time: small tasks keep a gpulet, the
+ * Autoscaling that survives bursts (docs/design.md#dynamic-load), on virtual time: small tasks keep a gpulet, the
  * headroom search, the early re-plan between epochs and its hold, a load beyond all GPUs served
  * with what there is, and the command line's one-line notice of it.
  */

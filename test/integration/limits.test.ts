@@ -1,5 +1,5 @@
 /**
- * Work limits (issue 15, cause 1): numbers the validation accepts must not start unbounded work.
+ * Work limits (docs/design.md#work-limits-and-hostile-input): numbers the validation accepts must not start unbounded work.
  * Each input beyond a bound (engine/limits.ts) is refused at once with one line that names the
  * bound and the flag that raises it; a demand no GPUs carry is planned in bounded work and reported
  * infeasible; large inputs within the bounds still run.

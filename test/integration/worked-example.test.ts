@@ -3,7 +3,7 @@ import { SchedContext } from '../../engine/schedulers/batching.ts';
 import { CONFIGS } from '../../engine/schedulers/index.ts';
 import { defaultProfile } from '../../sim/profiles/latency.ts';
 
-// Reference §4.8: the code's rules applied to the approximate Figure-3 values, 1.1x and batching
+// docs/artifact.md#worked-example: the code's rules applied to the approximate Figure-3 values, 1.1x and batching
 // overhead included: saturate throughput (batch) per gpulet size and the code's p_eff.
 const WORKED: Record<string, { sloMs: number; sat: Record<number, [number, number?]> }> = {
   resnet50: {
@@ -15,7 +15,7 @@ const WORKED: Record<string, { sloMs: number; sat: Record<number, [number, numbe
   'ssd-mobilenetv1': { sloMs: 202, sat: { 100: [249], 80: [242], 60: [232], 50: [228], 40: [221], 20: [179] } },
 };
 
-describe('the worked example of reference §4.8 on the embedded profile', () => {
+describe('the worked example (docs/artifact.md#worked-example) on the embedded profile', () => {
   const ctx = new SchedContext(
     CONFIGS.gpulet,
     defaultProfile(),

@@ -10,7 +10,7 @@ import {
 } from '../../sim/gpu-types.ts';
 
 describe('GPU types', () => {
-  it('give the memory of each known type (the RTX 2080 Ti: 11,000 MB, reference §2.1)', () => {
+  it('give the memory of each known type (the RTX 2080 Ti: 11,000 MB, docs/artifact.md#models-and-slos)', () => {
     expect(gpuMemoryMb('rtx2080ti')).toBe(11_000);
     expect(gpuMemoryMb('rtx3080')).toBe(GPU_TYPES.rtx3080.memoryMb);
   });

@@ -142,7 +142,7 @@ describe('the ground truth over the paper grid, and the predictor fitted to it',
     expect(DEFAULT_PREDICTOR).toBe('fitted');
     const self = { model: 'resnet50', batch: 16, partitionPct: 50 };
     const other = { model: 'vgg16', batch: 16, partitionPct: 50 };
-    // UTIL.CSV at batch 16 (reference §2.4): resnet50 L2 26.8 % DRAM 58.4 %, vgg16 L2 30.5 % DRAM 60.8 %; times 50 %.
+    // UTIL.CSV at batch 16 (docs/artifact.md#kernel-utilisation): resnet50 L2 26.8 % DRAM 58.4 %, vgg16 L2 30.5 % DRAM 60.8 %; times 50 %.
     const f = [0.268 * 0.5, 0.305 * 0.5, 0.584 * 0.5, 0.608 * 0.5] as const;
     expect(PREDICTORS.fitted().factor(self, other)).toBeCloseTo(predict(fittedRtx2080Ti(), f), 3);
     expect(PREDICTORS.paper().factor(self, other)).toBeCloseTo(predict(PAPER_RTX2080TI, f), 3);

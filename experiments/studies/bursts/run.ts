@@ -1,5 +1,5 @@
 /**
- * Autoscaling under bursts (issue 12): scen3 on up to 8 GPUs under each trace of the suite in
+ * Autoscaling under bursts (docs/design.md#dynamic-load): scen3 on up to 8 GPUs under each trace of the suite in
  * sim/traces (waves, ramps, one-step spikes x2 and x3, on/off, a compressed day, an Azure-like
  * day), gpulet-int and temporal with the same autoscaler, 3 seeds each. Per trace and variant: the
  * worst 20 s window (each window the median of the seeds), the share of windows at most 1 %, and

@@ -19,7 +19,7 @@
  * the profiled latency, measured by a calibration run at low load before the sweep: the median extra
  * time of a batch plus the real-time loop's mean lag). The last is the simulator's full model.
  *
- * Targets (issue 17): up to 90 % of capacity, |p50 error| <= 5 % and |p99 error| <= 10 % for every
+ * Targets (docs/design.md#fidelity-targets): up to 90 % of capacity, |p50 error| <= 5 % and |p99 error| <= 10 % for every
  * model at every load (median over seeds); violation % within 1 point at every load up to 110 %.
  *
  * Defaults suit a 2-core machine: three reduced-width models (`DEFAULT_PROFILE_MODELS`), the

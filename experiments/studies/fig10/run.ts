@@ -2,7 +2,7 @@
  * Figure 10 (§4.4 of Choi et al.): the accuracy of the linear interference predictor. The grid of
  * Figure 6 is profiled on the simulated GPU (2,500 points), written to CSV and read back as the fit
  * command does; c1..c5 are fitted by least squares on a seeded 70 % and the error
- * |predicted − measured| / measured is measured on the other 30 % (reference §5; the paper: p90
+ * |predicted − measured| / measured is measured on the other 30 % (docs/artifact.md#interference-model; the paper: p90
  * 10.26 %, p95 13.98 %). The artifact's published RTX 2080 Ti constants are scored on the same
  * held-out points for comparison.
  *
@@ -16,7 +16,7 @@ import { cdfRows, roundSummary } from '../fig6/run.ts';
 import { writeCsv } from '../../lib/output.ts';
 import type { Experiment } from '../../lib/experiment.ts';
 
-/** Figure 10 read off the paper (reference §5), error in percent; p90 and p95 are quoted in the text. */
+/** Figure 10 read off the paper (docs/artifact.md#interference-model), error in percent; p90 and p95 are quoted in the text. */
 export const PAPER_FIG10_PCT = { p50: 3.3, p75: 6.2, p90: 10.26, p95: 13.98, p99: 24, max: 51 } as const;
 
 export const fig10: Experiment = {

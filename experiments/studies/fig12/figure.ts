@@ -56,7 +56,7 @@ export interface Headline {
   ci: MeanCi | null;
 }
 
-/** Mean over the 7 workloads of gpulet-int / `other` (how the paper's 61.7 % is computed, reference §8.1). */
+/** Mean over the 7 workloads of gpulet-int / `other` (how the paper's 61.7 % is computed, docs/artifact.md#figure-12-maximum-throughput). */
 export function meanGain(t: Inputs, other: string, search = HEADLINE_SEARCH): Headline | null {
   const rows = t[FIG12_FILE]?.rows ?? [];
   const at = (w: string, s: string) =>

@@ -1,6 +1,6 @@
 /**
  * Figure 13: SLO violations at the highest rate each scheduler calls feasible, simulated with the
- * ground-truth interference on (reference §8.2). The paper's point: gpulet, blind to interference,
+ * ground-truth interference on (docs/artifact.md#figure-13-slo-violations-at-the-highest-rate). The paper's point: gpulet, blind to interference,
  * breaks the 1 % bound at rates it schedules (scen2, scen3, scen5), while gpulet-int either rejects
  * those rates or meets the SLO. Also reported: violations at the paper's own tested rates.
  */

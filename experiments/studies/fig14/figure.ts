@@ -2,7 +2,7 @@
  * Figure 14 (§5.3): scen3 under a two-wave load with autoscaling up to 8 GPUs, one row per 20 s
  * window, from fig14.csv (the dynamic-load study). Panels: rate, GPUs, sum of gpulet sizes and
  * violations per window, one line per scheduler where the CSV has a `scheduler` column.
- * Expected columns (issue 6): start_s, gpus; optional rate_rps, partition_sum_pct,
+ * Expected columns (docs/design.md#dynamic-load): start_s, gpus; optional rate_rps, partition_sum_pct,
  * slo_violation_pct, scheduler.
  */
 import type { Comparison, FigureDef, Inputs } from '../../figures/figure.ts';
@@ -18,7 +18,7 @@ const PANELS: ReadonlyArray<{ column: string; title: string; step: boolean }> = 
   { column: 'partition_sum_pct', title: 'sum of gpulet sizes (%)', step: true },
   { column: 'slo_violation_pct', title: 'SLO violations (%)', step: false },
 ];
-/** Reference §8.7, read off the paper's Figure 14. */
+/** Read off the paper's Figure 14 (docs/artifact.md#figure-14-dynamic-scaling). */
 const PAPER = {
   firstPeakRps: 1600,
   secondPeakRps: 2680,
@@ -159,7 +159,7 @@ export const FIG14: FigureDef = {
       extra,
       heading: 'Figure 14: dynamic load and autoscaling',
       intro: [
-        "scen3 over 3,200 s with a two-wave rate trace, re-planned every 20 s, at most 8 GPUs; the paper's values are read off its Figure 14 (reference §8.7).",
+        "scen3 over 3,200 s with a two-wave rate trace, re-planned every 20 s, at most 8 GPUs; the paper's values are read off its Figure 14 (docs/artifact.md#figure-14-dynamic-scaling).",
       ],
       comparisons,
     };

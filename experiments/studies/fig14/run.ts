@@ -1,6 +1,6 @@
 /**
  * Figure 14: serving scen3 (MobileNetV2 + ResNet-50 + VGG-16) for 3,200 s under a two-wave load on
- * up to 8 GPUs, re-planning every 20 s (reference §8.7, paper §5.2 "scalability"). Per 20 s window:
+ * up to 8 GPUs, re-planning every 20 s (docs/artifact.md#figure-14-dynamic-scaling, paper §5.2 "scalability"). Per 20 s window:
  * the offered rate, the GPUs and the sum of gpulet sizes of the serving plan, and the SLO violations;
  * gpulet-int next to the temporal scheduler with the same autoscaling, and the GPU-seconds of each.
  *
@@ -23,7 +23,7 @@ import { traceKind } from '../../../sim/traces/index.ts';
 export const FIG14_SCHEDULERS = ['gpulet-int', 'temporal'] as const;
 export const FIG14_MAX_GPUS = 8;
 export const FIG14_DURATION_S = 3200;
-/** The paper's Figure 14 (reference §8.7, read from the figure). */
+/** The paper's Figure 14 (docs/artifact.md#figure-14-dynamic-scaling, read from the figure). */
 export const FIG14_PAPER = {
   peaks_rps: [1600, 2680],
   /** GPUs used, as (time s, GPUs) steps. */

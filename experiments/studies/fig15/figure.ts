@@ -1,7 +1,7 @@
 /**
  * Figure 15 (§5.2), and Figure 4's SBP count: how many of the 19,682 scenarios each scheduler can
  * schedule, from fig15.csv (the lead's study), as a share of the scenarios run (the quick run
- * samples fewer). Paper values from experiments/lib/paper.ts and reference §8.3.
+ * samples fewer). Paper values from experiments/lib/paper.ts and docs/artifact.md#figures-4-and-15-schedulability.
  */
 import { FIG15 as PAPER } from '../../lib/paper.ts';
 import type { Comparison, FigureDef } from '../../figures/figure.ts';
@@ -10,7 +10,7 @@ import { num } from '../../figures/table.ts';
 import type { Note } from '../../figures/notes.ts';
 
 const FILE = 'fig15.csv';
-/** Figure 4: SBP without partitioning (our temporal scheduler) schedules about 5.8K (reference §8.3). */
+/** Figure 4: SBP without partitioning (our temporal scheduler) schedules about 5.8K (docs/artifact.md#figures-4-and-15-schedulability). */
 const FIG4_TEMPORAL = 5800;
 const paperCount: Readonly<Record<string, number>> = {
   ideal: PAPER.ideal,

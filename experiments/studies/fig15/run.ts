@@ -1,6 +1,6 @@
 /**
  * Figure 15 (and Figure 4): schedulability of the 19,682 scenarios where each of the 9 models gets
- * 0, 100 or 200 req/s, not all zero, on 4 GPUs (reference §7.4; the artifact's
+ * 0, 100 or 200 req/s, not all zero, on 4 GPUs (docs/artifact.md#schedulability-sweep; the artifact's
  * createSchedulingCases.py). Each scheduler plans every scenario; we count the feasible ones.
  */
 import { round } from '../../../engine/metrics.ts';

@@ -1,6 +1,6 @@
 /**
  * Figure 16: gpulet-int's maximum schedulable rate against the ideal scheduler's (an exhaustive
- * search over per-GPU layouts), per workload on 4 GPUs (reference §8.4; paper mean 0.926).
+ * search over per-GPU layouts), per workload on 4 GPUs (docs/artifact.md#figure-16-against-ideal; paper mean 0.926).
  * Schedulable = the plan criterion; the highest plan-feasible rate (down search).
  */
 import { round } from '../../../engine/metrics.ts';

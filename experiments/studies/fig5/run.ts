@@ -2,7 +2,7 @@
  * Figure 5 (motivation): four model pairs at equal rates on 2 GPUs; the maximum SLO-preserving
  * rate of temporal-only sharing, gpulet, gpulet-int and a "static ideal" (one partition layout,
  * the best of {50/50, 60/40, 80/20, 100}, applied to both GPUs), normalised to greedy best-fit
- * (reference §8.5; paper: greedy beats temporal by 51 % on average, static ideal beats greedy by 23 %).
+ * (docs/artifact.md#figure-5-motivation; paper: greedy beats temporal by 51 % on average, static ideal beats greedy by 23 %).
  */
 import { round } from '../../../engine/metrics.ts';
 import { ElasticScheduler } from '../../../engine/schedulers/elastic.ts';

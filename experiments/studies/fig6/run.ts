@@ -5,7 +5,7 @@
  * batch latency / solo batch latency − 1, one point per side of each pair (2,500 points).
  *
  * Writes `fig6-overhead-cdf.csv`: the overhead at every percentile 0..100, next to the paper's
- * values where the reference gives them (reference §5).
+ * values where the reference gives them (docs/artifact.md#interference-model).
  */
 import { cdfSummaryPct, quantile } from '../../../sim/interference-fit.ts';
 import { GRID_MODELS } from '../../../sim/interference-profile.ts';
@@ -14,7 +14,7 @@ import { round } from '../../lib/format.ts';
 import { writeCsv } from '../../lib/output.ts';
 import type { Experiment } from '../../lib/experiment.ts';
 
-/** Figure 6 read off the paper (reference §5), overhead in percent. */
+/** Figure 6 read off the paper (docs/artifact.md#interference-model), overhead in percent. */
 export const PAPER_FIG6_PCT = { p50: 4.4, p75: 10.8, p90: 17.7, p95: 25, p99: 38, max: 60 } as const;
 
 /** Percentile rows 0..100 of `values` (fractions) in percent, with the paper's value where known. */

@@ -115,7 +115,7 @@ describe('OnnxExecutor', () => {
 });
 
 // Run beside two CPU-bound processes, as on a loaded CI machine: nothing below may depend on
-// timing luck (issue 15). Bounds are generous and the run ends on an event, not a clock.
+// timing luck (docs/design.md#work-limits-and-hostile-input). Bounds are generous and the run ends on an event, not a clock.
 describe('faults (with two CPU-bound processes beside)', () => {
   let load: CpuLoad | null = null;
   beforeAll(() => {

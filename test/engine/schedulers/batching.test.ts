@@ -62,7 +62,7 @@ const ctxOf = (name: 'temporal' | 'gpulet') =>
   );
 const A = { model: 'A', sloMs: 40 };
 
-describe('saturate and residue batches (reference §4.3)', () => {
+describe('saturate and residue batches (docs/artifact.md#scheduling-saturate-and-residue-gpulets)', () => {
   it('saturate batch: largest b with 2 x 1.1 x L(b) <= SLO', () => {
     // 2.2 (2 + b) <= 40  =>  b <= 16.18  =>  16; throughput 16000 / (1.1 x 18) = 808.08 req/s
     const s = ctxOf('temporal').sat(A, 100);
@@ -84,7 +84,7 @@ describe('saturate and residue batches (reference §4.3)', () => {
   });
 });
 
-describe('p_eff and p_req (reference §4.3, worked on a hand-made curve)', () => {
+describe('p_eff and p_req (docs/artifact.md#scheduling-saturate-and-residue-gpulets, worked on a hand-made curve)', () => {
   // L scales with sqrt(100/p): at 20 % it is 2.236x, at 40 % 1.581x, 50 % 1.414x, 60 % 1.291x, 80 % 1.118x.
   it('p_eff is the high end of the pair with the best throughput gain per percent', () => {
     const ctx = ctxOf('gpulet');

@@ -92,7 +92,7 @@ describe('gpulet schedule / simulate: bad input', () => {
         '--profiles',
         file('h100.csv', 'model,gpu,partition,batch,latency_ms\nresnet50,h100,100,1,2\nresnet50,h100,100,32,20\n'),
       ],
-      /^gpulet: unknown GPU type "h100": expected one of rtx2080ti, rtx3080, a100-80gb, or a profile from gpulet profile \(cpu-<cores>c, mps-gpu\)\n$/,
+      /^gpulet: \S*h100\.csv: row 2, field gpu: expected a known GPU type \(rtx2080ti, rtx3080, a100-80gb, cpu-<cores>c or mps-gpu from gpulet profile, or one given with --gpu-types\), got "h100"\n$/,
     ],
     [
       'a prototype name as predictor',

@@ -1,5 +1,5 @@
 /**
- * Hostile but realistic input to the CLI (issue 15, causes 2-5): names that are object properties,
+ * Hostile but realistic input to the CLI (docs/design.md#work-limits-and-hostile-input): names that are object properties,
  * output paths that cannot be written, options that do not apply, and what yargs lets through.
  * Every case: exit 2, one line on stderr starting `gpulet: `, no stack, nothing on stdout, and
  * where the command writes a file, no file (partial or temp) left behind.
@@ -347,6 +347,17 @@ const UNCLEAR: Case[] = [
     name: '--format xml',
     argv: () => ['schedule', '-w', 'scen3', '--format', 'xml'],
     message: /^--format: expected one of table, json, got "xml"$/,
+  },
+  {
+    name: 'serve --hang-timeout in ms, the old flag: refused with the value in seconds to give instead',
+    argv: () => ['serve', '-w', 'scen3', '--hang-timeout', '2500'],
+    message:
+      /^--hang-timeout: renamed --hang-timeout-s, in seconds like every other time flag \(2500 ms is --hang-timeout-s 2\.5\)$/,
+  },
+  {
+    name: 'serve --hang-timeout-s 0',
+    argv: () => ['serve', '-w', 'scen3', '--hang-timeout-s', '0'],
+    message: /^--hang-timeout-s: expected a positive number, got 0$/,
   },
   {
     name: '--criterion bogus',
