@@ -44,8 +44,9 @@ import {
   type WorkloadArgs,
 } from './common.ts';
 import { atPeak, windowsLine } from './simulate.ts';
+import { checkOutputs, outputOptions, RunOutputs, type OutputArgs } from './outputs.ts';
 
-interface ServeArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs, LimitArgs {
+interface ServeArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs, LimitArgs, OutputArgs {
   backend: string;
   duration?: number;
   seed: number;
@@ -63,7 +64,7 @@ export const serve: Command<ServeArgs> = (io) => ({
   describe:
     'Plan, then serve the plan for real in real time (onnxruntime on CPU core shares, or CUDA under MPS) under the seeded arrivals, and report the accounting',
   builder: (y) =>
-    limitOptions(autoscaleOptions(traceOptions(workloadOptions(y))))
+    outputOptions(limitOptions(autoscaleOptions(traceOptions(workloadOptions(y)))))
       .option('backend', {
         type: 'string',
         choices: ['onnx', 'mps'],
@@ -114,6 +115,7 @@ export const serve: Command<ServeArgs> = (io) => ({
       );
     checkPositive('--hang-timeout-s', a.hangTimeoutS);
     checkSeed('--seed', a.seed);
+    checkOutputs(a);
     const auto = autoscaleSettings(a);
     if (a.backend === 'mps') {
       const missing = mpsPreflight(); // before building any model: say at once what is missing
@@ -165,6 +167,7 @@ export const serve: Command<ServeArgs> = (io) => ({
       } else hardStop.abort();
     };
     process.on('SIGINT', onSigint);
+    const outputs = new RunOutputs(a, w.tasks);
     let res: ServeRealResult;
     try {
       res = await servePlanForReal(w, plan, {
@@ -182,10 +185,21 @@ export const serve: Command<ServeArgs> = (io) => ({
         signal: stop.signal,
         hardStop: hardStop.signal,
         io,
+        observer: outputs.observer,
       });
+    } catch (e) {
+      outputs.abort();
+      throw e;
     } finally {
       process.off('SIGINT', onSigint);
     }
+    outputs.finish(io, {
+      workload: w.name,
+      scheduler: res.plan.scheduler,
+      seed: a.seed,
+      duration_s: durationS,
+      backend: a.backend,
+    });
     const s = res.summary;
     const first = res.plan;
     const scaled = res.autoscale;
@@ -237,6 +251,7 @@ export const serve: Command<ServeArgs> = (io) => ({
         failures: res.failures.map((f) => ({ gpulet: f.gpulet, at_ms: Number(f.atMs.toFixed(1)), reason: f.reason })),
       },
     };
+    outputs.writeDocument(doc);
     print(io, a.format, doc, () => {
       const rows = Object.entries(s.models).map(([m, t]) => [
         m,

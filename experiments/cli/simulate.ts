@@ -20,10 +20,8 @@ import { fmt, table } from '../lib/format.ts';
 import { progress } from '../lib/progress.ts';
 import { totalRate, type Workload } from '../../sim/workload.ts';
 import { COLOCATION_MODELS, DEFAULT_COLOCATION, colocationModel } from '../../sim/colocation.ts';
-import { ChromeTimeline } from '../lib/timeline.ts';
 import { checkRunSize } from '../../sim/limits.ts';
-import { checkOutputFile, writeFileAtomic } from '../lib/output.ts';
-import { BatchTable, RequestTable, fanOut } from '../lib/tables.ts';
+import { checkOutputs, outputOptions, RunOutputs, type OutputArgs } from './outputs.ts';
 import {
   autoscaleOptions,
   autoscaleSettings,
@@ -45,15 +43,11 @@ import {
   type WorkloadArgs,
 } from './common.ts';
 
-interface SimArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs, LimitArgs {
+interface SimArgs extends WorkloadArgs, TraceArgs, AutoscaleArgs, LimitArgs, OutputArgs {
   duration?: number;
   seed: number;
   jitter: number;
   interference: string;
-  timeline?: string;
-  requests?: string;
-  batches?: string;
-  out?: string;
   reorgS?: number;
 }
 
@@ -73,7 +67,7 @@ export const simulate: Command<SimArgs> = (io) => ({
   command: 'simulate',
   describe: 'Plan, then serve the plan on the simulated GPUs under seeded arrivals, and report the accounting',
   builder: (y) =>
-    limitOptions(autoscaleOptions(traceOptions(catalogOptions(workloadOptions(y)))))
+    outputOptions(limitOptions(autoscaleOptions(traceOptions(catalogOptions(workloadOptions(y))))))
       .option('duration', {
         alias: 'd',
         type: 'number',
@@ -90,24 +84,6 @@ export const simulate: Command<SimArgs> = (io) => ({
         default: DEFAULT_COLOCATION,
         describe: `Co-location slowdown the simulated GPUs apply: ${Object.keys(COLOCATION_MODELS).join(', ')}`,
       })
-      .option('timeline', {
-        type: 'string',
-        describe: 'Write every batch to this file as a Chrome trace (one track per gpulet; open in ui.perfetto.dev)',
-      })
-      .option('requests', {
-        type: 'string',
-        describe:
-          'Write one CSV row per request to this file: ids, task, model, arrival and end (ms), latency, outcome (completed or the drop reason), SLO met',
-      })
-      .option('batches', {
-        type: 'string',
-        describe:
-          'Write one CSV row per batch to this file: GPU, gpulet, size (%), model, batch size, start and end (ms), whether it finished, requests waiting',
-      })
-      .option('out', {
-        type: 'string',
-        describe: 'Also write the JSON document (as --format json prints it) to this file, for gpulet compare',
-      })
       .option('reorg-s', {
         type: 'number',
         defaultDescription: String(DEFAULT_REORG_MS / 1000),
@@ -116,13 +92,7 @@ export const simulate: Command<SimArgs> = (io) => ({
   handler: (a: ArgumentsCamelCase<SimArgs>) => {
     // Every flag is checked, and the output path tried, before any work.
     checkSeed('--seed', a.seed);
-    for (const [flag, path] of [
-      ['--timeline', a.timeline],
-      ['--requests', a.requests],
-      ['--batches', a.batches],
-      ['--out', a.out],
-    ] as const)
-      if (path !== undefined) checkOutputFile(flag, path);
+    checkOutputs(a);
     const auto = autoscaleSettings(a, { epochWithTrace: true });
     checkApplies('--reorg-s', a.reorgS !== undefined, '--autoscale', a.autoscale);
     const reorgS = a.reorgS ?? DEFAULT_REORG_MS / 1000;
@@ -139,17 +109,13 @@ export const simulate: Command<SimArgs> = (io) => ({
     checkRunSize(w, size, runLimits(a));
     const bar = progress('simulating', Math.ceil(durationS), { unit: 's', quiet: durationS < 5 });
     const fixes = parseFixes(a.fixes);
-    const timeline = a.timeline === undefined ? null : new ChromeTimeline();
-    const tables = [
-      ...(a.requests === undefined ? [] : [new RequestTable(a.requests, w.tasks)]),
-      ...(a.batches === undefined ? [] : [new BatchTable(a.batches)]),
-    ];
+    const outputs = new RunOutputs(a, w.tasks);
     const common = {
       seed: a.seed,
       durationS,
       jitterCv: a.jitter,
       colocation: colocationModel(a.interference),
-      observer: fanOut([...(timeline === null ? [] : [timeline]), ...tables]),
+      observer: outputs.observer,
       onProgress: (s: number) => bar.update(s),
       load,
       fixes,
@@ -180,24 +146,15 @@ export const simulate: Command<SimArgs> = (io) => ({
         res = simulatePlan(w, plan, ctx, { ...common, windowS: load ? auto.epochS : undefined });
       }
     } catch (e) {
-      for (const t of tables) t.abort();
+      outputs.abort();
       throw e;
     }
     bar.stop();
-    for (const t of tables) {
-      t.close();
-      io.err(`wrote ${t.path}: ${t.rows} rows\n`);
-    }
+    outputs.finish(io, { workload: w.name, scheduler: plan.scheduler, seed: a.seed, duration_s: durationS });
     if (scaled !== null && scaled.capped_windows.length > 0) {
       const n = scaled.capped_windows.length;
       io.err(
         `simulate: the load needed more than ${auto.maxGpus ?? w.numGpus} GPU(s) in ${n} window(s) of ${auto.epochS} s (first at ${scaled.capped_windows[0]} s); served with what there is (capped_windows in --format json)\n`,
-      );
-    }
-    if (timeline !== null && a.timeline !== undefined) {
-      timeline.write(a.timeline, { workload: w.name, scheduler: plan.scheduler, seed: a.seed, duration_s: durationS });
-      io.err(
-        `wrote ${a.timeline}: ${timeline.numEvents} batches${timeline.droppedEvents > 0 ? `, ${timeline.droppedEvents} beyond the cap not recorded` : ''}\n`,
       );
     }
     // The epoch log and the first plan stay out of the document (fig14 writes them); the counts stay in.
@@ -217,7 +174,7 @@ export const simulate: Command<SimArgs> = (io) => ({
       ...(scaled ? { max_gpus: auto.maxGpus ?? w.numGpus, reorg_s: reorgS, p99: auto.p99 } : {}),
       ...rest,
     };
-    if (a.out !== undefined) writeFileAtomic(a.out, `${JSON.stringify(doc, null, 2)}\n`);
+    outputs.writeDocument(doc);
     print(io, a.format, doc, () => {
       const rows = Object.entries(res.models).map(([m, s]) => [
         m,

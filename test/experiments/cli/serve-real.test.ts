@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { csvParse } from 'd3-dsv';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../../helpers.ts';
 import { mpsPreflight } from '../../../backends/mps/preflight.ts';
@@ -88,9 +89,23 @@ describe('gpulet profile / simulate / serve on a measured profile', () => {
       '1',
       '--format',
       'json',
+      '--requests',
+      `${stem}-requests.csv`,
+      '--batches',
+      `${stem}-batches.csv`,
+      '--out',
+      `${stem}-serve.json`,
     );
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
+    // The same tables as a simulation's: one row per request, the finished batches hold the completed.
+    expect(JSON.parse(readFileSync(`${stem}-serve.json`, 'utf8'))).toEqual(doc);
+    const requests = csvParse(readFileSync(`${stem}-requests.csv`, 'utf8'));
+    expect(requests.length).toBe(doc.requests.arrived);
+    const batches = csvParse(readFileSync(`${stem}-batches.csv`, 'utf8'));
+    expect(batches.filter((b) => b.ok === 'true').reduce((n, b) => n + Number(b.batch_size), 0)).toBe(
+      doc.requests.completed,
+    );
     for (const key of [
       'requests',
       'dropped_by_reason',
