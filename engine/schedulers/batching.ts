@@ -107,6 +107,11 @@ export class SchedContext {
     return this.config.fixes.has(name);
   }
 
+  /** Fix burst-duty's memo of late shares, shared with other plans on the latency table (burst.ts). */
+  get lateShareMemo(): Map<string, readonly number[]> {
+    return this.tables.lateShares;
+  }
+
   get usePart(): boolean {
     return this.parts.length > 1 || this.parts[0] !== 100;
   }

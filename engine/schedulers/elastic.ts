@@ -14,11 +14,11 @@ import { settle } from './adjust.ts';
 import { burstFailures } from './burst.ts';
 import { allocateFit, checkFit, mergeResidue, readjust } from './packing.ts';
 import { allocateTimeShare } from './timeshare.ts';
-import { TRP_SLACK, f32, freshState, hasTask, type Node, type SchedTask, type State } from './state.ts';
+import { TRP_SLACK, cloneGpus, f32, freshState, hasTask, type Node, type SchedTask, type State } from './state.ts';
 import { toPlan } from './state.ts';
 
 /** The artifact's model ids (scheduler_utils), used only to break ties in the processing order. */
-const ARTIFACT_IDS = [
+export const ARTIFACT_IDS = [
   'lenet1',
   'lenet2',
   'lenet3',
@@ -111,7 +111,7 @@ function shareResidue(ctx: SchedContext, state: State, task: SchedTask, est: Nod
     )
   )
     return false;
-  const saved = structuredClone(state.gpus);
+  const saved = cloneGpus(state.gpus);
   const rateRps = task.rateRps;
   const additionalRps = task.additionalRps;
   if (

@@ -104,6 +104,27 @@ export function freshState(numGpus: number, memMb: number, layouts?: number[][])
   return { gpus };
 }
 
+/**
+ * A deep copy of `gpus`, as structuredClone makes it (no object in a state is shared between two
+ * places, so copying field by field gives the same state), at a fraction of its cost.
+ */
+export function cloneGpus(gpus: readonly Gpu[]): Gpu[] {
+  return gpus.map((g) => ({
+    index: g.index,
+    totalMemMb: g.totalMemMb,
+    usedMemMb: g.usedMemMb,
+    loaded: g.loaded.map((m) => ({ sizePct: m.sizePct, dedup: m.dedup })),
+    nodes: g.nodes.map((n) => ({
+      gpu: n.gpu,
+      sizePct: n.sizePct,
+      dedup: n.dedup,
+      dutyMs: n.dutyMs,
+      occupancy: n.occupancy,
+      tasks: n.tasks.map((t) => ({ ...t })),
+    })),
+  }));
+}
+
 export function sameNode(a: Node, b: Node): boolean {
   return a.gpu === b.gpu && a.sizePct === b.sizePct && a.dedup === b.dedup;
 }

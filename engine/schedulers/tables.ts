@@ -1,7 +1,7 @@
 /**
  * What planning derives from a latency table alone, kept from one plan to the next: per model, the
  * estimate L_est(b, p) and its two single-precision inputs (profiled latency, batching cost), and
- * per (model, SLO) the saturate table and p_eff.
+ * per (model, SLO) the saturate table and p_eff; and fix burst-duty's late shares by their inputs.
  *
  * The artifact computes the same once, before it schedules (initSaturateTrp in
  * standalone_scheduler.cpp runs outside its timed runScheduling, on tables loaded at start-up).
@@ -45,6 +45,8 @@ export interface ModelTables {
 /** The cached values of one (latency table, safety factor, sizes in use). */
 export class PlanTables {
   private readonly models = new Map<string, ModelTables>();
+  /** Fix burst-duty's late shares by their inputs (burst.ts). */
+  readonly lateShares = new Map<string, readonly number[]>();
 
   /** The model's tables, created empty on first use. */
   model(name: string): ModelTables {
