@@ -14,6 +14,8 @@ import { STUDIES } from '../studies/index.ts';
 import { ServingSession } from '../../engine/server/session.ts';
 import { Run, type SteppedClock } from '../../engine/server/run.ts';
 import { ClockBefore } from './clock-before.ts';
+import { timeMs, type Figure } from './figure.ts';
+import { planner } from './planner.ts';
 import { SCHEDULERS, type SchedulerName } from '../../engine/schedulers/index.ts';
 import type { Demand } from '../../engine/plan.ts';
 import { SimulatedGpu } from '../../sim/gpu.ts';
@@ -34,28 +36,8 @@ import { traceKind } from '../../sim/traces/index.ts';
 import { fmt, table } from '../lib/format.ts';
 import { writeCsv, type CsvRow } from '../lib/output.ts';
 
-interface Figure {
-  key: string;
-  value: number;
-  unit: string;
-  /** Target and whether larger is better. */
-  target?: { value: number; higherIsBetter: boolean };
-  note: string;
-}
-
 type Bench = (ctx: Context) => Figure[];
 type AsyncBench = (ctx: Context) => Promise<Figure[]>;
-
-/** Median of `n` timed runs of `fn`, ms. */
-function timeMs(n: number, fn: () => void): number {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(n / 2)];
-}
 
 /** Build a session for `w` served by scheduler `s` on the simulated GPU; returns it unstarted. */
 function makeRun(w: Workload, s: SchedulerName, ctx: Context, seed: number, durationS: number, planFor: Workload = w) {
@@ -351,6 +333,7 @@ const BENCHES: Record<string, AsyncBench> = {
   engine: async (c) => engine(c),
   memory: async (c) => memory(c),
   scheduling: async (c) => scheduling(c),
+  planner: async () => planner(),
   sweep,
   fig12: fig12Bench,
   autoscale,
@@ -402,7 +385,7 @@ export async function runBench(opts: { filter?: string; json: boolean }, io: Io)
     const ratio = ratioOf(f);
     return [
       f.key,
-      fmt(f.value, f.unit === 'ratio' ? 3 : 1),
+      fmt(f.value, f.unit === 'ratio' || Math.abs(f.value) < 1 ? 3 : 1),
       f.unit,
       f.target ? fmt(f.target.value, 2) : '-',
       ratio === null ? '-' : `${fmt(ratio, 2)}x${ratio >= 1 ? '' : ' (MISSED)'}`,
