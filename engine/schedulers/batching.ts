@@ -14,7 +14,7 @@ import { InputError } from '../errors.ts';
 import type { InterferencePredictor, LatencyModel } from '../types.ts';
 import type { FixName, Fixes } from './fixes.ts';
 import { BATCH_SLOTS, MAX_BATCH, PARTITION_SLOTS } from '../limits.ts';
-import { emptyNode, f32, type Node, type SchedTask, type State, type TaskCopy } from './state.ts';
+import { cloneGpu, emptyNode, f32, type Gpu, type Node, type SchedTask, type State, type TaskCopy } from './state.ts';
 import { planTables, type ModelTables, type PlanTables, type SatEntry, type SloTables } from './tables.ts';
 
 export type { SatEntry } from './tables.ts';
@@ -74,6 +74,8 @@ export class SchedContext {
    * fit, as the whole one would, so no decision changes.
    */
   maxEstimate = Infinity;
+  /** While a tentative step may be undone (share-residue): each GPU as it was before it was first touched. */
+  journal: Map<number, Gpu> | null = null;
   /** Gpulet sizes in use, descending: the configured ones the latency profile covers. */
   readonly parts: readonly number[];
   /** The safety factor as the artifact holds it (a float). */
@@ -143,6 +145,17 @@ export class SchedContext {
     if (Number.isNaN(v)) {
       v = f32(this.latency.latencyMs(model, batch, sizePct));
       table[key] = v;
+    }
+    return v;
+  }
+
+  /** The batching cost, ms (the latency table's batchOverheadMs, remembered). */
+  batchOverheadMs(model: string, batch: number): number {
+    const table = this.modelTables(model).rawOverhead;
+    let v = table[batch];
+    if (Number.isNaN(v)) {
+      v = this.latency.batchOverheadMs(model, batch);
+      table[batch] = v;
     }
     return v;
   }
@@ -316,6 +329,14 @@ export class SchedContext {
   /** Split `rate` into gpulet requests, as the configured partitioning does (partitioning.ts). */
   estimate(task: SchedTask, rateRps: number): Node[] {
     return this.config.partitioning.estimate(this, task, rateRps);
+  }
+
+  /**
+   * Placement selects GPU `gpu` of `state` (to place on, to split, or as a dry-run fit) and may
+   * change it next: inside a tentative step (share-residue), keep a copy of the GPU first.
+   */
+  touch(state: State, gpu: number): void {
+    if (this.journal !== null && !this.journal.has(gpu)) this.journal.set(gpu, cloneGpu(state.gpus[gpu]));
   }
 }
 

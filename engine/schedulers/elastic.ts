@@ -14,7 +14,7 @@ import { settle } from './adjust.ts';
 import { burstFailures } from './burst.ts';
 import { allocateFit, checkFit, mergeResidue, readjust } from './packing.ts';
 import { allocateTimeShare } from './timeshare.ts';
-import { TRP_SLACK, cloneGpus, f32, freshState, hasTask, type Node, type SchedTask, type State } from './state.ts';
+import { TRP_SLACK, f32, freshState, hasTask, type Gpu, type Node, type SchedTask, type State } from './state.ts';
 import { toPlan } from './state.ts';
 
 /** The artifact's model ids (scheduler_utils), used only to break ties in the processing order. */
@@ -111,15 +111,18 @@ function shareResidue(ctx: SchedContext, state: State, task: SchedTask, est: Nod
     )
   )
     return false;
-  const saved = cloneGpus(state.gpus);
+  // Every step below touches a GPU before it changes it (SchedContext.touch), which keeps a copy
+  // of each GPU the attempt changes; restoring those restores the state.
+  const journal = new Map<number, Gpu>();
+  ctx.journal = journal;
   const rateRps = task.rateRps;
   const additionalRps = task.additionalRps;
-  if (
+  const placed =
     (sats.length === 0 || (checkFit(ctx, state, sats) && allocateFit(ctx, state, sats, task, false))) &&
-    allocateTimeShare(ctx, state, task, [])
-  )
-    return true;
-  state.gpus = saved;
+    allocateTimeShare(ctx, state, task, []);
+  ctx.journal = null;
+  if (placed) return true;
+  for (const [g, saved] of journal) state.gpus[g] = saved;
   task.rateRps = rateRps;
   task.additionalRps = additionalRps;
   return false;
@@ -291,7 +294,7 @@ export function* nearbyLayouts(state: State, numGpus: number): Generator<number[
 export interface ElasticOptions {
   /**
    * Try 1, 2, ... GPUs up to the limit and keep the first that schedules (Algorithm 2; the scan
-   * starts at a lower bound with fix fewest-gpus). @default whether fix fewest-gpus is in force
+   * starts at a lower bound with fix fewest-gpus, and `search` may bisect instead). @default whether fix fewest-gpus is in force
    * (without it, the artifact's standalone scheduler: all GPUs at once)
    */
   autoscale?: boolean;
@@ -299,6 +302,38 @@ export interface ElasticOptions {
   fullSearch?: boolean;
   /** With fullSearch: the per-GPU layouts to try, in order. @default every layout (layoutsFor) */
   layouts?: (numGpus: number) => Iterable<number[][]>;
+  /**
+   * How autoscaling finds the fewest GPUs: `scan` tries every count upward from the lower bound,
+   * `bisect` is {@link bisectFewest}, `auto` scans ranges of up to SCAN_GPUS counts and bisects
+   * larger ones. @default 'auto'
+   */
+  search?: 'scan' | 'bisect' | 'auto';
+}
+
+/** Autoscaling ranges (GPU counts above the lower bound) at most this wide are scanned one by one. */
+export const SCAN_GPUS = 16;
+
+/**
+ * The fewest GPUs from `first` up to all of them, by bisection instead of the scan's run per count.
+ * It assumes what the scan does not: that when a count fails, every smaller count fails too
+ * (feasibility monotone in the number of GPUs); experiments/bench/fewest.ts measures where this
+ * gives the scan's answer. Runs on all GPUs first: if that fails, so would every smaller count, and
+ * the scan's last run is that same run.
+ */
+function bisectFewest(ctx: SchedContext, input: PlanInput, first: number): RunResult {
+  let best = runOnce(ctx, input, input.numGpus);
+  if (!best.ok) return best;
+  let lo = first;
+  let hi = input.numGpus;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const r = runOnce(ctx, input, mid);
+    if (r.ok) {
+      best = r;
+      hi = mid;
+    } else lo = mid + 1;
+  }
+  return best;
 }
 
 /** A scheduler variant of the elastic-partitioning code. */
@@ -333,10 +368,14 @@ export class ElasticScheduler implements Scheduler {
       const fewest = this.config.fixes.has('fewest-gpus');
       const bound = fewest ? workBoundGpus(ctx, schedTasks(input.demands, this.config)) : 1;
       const first = (this.opts.autoscale ?? fewest) ? Math.min(input.numGpus, Math.max(1, bound)) : input.numGpus;
-      for (let n = first; n <= input.numGpus; n++) {
-        result = runOnce(ctx, input, n);
-        if (result.ok) break;
-      }
+      const search = this.opts.search ?? 'auto';
+      if (search === 'bisect' || (search === 'auto' && input.numGpus - first > SCAN_GPUS))
+        result = bisectFewest(ctx, input, first);
+      else
+        for (let n = first; n <= input.numGpus; n++) {
+          result = runOnce(ctx, input, n);
+          if (result.ok) break;
+        }
     }
     if (result !== null && !result.ok && !this.opts.fullSearch) result = this.fallback(ctx, input, result);
     if (result === null) return { scheduler: this.name, feasible: false, gpus: [], shortfalls: [], reason: 'no GPUs' };

@@ -38,6 +38,8 @@ export interface ModelTables {
   readonly pure: Float64Array;
   /** The batching cost as a C++ float at [batch], ms. */
   readonly overhead: Float64Array;
+  /** The batching cost as the table gives it at [batch], ms. */
+  readonly rawOverhead: Float64Array;
   /** By SLO, ms. */
   readonly bySlo: Map<number, SloTables>;
 }
@@ -56,6 +58,7 @@ export class PlanTables {
         est: new Float64Array(PARTITION_SLOTS * BATCH_SLOTS).fill(Number.NaN),
         pure: new Float64Array(PARTITION_SLOTS * BATCH_SLOTS).fill(Number.NaN),
         overhead: new Float64Array(BATCH_SLOTS).fill(Number.NaN),
+        rawOverhead: new Float64Array(BATCH_SLOTS).fill(Number.NaN),
         bySlo: new Map(),
       };
       this.models.set(name, t);

@@ -35,6 +35,11 @@ function coResidentBatch(ctx: SchedContext, dutyMs: number, t: TaskCopy): number
   return Math.min(MAX_BATCH, Math.max(1, b));
 }
 
+function inRestrict(restrict: readonly Node[], node: Node): boolean {
+  for (const r of restrict) if (sameNode(r, node)) return true;
+  return false;
+}
+
 /**
  * allocateTimeShare (Nexus-style temporal sharing), the last resort: add the task to a gpulet with
  * spare occupancy and fewer than 3 tasks, at a duty cycle d <= the gpulet's, such that the new
@@ -51,10 +56,16 @@ export function allocateTimeShare(
   const cands: Node[] = [];
   for (const gpu of state.gpus)
     for (const node of gpu.nodes) {
-      if (!fitsMemory(gpu, mem, task.id, node)) continue;
-      if (restrict.length > 0) {
-        if (restrict.some((r) => sameNode(r, node))) cands.push(node);
-      } else if (node.occupancy < 1 && node.tasks.length < ctx.config.maxModels) cands.push(node);
+      // A gpulet that never held a task has no duty cycle, so the loop below passes over it
+      // (bmax = 0); leaving it out changes nothing. The other tests are pure, the cheap ones first.
+      if (node.dutyMs === 0 && node.tasks.length === 0) continue;
+      if (
+        restrict.length > 0
+          ? !inRestrict(restrict, node)
+          : !(node.occupancy < 1 && node.tasks.length < ctx.config.maxModels)
+      )
+        continue;
+      if (fitsMemory(gpu, mem, task.id, node)) cands.push(node);
     }
   cands.sort((a, b) => b.occupancy - a.occupancy);
   while (task.rateRps + task.additionalRps > TRP_SLACK) {
@@ -100,6 +111,7 @@ export function allocateTimeShare(
         if (!shared(d, ln)) continue;
       }
       const throughputRps = f32(b * (1000 / d));
+      ctx.touch(state, node.gpu);
       node.tasks.push(copyOf(task, task.rateRps, b, throughputRps));
       const left = f32(task.rateRps - throughputRps);
       task.rateRps = left > 0 ? Math.trunc(left) : 0;
