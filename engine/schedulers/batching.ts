@@ -263,6 +263,21 @@ export class SchedContext {
     return { batch: 0, rateRps };
   }
 
+  /**
+   * The most requests per second per whole GPU the model gets at any size in use and any batch,
+   * by L_est (workBoundGpus, elastic.ts); computed once per table.
+   */
+  bestRpsPerGpu(model: string): number {
+    const t = this.modelTables(model);
+    if (Number.isNaN(t.bestRpsPerGpu[0])) {
+      let best = 0;
+      for (const p of this.parts)
+        for (let b = 1; b <= MAX_BATCH; b++) best = Math.max(best, (1000 * b) / this.est(model, b, p) / (p / 100));
+      t.bestRpsPerGpu[0] = best;
+    }
+    return t.bestRpsPerGpu[0];
+  }
+
   /** The model's saturate table and p_eff under its SLO, computed once (initSaturateTrp). */
   private sloTables(task: { model: string; sloMs: number }): SloTables {
     const bySlo = this.modelTables(task.model).bySlo;
@@ -400,6 +415,19 @@ export function poissonP99(mean: number): number {
   const m = Math.trunc(mean);
   if (m <= 0) return 0;
   if (m > 550) return Math.trunc(m * 1.1);
+  // Every plan provisions every task's rate; remember the answer per mean (0: not yet computed).
+  let n = P99_BY_MEAN[m];
+  if (n === 0) {
+    n = poissonP99Sum(m);
+    P99_BY_MEAN[m] = n;
+  }
+  return n;
+}
+
+/** poissonP99 for means 1..550, filled on first use (a pure function of the mean). */
+const P99_BY_MEAN = new Int32Array(551);
+
+function poissonP99Sum(m: number): number {
   let sum = m <= 4 ? Math.exp(-m) : 0;
   let pmf = Math.exp(-m);
   let n = 1;

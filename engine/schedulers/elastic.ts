@@ -7,7 +7,7 @@
  * never time-shares (its PartitionStrategy, partitioning.ts), and ideal fixes each GPU's layout and searches all of them.
  */
 import type { Demand, Plan, Shortfall } from '../plan.ts';
-import { MAX_BATCH, MAX_GPULETS_PER_GPU, MAX_PLANNED_RPS } from '../limits.ts';
+import { MAX_GPULETS_PER_GPU, MAX_PLANNED_RPS } from '../limits.ts';
 import { modelInfo, type PlanInput, type Scheduler } from './scheduler.ts';
 import { SchedContext, poissonP99, type SchedulerConfig } from './batching.ts';
 import { settle } from './adjust.ts';
@@ -45,6 +45,12 @@ interface RunResult {
   reason?: string;
 }
 
+/** Whether task `id` has a copy on some gpulet. */
+function isPlaced(state: State, id: number): boolean {
+  for (const g of state.gpus) for (const n of g.nodes) if (hasTask(n, id)) return true;
+  return false;
+}
+
 /**
  * addModeltoSchedule: estimate the task's gpulets and best-fit them; otherwise fall back to
  * readjust, merge residues and temporal sharing. A task already in the state (the interference
@@ -52,15 +58,16 @@ interface RunResult {
  */
 function addTask(ctx: SchedContext, state: State, task: SchedTask): string | null {
   task.additionalRps = 0;
-  const scheduled = state.gpus.some((g) => g.nodes.some((n) => hasTask(n, task.id)));
-  if (!scheduled) {
+  if (!isPlaced(state, task.id)) {
     const est = ctx.estimate(task, task.rateRps).sort(bySizeDesc);
     const { partitioning } = ctx.config;
     if (ctx.fix('share-residue') && partitioning.timeShares && shareResidue(ctx, state, task, est)) return null;
     let fallback = true;
     if (checkFit(ctx, state, est)) fallback = !allocateFit(ctx, state, est, task);
     if (!fallback) return null;
-    const empty = state.gpus.flatMap((g) => g.nodes.filter((n) => n.tasks.length === 0)).sort(bySizeDesc);
+    const empty: Node[] = [];
+    for (const g of state.gpus) for (const n of g.nodes) if (n.tasks.length === 0) empty.push(n);
+    empty.sort(bySizeDesc);
     readjust(ctx, state, task, empty);
     if (mergeResidue(ctx, state, task)) return null;
     if (!partitioning.timeShares)
@@ -433,12 +440,7 @@ export class ElasticScheduler implements Scheduler {
  */
 export function workBoundGpus(ctx: SchedContext, tasks: readonly SchedTask[], share = 1): number {
   let need = 0;
-  for (const t of tasks) {
-    let best = 0;
-    for (const p of ctx.parts)
-      for (let b = 1; b <= MAX_BATCH; b++) best = Math.max(best, (1000 * b) / ctx.est(t.model, b, p) / (p / 100));
-    need += Math.max(0, share * t.rateRps - TRP_SLACK) / best;
-  }
+  for (const t of tasks) need += Math.max(0, share * t.rateRps - TRP_SLACK) / ctx.bestRpsPerGpu(t.model);
   return Math.ceil(need - 1e-9);
 }
 

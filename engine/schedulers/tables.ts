@@ -42,6 +42,8 @@ export interface ModelTables {
   readonly rawOverhead: Float64Array;
   /** By SLO, ms. */
   readonly bySlo: Map<number, SloTables>;
+  /** [0]: the most req/s per whole GPU at any size in use and batch (SchedContext.bestRpsPerGpu); NaN until computed. */
+  readonly bestRpsPerGpu: Float64Array;
 }
 
 /** The cached values of one (latency table, safety factor, sizes in use). */
@@ -60,6 +62,7 @@ export class PlanTables {
         overhead: new Float64Array(BATCH_SLOTS).fill(Number.NaN),
         rawOverhead: new Float64Array(BATCH_SLOTS).fill(Number.NaN),
         bySlo: new Map(),
+        bestRpsPerGpu: new Float64Array(1).fill(Number.NaN),
       };
       this.models.set(name, t);
     }
