@@ -59,11 +59,11 @@ export function fewest(ctx: Context, opts: { sweepStep: number; fleets: readonly
       }
     }
     out.push({
-      key: `fewest_sweep_${s.replace('-', '_')}_differ`,
-      value: differ,
-      unit: 'scenarios',
-      target: { value: 0, higherIsBetter: false },
-      note: `of ${count} sweep scenarios (${opts.sweepStep === 1 ? 'all' : `every ${opts.sweepStep}th`} of ${NUM_SCENARIOS}, 4 GPUs; FEWEST_STEP=1 for all), plans by bisection that differ from the scan's${examples.length ? ` (e.g. scenario ${examples.join(', ')})` : ''}`,
+      key: `fewest_sweep_${s.replace('-', '_')}_identical`,
+      value: (count - differ) / count,
+      unit: 'ratio',
+      target: { value: 1, higherIsBetter: true },
+      note: `share of ${count} sweep scenarios (${opts.sweepStep === 1 ? 'all' : `every ${opts.sweepStep}th`} of ${NUM_SCENARIOS}, 4 GPUs; FEWEST_STEP=1 for all) planned byte-identically by bisection and by the scan${examples.length ? ` (differ: scenario ${examples.join(', ')}${differ > examples.length ? ', ...' : ''})` : ''}`,
     });
   }
   for (const gpus of opts.fleets) {
