@@ -41,6 +41,22 @@ function inRestrict(restrict: readonly Node[], node: Node): boolean {
 }
 
 /**
+ * Whether `task` at duty cycle d, its batch taking `lnMs`, may join `node`: the gpulet's summed
+ * latency (co-residents at their batches for d) fits in d and, unless the paper baselines' "No
+ * Check" is in force, d + that sum is within every task's SLO.
+ */
+function sharedFits(ctx: SchedContext, state: State, node: Node, task: SchedTask, d: number, lnMs: number): boolean {
+  let sum = lnMs;
+  let minSlo = task.sloMs;
+  for (const t of node.tasks) {
+    sum = f32(sum + ctx.estOn(t.model, coResidentBatch(ctx, d, t), node, state));
+    if (t.sloMs < minSlo) minSlo = t.sloMs;
+  }
+  if (f32(sum / d) > 1) return false;
+  return !(ctx.config.timeShareSloCheck && f32(sum + d) > minSlo);
+}
+
+/**
  * allocateTimeShare (Nexus-style temporal sharing), the last resort: add the task to a gpulet with
  * spare occupancy and fewer than 3 tasks, at a duty cycle d <= the gpulet's, such that the new
  * task meets d + L < SLO and the gpulet's summed latency fits in d (and, unless the paper
@@ -75,17 +91,6 @@ export function allocateTimeShare(
       let bmax = Math.trunc(node.dutyMs * (task.rateRps / 1000));
       if (bmax === 0) continue;
       bmax = Math.min(bmax, MAX_BATCH);
-      const shared = (d: number, ln: number): boolean => {
-        let sum = ln;
-        const slos = [task.sloMs];
-        for (const t of node.tasks) {
-          sum = f32(sum + ctx.estOn(t.model, coResidentBatch(ctx, d, t), node, state));
-          slos.push(t.sloMs);
-        }
-        if (f32(sum / d) > 1) return false;
-        const withDuty = f32(sum + d);
-        return !(ctx.config.timeShareSloCheck && slos.some((slo) => withDuty > slo));
-      };
       let b = bmax;
       let d = 0;
       if (ctx.fix('timeshare-search')) {
@@ -97,7 +102,7 @@ export function allocateTimeShare(
           d = Math.trunc((b * 1000) / task.rateRps); // whole milliseconds, as coded
           const ln = ctx.estOn(task.model, b, node, state);
           if (!(f32(d + ln) < task.sloMs && f32(ln / d) < 1 - node.occupancy) || d > node.dutyMs) continue;
-          if (shared(d, ln)) break;
+          if (sharedFits(ctx, state, node, task, d, ln)) break;
         }
         if (b === 0) continue;
       } else {
@@ -108,7 +113,7 @@ export function allocateTimeShare(
           if (f32(d + ln) < task.sloMs && f32(ln / d) < 1 - node.occupancy) break;
         }
         if (d > node.dutyMs || b === 0) continue;
-        if (!shared(d, ln)) continue;
+        if (!sharedFits(ctx, state, node, task, d, ln)) continue;
       }
       const throughputRps = f32(b * (1000 / d));
       ctx.touch(state, node.gpu);
