@@ -110,14 +110,9 @@ function addTask(ctx: SchedContext, state: State, task: SchedTask): string | nul
  * gpulet. If either step fails, the state is restored and the artifact's path runs.
  */
 function shareResidue(ctx: SchedContext, state: State, task: SchedTask, est: Node[]): boolean {
-  const sats = est.filter((n) => n.occupancy === 1);
-  if (sats.length === est.length) return false;
-  if (
-    !state.gpus.some((g) =>
-      g.nodes.some((n) => n.tasks.length > 0 && n.occupancy < 1 && n.tasks.length < ctx.config.maxModels),
-    )
-  )
-    return false;
+  const sats: Node[] = [];
+  for (const n of est) if (n.occupancy === 1) sats.push(n);
+  if (sats.length === est.length || !hasSharable(state, ctx.config.maxModels)) return false;
   // Every step below touches a GPU before it changes it (SchedContext.touch), which keeps a copy
   // of each GPU the attempt changes; restoring those restores the state.
   const journal = new Map<number, Gpu>();
@@ -132,6 +127,13 @@ function shareResidue(ctx: SchedContext, state: State, task: SchedTask, est: Nod
   for (const [g, saved] of journal) state.gpus[g] = saved;
   task.rateRps = rateRps;
   task.additionalRps = additionalRps;
+  return false;
+}
+
+/** Whether some gpulet in use has spare occupancy and room for another task. */
+function hasSharable(state: State, maxModels: number): boolean {
+  for (const g of state.gpus)
+    for (const n of g.nodes) if (n.tasks.length > 0 && n.occupancy < 1 && n.tasks.length < maxModels) return true;
   return false;
 }
 
