@@ -46,7 +46,9 @@ export function adjustSatNode(ctx: SchedContext, state: State, node: Node, credi
 export function adjustResNode(ctx: SchedContext, state: State, node: Node): boolean {
   let sum = 0;
   for (const t of node.tasks) sum = f32(sum + ctx.estOn(t.model, t.batch, node, state));
-  if (node.tasks.every((t) => f32(sum + node.dutyMs) <= t.sloMs * 1.05)) return true;
+  let fits = true;
+  for (const t of node.tasks) if (!(f32(sum + node.dutyMs) <= t.sloMs * 1.05)) fits = false;
+  if (fits) return true;
   const dcs: number[] = [];
   const bs: number[] = [];
   for (const t of node.tasks) {
@@ -97,8 +99,13 @@ export function settle(ctx: SchedContext, state: State): string | null {
         continue;
       }
       for (;;) {
-        const lat = node.tasks.map((t) => ctx.estOn(t.model, t.batch, node, state));
-        const sum = lat.reduce((a, b) => a + b, 0);
+        const lat: number[] = [];
+        let sum = 0;
+        for (const t of node.tasks) {
+          const l = ctx.estOn(t.model, t.batch, node, state);
+          lat.push(l);
+          sum += l;
+        }
         if (sum > node.dutyMs) {
           node.dutyMs = sum;
           for (const t of node.tasks) t.throughputRps = (1000 * t.batch) / sum;

@@ -14,7 +14,15 @@ import { InputError } from '../errors.ts';
 import type { InterferencePredictor, LatencyModel } from '../types.ts';
 import type { FixName, Fixes } from './fixes.ts';
 import { BATCH_SLOTS, MAX_BATCH, PARTITION_SLOTS } from '../limits.ts';
-import { emptyNode, f32, sameNode, type Node, type SchedTask, type State, type TaskCopy } from './state.ts';
+import { cloneGpu, emptyNode, f32, type Gpu, type Node, type SchedTask, type State, type TaskCopy } from './state.ts';
+import { planTables, type ModelTables, type PlanTables, type SatEntry, type SloTables } from './tables.ts';
+
+export type { SatEntry } from './tables.ts';
+
+/** Models alpha's cache tells apart (a plan with more asks the predictor each time). */
+const CACHED_MODELS = 4096;
+/** Distinct (model, size, batch) keys of alpha's cache: the product stays an exact integer. */
+const RUNNING_KEYS = PARTITION_SLOTS * BATCH_SLOTS * CACHED_MODELS;
 
 /** How a scheduler variant behaves. */
 export interface SchedulerConfig {
@@ -56,13 +64,6 @@ export interface PartitionStrategy {
 /** getMaxReturnPart's MIN_THRESHOLD: a size pair must gain at least 5 % (a C++ float). */
 const KNEE_MIN_GAIN = f32(1.05);
 
-/** One row of a model's saturate table (the artifact's SatTrpEntry: part, max_batch, sat_trp). */
-export interface SatEntry {
-  sizePct: number;
-  batch: number;
-  throughputRps: number;
-}
-
 /** Everything the placement code needs, fixed for one scheduling run. */
 export class SchedContext {
   /** Whether the current run may split whole GPUs and merge them back (false in full search). */
@@ -73,12 +74,20 @@ export class SchedContext {
    * fit, as the whole one would, so no decision changes.
    */
   maxEstimate = Infinity;
+  /** While a tentative step may be undone (share-residue): each GPU as it was before it was first touched. */
+  journal: Map<number, Gpu> | null = null;
   /** Gpulet sizes in use, descending: the configured ones the latency profile covers. */
   readonly parts: readonly number[];
-  private readonly satTables = new Map<string, SatEntry[]>();
-  private readonly estTables = new Map<string, Float64Array>();
   /** The safety factor as the artifact holds it (a float). */
   private readonly ratio: number;
+  /** Values derived from the latency table alone, shared with other plans on it (tables.ts). */
+  private readonly tables: PlanTables;
+  /** The last model asked for and its tables: planning asks about one model many times in a row. */
+  private lastModel = '';
+  private lastTables: ModelTables | null = null;
+  /** Predicted slowdowns by (self, other) key, this run's predictor (see alpha). */
+  private readonly factors = new Map<number, number>();
+  private readonly modelIds = new Map<string, number>();
 
   constructor(
     readonly config: SchedulerConfig,
@@ -92,6 +101,7 @@ export class SchedContext {
     this.parts = config.partsPct.filter((p) => latency.partitionsPct.includes(p));
     if (this.parts.length === 0)
       throw new InputError(`profile ${latency.gpuType} covers none of the partitions ${config.partsPct.join(', ')}`);
+    this.tables = planTables(latency, this.ratio, this.parts);
   }
 
   /** Whether fix `name` is in force. */
@@ -99,26 +109,64 @@ export class SchedContext {
     return this.config.fixes.has(name);
   }
 
+  /** Fix burst-duty's memo of late shares, shared with other plans on the latency table (burst.ts). */
+  get lateShareMemo(): Map<string, readonly number[]> {
+    return this.tables.lateShares;
+  }
+
   get usePart(): boolean {
     return this.parts.length > 1 || this.parts[0] !== 100;
   }
 
+  private modelTables(model: string): ModelTables {
+    if (model === this.lastModel && this.lastTables !== null) return this.lastTables;
+    this.lastModel = model;
+    this.lastTables = this.tables.model(model);
+    return this.lastTables;
+  }
+
   /** L_est without interference at size p, ms. */
   est(model: string, batch: number, sizePct: number): number {
-    // Memoised per model: planning asks for the same few (batch, size) pairs thousands of times.
-    let table = this.estTables.get(model);
-    if (table === undefined) {
-      table = new Float64Array(PARTITION_SLOTS * BATCH_SLOTS).fill(NaN);
-      this.estTables.set(model, table);
-    }
+    const table = this.modelTables(model).est;
     const key = sizePct * BATCH_SLOTS + batch;
     let v = table[key];
     if (Number.isNaN(v)) {
-      v = f32(
-        f32(f32(this.latency.latencyMs(model, batch, sizePct)) + f32(this.latency.batchOverheadMs(model, batch))) *
-          this.ratio,
-      );
+      v = f32(f32(this.pureMs(model, batch, sizePct) + this.overheadMs(model, batch)) * this.ratio);
       table[key] = v;
+    }
+    return v;
+  }
+
+  /** The profiled latency as a C++ float, ms. */
+  private pureMs(model: string, batch: number, sizePct: number): number {
+    const table = this.modelTables(model).pure;
+    const key = sizePct * BATCH_SLOTS + batch;
+    let v = table[key];
+    if (Number.isNaN(v)) {
+      v = f32(this.latency.latencyMs(model, batch, sizePct));
+      table[key] = v;
+    }
+    return v;
+  }
+
+  /** The batching cost, ms (the latency table's batchOverheadMs, remembered). */
+  batchOverheadMs(model: string, batch: number): number {
+    const table = this.modelTables(model).rawOverhead;
+    let v = table[batch];
+    if (Number.isNaN(v)) {
+      v = this.latency.batchOverheadMs(model, batch);
+      table[batch] = v;
+    }
+    return v;
+  }
+
+  /** The batching cost as a C++ float, ms. */
+  private overheadMs(model: string, batch: number): number {
+    const table = this.modelTables(model).overhead;
+    let v = table[batch];
+    if (Number.isNaN(v)) {
+      v = f32(this.latency.batchOverheadMs(model, batch));
+      table[batch] = v;
     }
     return v;
   }
@@ -127,26 +175,49 @@ export class SchedContext {
   estOn(model: string, batch: number, node: Node, state: State | null): number {
     if (!this.config.interference || state === null || state.gpus[node.gpu] === undefined)
       return this.est(model, batch, node.sizePct);
-    const pure = f32(this.latency.latencyMs(model, batch, node.sizePct));
+    const pure = this.pureMs(model, batch, node.sizePct);
     const extra = f32(pure * (this.alpha(model, batch, node, state) - 1));
-    return f32(f32(f32(pure + f32(this.latency.batchOverheadMs(model, batch))) + extra) * this.ratio);
+    return f32(f32(f32(pure + this.overheadMs(model, batch)) + extra) * this.ratio);
   }
 
   /** Max predicted slowdown (>= 1) of (model, batch) on `node` over the tasks of its sibling gpulets. */
   alpha(model: string, batch: number, node: Node, state: State): number {
-    if (this.predictor === null) return 1;
+    const predictor = this.predictor;
+    if (predictor === null) return 1;
     let a = 1;
-    const self = { model, batch, partitionPct: node.sizePct };
+    const selfKey = this.runningKey(model, batch, node.sizePct);
     for (const other of state.gpus[node.gpu].nodes) {
-      if (sameNode(other, node)) continue;
+      if (other.gpu === node.gpu && other.sizePct === node.sizePct && other.dedup === node.dedup) continue;
       for (const t of other.tasks) {
-        a = Math.max(
-          a,
-          f32(this.predictor.factor(self, { model: t.model, batch: t.batch, partitionPct: other.sizePct })),
-        );
+        // The predictor is a pure function of the two (model, batch, size) triples; one run asks
+        // for the same pairs many times.
+        const otherKey = this.runningKey(t.model, t.batch, other.sizePct);
+        const key = selfKey < 0 || otherKey < 0 ? -1 : selfKey * RUNNING_KEYS + otherKey;
+        let f = key < 0 ? undefined : this.factors.get(key);
+        if (f === undefined) {
+          f = f32(
+            predictor.factor(
+              { model, batch, partitionPct: node.sizePct },
+              { model: t.model, batch: t.batch, partitionPct: other.sizePct },
+            ),
+          );
+          if (key >= 0) this.factors.set(key, f);
+        }
+        if (f > a) a = f;
       }
     }
     return a;
+  }
+
+  /** A number for (model, batch, size), below RUNNING_KEYS; -1 past CACHED_MODELS models. */
+  private runningKey(model: string, batch: number, sizePct: number): number {
+    let id = this.modelIds.get(model);
+    if (id === undefined) {
+      id = this.modelIds.size;
+      if (id >= CACHED_MODELS) return -1;
+      this.modelIds.set(model, id);
+    }
+    return (id * PARTITION_SLOTS + sizePct) * BATCH_SLOTS + batch;
   }
 
   /**
@@ -154,6 +225,8 @@ export class SchedContext {
    * the saturate (2 L <= SLO) or residue (L + 1000 b / r <= SLO) rule. As coded it never probes 32,
    * so the result is at most 31 (kept: it shapes every saturate throughput). Returns 0 if even
    * batch 1 fails, except for the residue corner case, which returns batch 1 and a raised rate.
+   * The search is probeSearch's, written out here without closures (planning calls it thousands
+   * of times per plan).
    */
   maxBatch(
     task: { model: string; sloMs: number },
@@ -163,11 +236,25 @@ export class SchedContext {
     residue: boolean,
     interference: boolean,
   ): { batch: number; rateRps: number } {
-    const lat = (b: number) =>
-      interference ? this.estOn(task.model, b, node, state) : this.est(task.model, b, node.sizePct);
-    const ok = (b: number) =>
-      residue ? f32(lat(b) + f32((1000 * b) / rateRps)) <= task.sloMs : 2 * lat(b) <= task.sloMs;
-    const batch = probeSearch(ok);
+    let batch = 0;
+    let low = 1;
+    let high = MAX_BATCH;
+    let checkLast = false;
+    for (;;) {
+      if (low === 1 && high === 1) checkLast = true;
+      const mid = Math.floor((low + high) / 2);
+      const l = interference ? this.estOn(task.model, mid, node, state) : this.est(task.model, mid, node.sizePct);
+      if (residue ? f32(l + f32((1000 * mid) / rateRps)) <= task.sloMs : 2 * l <= task.sloMs) low = mid;
+      else {
+        if (checkLast) break;
+        high = mid;
+      }
+      if (high - low <= 1) high = low;
+      if (high === low && (low !== 1 || checkLast)) {
+        batch = low;
+        break;
+      }
+    }
     if (batch > 0 || !residue) return { batch, rateRps };
     const l1 = this.estOn(task.model, 1, node, state);
     if (l1 < 1000 / rateRps && l1 < task.sloMs) {
@@ -176,51 +263,53 @@ export class SchedContext {
     return { batch: 0, rateRps };
   }
 
-  /** Saturate batch and throughput per size, computed once per model (initSaturateTrp). */
-  satTable(task: { model: string; sloMs: number }): SatEntry[] {
-    const key = `${task.model}@${task.sloMs}`;
-    let table = this.satTables.get(key);
-    if (table === undefined) {
-      table = this.parts.map((sizePct) => {
+  /**
+   * The most requests per second per whole GPU the model gets at any size in use and any batch,
+   * by L_est (workBoundGpus, elastic.ts); computed once per table.
+   */
+  bestRpsPerGpu(model: string): number {
+    const t = this.modelTables(model);
+    if (Number.isNaN(t.bestRpsPerGpu[0])) {
+      let best = 0;
+      for (const p of this.parts)
+        for (let b = 1; b <= MAX_BATCH; b++) best = Math.max(best, (1000 * b) / this.est(model, b, p) / (p / 100));
+      t.bestRpsPerGpu[0] = best;
+    }
+    return t.bestRpsPerGpu[0];
+  }
+
+  /** The model's saturate table and p_eff under its SLO, computed once (initSaturateTrp). */
+  private sloTables(task: { model: string; sloMs: number }): SloTables {
+    const bySlo = this.modelTables(task.model).bySlo;
+    let t = bySlo.get(task.sloMs);
+    if (t === undefined) {
+      const entries = this.parts.map((sizePct) => {
         const node = emptyNode(-1, sizePct);
         const batch = Math.max(1, this.maxBatch(task, node, null, 1, false, false).batch);
         return { sizePct, batch, throughputRps: f32((batch * 1000) / this.est(task.model, batch, sizePct)) };
       });
-      this.satTables.set(key, table);
+      const bySize: (SatEntry | undefined)[] = [];
+      for (const e of entries) bySize[e.sizePct] = e;
+      t = { entries, bySize, effectivePct: effectivePart(this.parts, bySize) };
+      bySlo.set(task.sloMs, t);
     }
-    return table;
+    return t;
+  }
+
+  /** Saturate batch and throughput per size (initSaturateTrp). */
+  satTable(task: { model: string; sloMs: number }): readonly SatEntry[] {
+    return this.sloTables(task).entries;
   }
 
   sat(task: { model: string; sloMs: number }, sizePct: number): SatEntry {
-    const e = this.satTable(task).find((s) => s.sizePct === sizePct);
+    const e = this.sloTables(task).bySize[sizePct];
     if (e === undefined) throw new Error(`no saturate entry for ${task.model} at ${sizePct} %`);
     return e;
   }
 
-  /**
-   * p_eff (getMaxReturnPart): over consecutive size pairs from small to large, excluding the
-   * largest pair, the high end of the pair with the best throughput gain per percent, skipping pairs
-   * that gain under 5 %; the smallest size when none qualifies. Never 100 unless 100 is the only size.
-   */
+  /** p_eff (getMaxReturnPart) of the task's model under its SLO; see {@link effectivePart}. */
   effectivePart(task: { model: string; sloMs: number }): number {
-    const parts = this.parts;
-    const n = parts.length;
-    if (n === 1) return parts[0];
-    let bestGain = 0;
-    let best = parts[n - 1];
-    for (let i = n - 1; i >= 2; i--) {
-      const lo = parts[i];
-      const hi = parts[i - 1];
-      const tLo = this.sat(task, lo).throughputRps;
-      const tHi = this.sat(task, hi).throughputRps;
-      if (f32(tHi / tLo) < KNEE_MIN_GAIN) continue;
-      const gain = f32(f32(tHi - tLo) / (hi - lo));
-      if (gain > bestGain) {
-        bestGain = gain;
-        best = hi;
-      }
-    }
-    return best;
+    return this.sloTables(task).effectivePct;
   }
 
   /**
@@ -256,6 +345,39 @@ export class SchedContext {
   estimate(task: SchedTask, rateRps: number): Node[] {
     return this.config.partitioning.estimate(this, task, rateRps);
   }
+
+  /**
+   * Placement selects GPU `gpu` of `state` (to place on, to split, or as a dry-run fit) and may
+   * change it next: inside a tentative step (share-residue), keep a copy of the GPU first.
+   */
+  touch(state: State, gpu: number): void {
+    if (this.journal !== null && !this.journal.has(gpu)) this.journal.set(gpu, cloneGpu(state.gpus[gpu]));
+  }
+}
+
+/**
+ * p_eff (getMaxReturnPart): over consecutive size pairs from small to large, excluding the
+ * largest pair, the high end of the pair with the best throughput gain per percent, skipping pairs
+ * that gain under 5 %; the smallest size when none qualifies. Never 100 unless 100 is the only size.
+ */
+function effectivePart(parts: readonly number[], sat: readonly (SatEntry | undefined)[]): number {
+  const n = parts.length;
+  if (n === 1) return parts[0];
+  let bestGain = 0;
+  let best = parts[n - 1];
+  for (let i = n - 1; i >= 2; i--) {
+    const lo = parts[i];
+    const hi = parts[i - 1];
+    const tLo = (sat[lo] as SatEntry).throughputRps;
+    const tHi = (sat[hi] as SatEntry).throughputRps;
+    if (f32(tHi / tLo) < KNEE_MIN_GAIN) continue;
+    const gain = f32(f32(tHi - tLo) / (hi - lo));
+    if (gain > bestGain) {
+      bestGain = gain;
+      best = hi;
+    }
+  }
+  return best;
 }
 
 export function copyOf(task: SchedTask, rateRps: number, batch: number, throughputRps: number): TaskCopy {
@@ -293,6 +415,19 @@ export function poissonP99(mean: number): number {
   const m = Math.trunc(mean);
   if (m <= 0) return 0;
   if (m > 550) return Math.trunc(m * 1.1);
+  // Every plan provisions every task's rate; remember the answer per mean (0: not yet computed).
+  let n = P99_BY_MEAN[m];
+  if (n === 0) {
+    n = poissonP99Sum(m);
+    P99_BY_MEAN[m] = n;
+  }
+  return n;
+}
+
+/** poissonP99 for means 1..550, filled on first use (a pure function of the mean). */
+const P99_BY_MEAN = new Int32Array(551);
+
+function poissonP99Sum(m: number): number {
   let sum = m <= 4 ? Math.exp(-m) : 0;
   let pmf = Math.exp(-m);
   let n = 1;

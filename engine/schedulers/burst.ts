@@ -45,12 +45,51 @@ export interface BurstLoad {
   serviceMs: (n: number) => number;
 }
 
+/** A load with its batch latencies tabled: `serviceMs[n]` for a batch of n, 1..batch. */
+interface TabledLoad {
+  rateRps: number;
+  batch: number;
+  sloMs: number;
+  serviceMs: Float64Array;
+}
+
+const tabled = (l: BurstLoad): TabledLoad => {
+  const sv = new Float64Array(l.batch + 1);
+  for (let n = 1; n <= l.batch; n++) sv[n] = l.serviceMs(n);
+  return { rateRps: l.rateRps, batch: l.batch, sloMs: l.sloMs, serviceMs: sv };
+};
+
 /**
  * Serve the loads on one gpulet with duty cycle `dutyMs`; the late share per load (requests that
  * finish more than their SLO after arriving). Arrivals of the loads are split in proportion to
  * their rates, `ARRIVALS` in all.
  */
 export function lateShares(loads: readonly BurstLoad[], dutyMs: number): number[] {
+  return serve(loads.map(tabled), dutyMs);
+}
+
+/** Entries a memo of lateShares keeps before it starts over. */
+const MEMO_ENTRIES = 50_000;
+
+/**
+ * lateShares through `memo`, keyed by its inputs (rates, batches, SLOs, batch latencies, duty
+ * cycle), which determine it: the draws are fixed. A plan re-checks the gpulets it re-derives at
+ * each GPU count and burst retry, and successive plans on one table (an autoscaling run, a rate
+ * search) meet the same gpulets again.
+ */
+function memoShares(memo: Map<string, readonly number[]>, loads: readonly TabledLoad[], dutyMs: number) {
+  let key = `${dutyMs}`;
+  for (const l of loads) key += `|${l.rateRps},${l.batch},${l.sloMs},${l.serviceMs.join(',')}`;
+  let v = memo.get(key);
+  if (v === undefined) {
+    v = serve(loads, dutyMs);
+    if (memo.size >= MEMO_ENTRIES) memo.clear();
+    memo.set(key, v);
+  }
+  return v;
+}
+
+function serve(loads: readonly TabledLoad[], dutyMs: number): number[] {
   const k = loads.length;
   const total = loads.reduce((s, l) => s + l.rateRps, 0);
   if (total <= 0) return loads.map(() => 0);
@@ -60,7 +99,6 @@ export function lateShares(loads: readonly BurstLoad[], dutyMs: number): number[
   const batchAt: Float64Array[] = [];
   const batchFirst: Int32Array[] = [];
   const batchCount: number[] = [];
-  const service: Float64Array[] = [];
   let offset = 0;
   for (let j = 0; j < k; j++) {
     const l = loads[j];
@@ -87,9 +125,6 @@ export function lateShares(loads: readonly BurstLoad[], dutyMs: number): number[
     batchAt.push(at);
     batchFirst.push(first);
     batchCount.push(nb);
-    const sv = new Float64Array(l.batch + 1);
-    for (let n = 1; n <= l.batch; n++) sv[n] = l.serviceMs(n);
-    service.push(sv);
   }
   // Run the batches through one executor in freeze order (ties: load order), one per load at a time.
   const late = new Array<number>(k).fill(0);
@@ -110,7 +145,7 @@ export function lateShares(loads: readonly BurstLoad[], dutyMs: number): number[
     const from = batchFirst[j][b];
     const to = b + 1 < batchCount[j] ? batchFirst[j][b + 1] : a.length;
     const start = Math.max(best, free, taskFree[j]);
-    const end = start + service[j][to - from];
+    const end = start + loads[j].serviceMs[to - from];
     free = end;
     taskFree[j] = end;
     const limit = end - loads[j].sloMs;
@@ -138,6 +173,7 @@ export function burstFailures(ctx: SchedContext, state: State, meanRps: Readonly
   for (const g of state.gpus)
     for (const n of g.nodes) for (const t of n.tasks) planned.set(t.id, (planned.get(t.id) ?? 0) + t.throughputRps);
   const ratio = ctx.config.latencyRatio;
+  const memo = ctx.lateShareMemo;
   const worst = new Map<number, BurstFailure>();
   for (const g of state.gpus)
     for (const node of g.nodes) {
@@ -152,10 +188,10 @@ export function burstFailures(ctx: SchedContext, state: State, meanRps: Readonly
           ratio,
         ),
       );
-      const shares = lateShares(loads, node.dutyMs);
+      const shares = memoShares(memo, loads, node.dutyMs);
       node.tasks.forEach((t, j) => {
         if (!(shares[j] > LATE_SHARE)) return;
-        const factor = shrinkFactor(loads, node.dutyMs, j);
+        const factor = shrinkFactor(memo, loads, node.dutyMs, j);
         const prev = worst.get(t.id);
         if (prev === undefined || factor > prev.factor)
           worst.set(t.id, { taskId: t.id, task: t.task, gpu: g.index, lateShare: shares[j], factor });
@@ -164,6 +200,7 @@ export function burstFailures(ctx: SchedContext, state: State, meanRps: Readonly
   return [...worst.values()];
 }
 
+/** Task `t`'s load on `node`: batch latency = the scheduler's estimate without its safety factor. */
 function loadOf(
   ctx: SchedContext,
   state: State,
@@ -171,28 +208,22 @@ function loadOf(
   t: Node['tasks'][number],
   rateRps: number,
   ratio: number,
-): BurstLoad {
-  const cache = new Map<number, number>();
-  return {
-    rateRps,
-    batch: t.batch,
-    sloMs: t.sloMs,
-    serviceMs: (n) => {
-      let v = cache.get(n);
-      if (v === undefined) {
-        v = ctx.estOn(t.model, Math.max(1, Math.min(t.batch, n)), node, state) / ratio;
-        cache.set(n, v);
-      }
-      return v;
-    },
-  };
+): TabledLoad {
+  const sv = new Float64Array(t.batch + 1);
+  for (let n = 1; n <= t.batch; n++) sv[n] = ctx.estOn(t.model, n, node, state) / ratio;
+  return { rateRps, batch: t.batch, sloMs: t.sloMs, serviceMs: sv };
 }
 
 /** The smallest factor in 1.05 .. 4 (by 5 % steps) by which load j's rate must shrink to pass. */
-function shrinkFactor(loads: readonly BurstLoad[], dutyMs: number, j: number): number {
+function shrinkFactor(
+  memo: Map<string, readonly number[]>,
+  loads: readonly TabledLoad[],
+  dutyMs: number,
+  j: number,
+): number {
   for (let f = 1.05; f < 4; f *= 1.05) {
     const scaled = loads.map((l, k) => (k === j ? { ...l, rateRps: l.rateRps / f } : l));
-    if (lateShares(scaled, dutyMs)[j] <= LATE_SHARE) return f;
+    if (memoShares(memo, scaled, dutyMs)[j] <= LATE_SHARE) return f;
   }
   return 4;
 }

@@ -7,18 +7,18 @@
  * never time-shares (its PartitionStrategy, partitioning.ts), and ideal fixes each GPU's layout and searches all of them.
  */
 import type { Demand, Plan, Shortfall } from '../plan.ts';
-import { MAX_BATCH, MAX_GPULETS_PER_GPU, MAX_PLANNED_RPS } from '../limits.ts';
+import { MAX_GPULETS_PER_GPU, MAX_PLANNED_RPS } from '../limits.ts';
 import { modelInfo, type PlanInput, type Scheduler } from './scheduler.ts';
 import { SchedContext, poissonP99, type SchedulerConfig } from './batching.ts';
 import { settle } from './adjust.ts';
 import { burstFailures } from './burst.ts';
 import { allocateFit, checkFit, mergeResidue, readjust } from './packing.ts';
 import { allocateTimeShare } from './timeshare.ts';
-import { TRP_SLACK, f32, freshState, hasTask, type Node, type SchedTask, type State } from './state.ts';
+import { TRP_SLACK, f32, freshState, hasTask, type Gpu, type Node, type SchedTask, type State } from './state.ts';
 import { toPlan } from './state.ts';
 
 /** The artifact's model ids (scheduler_utils), used only to break ties in the processing order. */
-const ARTIFACT_IDS = [
+export const ARTIFACT_IDS = [
   'lenet1',
   'lenet2',
   'lenet3',
@@ -45,6 +45,12 @@ interface RunResult {
   reason?: string;
 }
 
+/** Whether task `id` has a copy on some gpulet. */
+function isPlaced(state: State, id: number): boolean {
+  for (const g of state.gpus) for (const n of g.nodes) if (hasTask(n, id)) return true;
+  return false;
+}
+
 /**
  * addModeltoSchedule: estimate the task's gpulets and best-fit them; otherwise fall back to
  * readjust, merge residues and temporal sharing. A task already in the state (the interference
@@ -52,15 +58,16 @@ interface RunResult {
  */
 function addTask(ctx: SchedContext, state: State, task: SchedTask): string | null {
   task.additionalRps = 0;
-  const scheduled = state.gpus.some((g) => g.nodes.some((n) => hasTask(n, task.id)));
-  if (!scheduled) {
+  if (!isPlaced(state, task.id)) {
     const est = ctx.estimate(task, task.rateRps).sort(bySizeDesc);
     const { partitioning } = ctx.config;
     if (ctx.fix('share-residue') && partitioning.timeShares && shareResidue(ctx, state, task, est)) return null;
     let fallback = true;
     if (checkFit(ctx, state, est)) fallback = !allocateFit(ctx, state, est, task);
     if (!fallback) return null;
-    const empty = state.gpus.flatMap((g) => g.nodes.filter((n) => n.tasks.length === 0)).sort(bySizeDesc);
+    const empty: Node[] = [];
+    for (const g of state.gpus) for (const n of g.nodes) if (n.tasks.length === 0) empty.push(n);
+    empty.sort(bySizeDesc);
     readjust(ctx, state, task, empty);
     if (mergeResidue(ctx, state, task)) return null;
     if (!partitioning.timeShares)
@@ -103,25 +110,30 @@ function addTask(ctx: SchedContext, state: State, task: SchedTask): string | nul
  * gpulet. If either step fails, the state is restored and the artifact's path runs.
  */
 function shareResidue(ctx: SchedContext, state: State, task: SchedTask, est: Node[]): boolean {
-  const sats = est.filter((n) => n.occupancy === 1);
-  if (sats.length === est.length) return false;
-  if (
-    !state.gpus.some((g) =>
-      g.nodes.some((n) => n.tasks.length > 0 && n.occupancy < 1 && n.tasks.length < ctx.config.maxModels),
-    )
-  )
-    return false;
-  const saved = structuredClone(state.gpus);
+  const sats: Node[] = [];
+  for (const n of est) if (n.occupancy === 1) sats.push(n);
+  if (sats.length === est.length || !hasSharable(state, ctx.config.maxModels)) return false;
+  // Every step below touches a GPU before it changes it (SchedContext.touch), which keeps a copy
+  // of each GPU the attempt changes; restoring those restores the state.
+  const journal = new Map<number, Gpu>();
+  ctx.journal = journal;
   const rateRps = task.rateRps;
   const additionalRps = task.additionalRps;
-  if (
+  const placed =
     (sats.length === 0 || (checkFit(ctx, state, sats) && allocateFit(ctx, state, sats, task, false))) &&
-    allocateTimeShare(ctx, state, task, [])
-  )
-    return true;
-  state.gpus = saved;
+    allocateTimeShare(ctx, state, task, []);
+  ctx.journal = null;
+  if (placed) return true;
+  for (const [g, saved] of journal) state.gpus[g] = saved;
   task.rateRps = rateRps;
   task.additionalRps = additionalRps;
+  return false;
+}
+
+/** Whether some gpulet in use has spare occupancy and room for another task. */
+function hasSharable(state: State, maxModels: number): boolean {
+  for (const g of state.gpus)
+    for (const n of g.nodes) if (n.tasks.length > 0 && n.occupancy < 1 && n.tasks.length < maxModels) return true;
   return false;
 }
 
@@ -291,7 +303,7 @@ export function* nearbyLayouts(state: State, numGpus: number): Generator<number[
 export interface ElasticOptions {
   /**
    * Try 1, 2, ... GPUs up to the limit and keep the first that schedules (Algorithm 2; the scan
-   * starts at a lower bound with fix fewest-gpus). @default whether fix fewest-gpus is in force
+   * starts at a lower bound with fix fewest-gpus, and `search` may bisect instead). @default whether fix fewest-gpus is in force
    * (without it, the artifact's standalone scheduler: all GPUs at once)
    */
   autoscale?: boolean;
@@ -299,6 +311,38 @@ export interface ElasticOptions {
   fullSearch?: boolean;
   /** With fullSearch: the per-GPU layouts to try, in order. @default every layout (layoutsFor) */
   layouts?: (numGpus: number) => Iterable<number[][]>;
+  /**
+   * How autoscaling finds the fewest GPUs: `scan` tries every count upward from the lower bound,
+   * `bisect` is {@link bisectFewest}, `auto` scans ranges of up to SCAN_GPUS counts and bisects
+   * larger ones. @default 'auto'
+   */
+  search?: 'scan' | 'bisect' | 'auto';
+}
+
+/** Autoscaling ranges (GPU counts above the lower bound) at most this wide are scanned one by one. */
+export const SCAN_GPUS = 16;
+
+/**
+ * The fewest GPUs from `first` up to all of them, by bisection instead of the scan's run per count.
+ * It assumes what the scan does not: that when a count fails, every smaller count fails too
+ * (feasibility monotone in the number of GPUs); experiments/bench/fewest.ts measures where this
+ * gives the scan's answer. Runs on all GPUs first: if that fails, so would every smaller count, and
+ * the scan's last run is that same run.
+ */
+function bisectFewest(ctx: SchedContext, input: PlanInput, first: number): RunResult {
+  let best = runOnce(ctx, input, input.numGpus);
+  if (!best.ok) return best;
+  let lo = first;
+  let hi = input.numGpus;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const r = runOnce(ctx, input, mid);
+    if (r.ok) {
+      best = r;
+      hi = mid;
+    } else lo = mid + 1;
+  }
+  return best;
 }
 
 /** A scheduler variant of the elastic-partitioning code. */
@@ -333,10 +377,14 @@ export class ElasticScheduler implements Scheduler {
       const fewest = this.config.fixes.has('fewest-gpus');
       const bound = fewest ? workBoundGpus(ctx, schedTasks(input.demands, this.config)) : 1;
       const first = (this.opts.autoscale ?? fewest) ? Math.min(input.numGpus, Math.max(1, bound)) : input.numGpus;
-      for (let n = first; n <= input.numGpus; n++) {
-        result = runOnce(ctx, input, n);
-        if (result.ok) break;
-      }
+      const search = this.opts.search ?? 'auto';
+      if (search === 'bisect' || (search === 'auto' && input.numGpus - first > SCAN_GPUS))
+        result = bisectFewest(ctx, input, first);
+      else
+        for (let n = first; n <= input.numGpus; n++) {
+          result = runOnce(ctx, input, n);
+          if (result.ok) break;
+        }
     }
     if (result !== null && !result.ok && !this.opts.fullSearch) result = this.fallback(ctx, input, result);
     if (result === null) return { scheduler: this.name, feasible: false, gpus: [], shortfalls: [], reason: 'no GPUs' };
@@ -394,12 +442,7 @@ export class ElasticScheduler implements Scheduler {
  */
 export function workBoundGpus(ctx: SchedContext, tasks: readonly SchedTask[], share = 1): number {
   let need = 0;
-  for (const t of tasks) {
-    let best = 0;
-    for (const p of ctx.parts)
-      for (let b = 1; b <= MAX_BATCH; b++) best = Math.max(best, (1000 * b) / ctx.est(t.model, b, p) / (p / 100));
-    need += Math.max(0, share * t.rateRps - TRP_SLACK) / best;
-  }
+  for (const t of tasks) need += Math.max(0, share * t.rateRps - TRP_SLACK) / ctx.bestRpsPerGpu(t.model);
   return Math.ceil(need - 1e-9);
 }
 

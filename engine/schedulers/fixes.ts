@@ -23,7 +23,8 @@ export const FIXES = {
   },
   'fewest-gpus': {
     artifact: 'the standalone scheduler plans on every GPU it is given (its runtime autoscaler scans from 1 GPU up)',
-    fixed: 'plans on the fewest GPUs, scanning up from a lower bound on the work',
+    fixed:
+      'plans on the fewest GPUs, scanning up from a lower bound on the work (bisecting ranges of more than 16 GPUs)',
   },
   'fit-whole-rate': {
     artifact:

@@ -16,8 +16,8 @@ import {
   f32,
   fitsMemory,
   gpuGbits,
-  otherNode,
   releaseMemory,
+  sameNode,
   split,
   type Node,
   type SchedTask,
@@ -36,16 +36,10 @@ const bySizeDesc = (a: Node, b: Node) => b.sizePct - a.sizePct;
 export function findBestFit(ctx: SchedContext, state: State, req: Node, exclude: readonly Node[]): Node | null {
   const rt = req.tasks[0];
   const memMb = ctx.memoryMb(rt.model);
-  const eligible = (gpuIndex: number, node: Node): boolean => {
-    if (!fitsMemory(state.gpus[gpuIndex], memMb, rt.id, node)) return false;
-    // Fix fit-at-size: the artifact tests a whole GPU's candidacy at 100 % although it then splits
-    // it to the request's size; the fix tests at the size the request will run at (it matters for
-    // greedy's saturate batches, which can miss their SLO at their own size).
-    const splits = ctx.fix('fit-at-size') && node.sizePct === 100 && ctx.usePart && ctx.repartition;
-    const at = splits ? { ...node, sizePct: req.sizePct } : node;
-    if (f32(ctx.estOn(rt.model, rt.batch, at, state) + req.dutyMs) > rt.sloMs) return false;
-    return !neighbourWouldBreak(ctx, state, node);
-  };
+  // Fix fit-at-size: the artifact tests a whole GPU's candidacy at 100 % although it then splits
+  // it to the request's size; the fix tests at the size the request will run at (it matters for
+  // greedy's saturate batches, which can miss their SLO at their own size).
+  const atSize = ctx.fix('fit-at-size') && ctx.usePart && ctx.repartition;
   // The artifact scans forward and lets later candidates win ties, so scanning backward and taking
   // the first winner gives the same answer while checking eligibility (the costly part) only for
   // candidates that could still win: a whole GPU or exact fit ends the search at once; otherwise
@@ -60,13 +54,39 @@ export function findBestFit(ctx: SchedContext, state: State, req: Node, exclude:
       const diff = node.sizePct - req.sizePct;
       const top = (node.sizePct === 100 && ctx.usePart) || diff === 0;
       if (!top && diff >= bestDiff) continue;
-      if (!eligible(g, node)) continue;
-      if (top) return node;
+      if (!eligible(ctx, state, g, node, req, memMb, atSize)) continue;
+      if (top) {
+        ctx.touch(state, g);
+        return node;
+      }
       best = node;
       bestDiff = diff;
     }
   }
+  if (best !== null) ctx.touch(state, best.gpu);
   return best;
+}
+
+/**
+ * Whether `req` may take empty gpulet `node` of GPU `g`: its GPU has memory for the model, the
+ * request's batch meets its SLO there (at the request's own size when a whole GPU will be split
+ * and `atSize`), and the neighbour is not pushed over its SLO. All three are pure tests, so the
+ * one that usually fails (the neighbour, on a fleet of split GPUs) goes first.
+ */
+function eligible(
+  ctx: SchedContext,
+  state: State,
+  g: number,
+  node: Node,
+  req: Node,
+  memMb: number,
+  atSize: boolean,
+): boolean {
+  if (neighbourWouldBreak(ctx, state, node)) return false;
+  const rt = req.tasks[0];
+  if (!fitsMemory(state.gpus[g], memMb, rt.id, node)) return false;
+  const at = atSize && node.sizePct === 100 ? { ...node, sizePct: req.sizePct } : node;
+  return f32(ctx.estOn(rt.model, rt.batch, at, state) + req.dutyMs) <= rt.sloMs;
 }
 
 /**
@@ -77,11 +97,16 @@ export function findBestFit(ctx: SchedContext, state: State, req: Node, exclude:
  */
 function neighbourWouldBreak(ctx: SchedContext, state: State, cand: Node): boolean {
   if (cand.sizePct === 100) return false;
-  const nb = otherNode(state, cand);
-  if (nb === null) return false;
-  return nb.tasks.some(
-    (t) => f32(f32(ctx.latency.batchOverheadMs(t.model, t.batch) + nb.dutyMs) + nb.dutyMs) > t.sloMs,
-  );
+  const gpu = state.gpus[cand.gpu];
+  if (gpu === undefined) return false;
+  for (const nb of gpu.nodes) {
+    if (sameNode(nb, cand)) continue;
+    // The first other gpulet of the GPU (otherNode).
+    for (const t of nb.tasks)
+      if (f32(f32(ctx.batchOverheadMs(t.model, t.batch) + nb.dutyMs) + nb.dutyMs) > t.sloMs) return true;
+    return false;
+  }
+  return false;
 }
 
 /** checkFit: a dry run of placing every request; a whole GPU counts as splittable once. */
@@ -243,6 +268,7 @@ export function readjust(ctx: SchedContext, state: State, task: SchedTask, given
   let proceedResidue = false;
   while (task.rateRps + task.additionalRps > TRP_SLACK && given.length > 0) {
     const nd = given[0];
+    ctx.touch(state, nd.gpu);
     let b = splitForEstimate(ctx, state, nd, task, given);
     if (b === null) b = Math.max(1, ctx.maxBatch(task, nd, state, task.rateRps, false, true).batch);
     const l = ctx.estOn(task.model, b, nd, state);
@@ -269,6 +295,7 @@ export function readjust(ctx: SchedContext, state: State, task: SchedTask, given
   if (proceedResidue) {
     while (task.rateRps > TRP_SLACK && given.length > 0) {
       const nd = given[0];
+      ctx.touch(state, nd.gpu);
       splitForEstimate(ctx, state, nd, task, given);
       const r = ctx.maxBatch(task, nd, state, task.rateRps, true, true);
       task.rateRps = r.rateRps;
@@ -332,6 +359,7 @@ export function mergeResidue(ctx: SchedContext, state: State, task: SchedTask): 
     for (const node of gpu.nodes) {
       if (!fitsMemory(gpu, mem, task.id, node)) continue;
       if (node.tasks.length > 0 || node.sizePct !== target) continue;
+      ctx.touch(state, gpu.index);
       const m = ctx.maxBatch(task, node, state, r, true, true);
       r = m.rateRps;
       if (m.batch === 0) continue;

@@ -35,6 +35,27 @@ function coResidentBatch(ctx: SchedContext, dutyMs: number, t: TaskCopy): number
   return Math.min(MAX_BATCH, Math.max(1, b));
 }
 
+function inRestrict(restrict: readonly Node[], node: Node): boolean {
+  for (const r of restrict) if (sameNode(r, node)) return true;
+  return false;
+}
+
+/**
+ * Whether `task` at duty cycle d, its batch taking `lnMs`, may join `node`: the gpulet's summed
+ * latency (co-residents at their batches for d) fits in d and, unless the paper baselines' "No
+ * Check" is in force, d + that sum is within every task's SLO.
+ */
+function sharedFits(ctx: SchedContext, state: State, node: Node, task: SchedTask, d: number, lnMs: number): boolean {
+  let sum = lnMs;
+  let minSlo = task.sloMs;
+  for (const t of node.tasks) {
+    sum = f32(sum + ctx.estOn(t.model, coResidentBatch(ctx, d, t), node, state));
+    if (t.sloMs < minSlo) minSlo = t.sloMs;
+  }
+  if (f32(sum / d) > 1) return false;
+  return !(ctx.config.timeShareSloCheck && f32(sum + d) > minSlo);
+}
+
 /**
  * allocateTimeShare (Nexus-style temporal sharing), the last resort: add the task to a gpulet with
  * spare occupancy and fewer than 3 tasks, at a duty cycle d <= the gpulet's, such that the new
@@ -51,10 +72,16 @@ export function allocateTimeShare(
   const cands: Node[] = [];
   for (const gpu of state.gpus)
     for (const node of gpu.nodes) {
-      if (!fitsMemory(gpu, mem, task.id, node)) continue;
-      if (restrict.length > 0) {
-        if (restrict.some((r) => sameNode(r, node))) cands.push(node);
-      } else if (node.occupancy < 1 && node.tasks.length < ctx.config.maxModels) cands.push(node);
+      // A gpulet that never held a task has no duty cycle, so the loop below passes over it
+      // (bmax = 0); leaving it out changes nothing. The other tests are pure, the cheap ones first.
+      if (node.dutyMs === 0 && node.tasks.length === 0) continue;
+      if (
+        restrict.length > 0
+          ? !inRestrict(restrict, node)
+          : !(node.occupancy < 1 && node.tasks.length < ctx.config.maxModels)
+      )
+        continue;
+      if (fitsMemory(gpu, mem, task.id, node)) cands.push(node);
     }
   cands.sort((a, b) => b.occupancy - a.occupancy);
   while (task.rateRps + task.additionalRps > TRP_SLACK) {
@@ -64,17 +91,6 @@ export function allocateTimeShare(
       let bmax = Math.trunc(node.dutyMs * (task.rateRps / 1000));
       if (bmax === 0) continue;
       bmax = Math.min(bmax, MAX_BATCH);
-      const shared = (d: number, ln: number): boolean => {
-        let sum = ln;
-        const slos = [task.sloMs];
-        for (const t of node.tasks) {
-          sum = f32(sum + ctx.estOn(t.model, coResidentBatch(ctx, d, t), node, state));
-          slos.push(t.sloMs);
-        }
-        if (f32(sum / d) > 1) return false;
-        const withDuty = f32(sum + d);
-        return !(ctx.config.timeShareSloCheck && slos.some((slo) => withDuty > slo));
-      };
       let b = bmax;
       let d = 0;
       if (ctx.fix('timeshare-search')) {
@@ -86,7 +102,7 @@ export function allocateTimeShare(
           d = Math.trunc((b * 1000) / task.rateRps); // whole milliseconds, as coded
           const ln = ctx.estOn(task.model, b, node, state);
           if (!(f32(d + ln) < task.sloMs && f32(ln / d) < 1 - node.occupancy) || d > node.dutyMs) continue;
-          if (shared(d, ln)) break;
+          if (sharedFits(ctx, state, node, task, d, ln)) break;
         }
         if (b === 0) continue;
       } else {
@@ -97,9 +113,10 @@ export function allocateTimeShare(
           if (f32(d + ln) < task.sloMs && f32(ln / d) < 1 - node.occupancy) break;
         }
         if (d > node.dutyMs || b === 0) continue;
-        if (!shared(d, ln)) continue;
+        if (!sharedFits(ctx, state, node, task, d, ln)) continue;
       }
       const throughputRps = f32(b * (1000 / d));
+      ctx.touch(state, node.gpu);
       node.tasks.push(copyOf(task, task.rateRps, b, throughputRps));
       const left = f32(task.rateRps - throughputRps);
       task.rateRps = left > 0 ? Math.trunc(left) : 0;

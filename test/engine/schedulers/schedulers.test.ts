@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanInput } from '../../../engine/schedulers/scheduler.ts';
 import { InputError } from '../../../engine/errors.ts';
-import { SCHEDULERS } from '../../../engine/schedulers/index.ts';
+import { CONFIGS, SCHEDULERS } from '../../../engine/schedulers/index.ts';
+import { ElasticScheduler } from '../../../engine/schedulers/elastic.ts';
 import type { ModelInfo } from '../../../engine/types.ts';
 import { fakeLatency } from '../../helpers.ts';
 
@@ -105,5 +106,23 @@ describe('a profile measured at fewer sizes (a CPU profile: 50 and 100 %)', () =
     for (const g of plan.gpus) for (const l of g.gpulets) expect([50, 100]).toContain(l.partitionPct);
     const light = SCHEDULERS.ideal().plan({ ...input({ A: 300, B: 100 }), latency: halves });
     expect(light.feasible).toBe(true);
+  });
+});
+
+describe('fewest GPUs (fix fewest-gpus): the search against the scan', () => {
+  it("ElasticScheduler({ search: 'bisect' }) plans what the scan plans, on 40 GPUs at rates needing a few to all of them", () => {
+    // The search assumes feasibility monotone in the GPU count; here, as on the whole
+    // schedulability sweep (npm run bench -- fewest), the plans are the same byte for byte.
+    const sizes: number[] = [];
+    for (const name of ['gpulet', 'gpulet-int', 'greedy', 'temporal'] as const)
+      for (let k = 1; k <= 12; k++) {
+        const i = input({ A: 900 * k, B: 1500 * k }, 40);
+        const scan = new ElasticScheduler(CONFIGS[name], { search: 'scan' }).plan(i);
+        const search = new ElasticScheduler(CONFIGS[name], { search: 'bisect' }).plan(i);
+        expect(JSON.stringify(search), `${name} at k = ${k}`).toBe(JSON.stringify(scan));
+        sizes.push(scan.gpus.length);
+      }
+    expect(Math.min(...sizes)).toBeLessThan(5);
+    expect(Math.max(...sizes)).toBeGreaterThan(20);
   });
 });

@@ -1,0 +1,89 @@
+/**
+ * What planning derives from a latency table alone, kept from one plan to the next: per model, the
+ * estimate L_est(b, p) and its two single-precision inputs (profiled latency, batching cost), and
+ * per (model, SLO) the saturate table and p_eff; and fix burst-duty's late shares by their inputs.
+ *
+ * The artifact computes the same once, before it schedules (initSaturateTrp in
+ * standalone_scheduler.cpp runs outside its timed runScheduling, on tables loaded at start-up).
+ * Here they are filled on first use and kept in a WeakMap on the latency table object, so the
+ * plans of a sweep, an autoscaling scan or a rate search on one table share them. Every entry is a
+ * pure function of the (immutable) table, the safety factor and the sizes in use, so no decision
+ * depends on whether a value was already there.
+ */
+import { BATCH_SLOTS, PARTITION_SLOTS } from '../limits.ts';
+import type { LatencyModel } from '../types.ts';
+
+/** One row of a model's saturate table (the artifact's SatTrpEntry: part, max_batch, sat_trp). */
+export interface SatEntry {
+  sizePct: number;
+  batch: number;
+  throughputRps: number;
+}
+
+/** A model's saturate table and p_eff under one SLO. */
+export interface SloTables {
+  /** Saturate batch and throughput per size in use (descending). */
+  readonly entries: readonly SatEntry[];
+  /** The entry per size, percent. */
+  readonly bySize: readonly (SatEntry | undefined)[];
+  /** p_eff (getMaxReturnPart), percent. */
+  readonly effectivePct: number;
+}
+
+/** One model's cached values; NaN marks a slot not yet computed. */
+export interface ModelTables {
+  /** L_est without interference at [sizePct * BATCH_SLOTS + batch], ms. */
+  readonly est: Float64Array;
+  /** The profiled latency as a C++ float at [sizePct * BATCH_SLOTS + batch], ms. */
+  readonly pure: Float64Array;
+  /** The batching cost as a C++ float at [batch], ms. */
+  readonly overhead: Float64Array;
+  /** The batching cost as the table gives it at [batch], ms. */
+  readonly rawOverhead: Float64Array;
+  /** By SLO, ms. */
+  readonly bySlo: Map<number, SloTables>;
+  /** [0]: the most req/s per whole GPU at any size in use and batch (SchedContext.bestRpsPerGpu); NaN until computed. */
+  readonly bestRpsPerGpu: Float64Array;
+}
+
+/** The cached values of one (latency table, safety factor, sizes in use). */
+export class PlanTables {
+  private readonly models = new Map<string, ModelTables>();
+  /** Fix burst-duty's late shares by their inputs (burst.ts). */
+  readonly lateShares = new Map<string, readonly number[]>();
+
+  /** The model's tables, created empty on first use. */
+  model(name: string): ModelTables {
+    let t = this.models.get(name);
+    if (t === undefined) {
+      t = {
+        est: new Float64Array(PARTITION_SLOTS * BATCH_SLOTS).fill(Number.NaN),
+        pure: new Float64Array(PARTITION_SLOTS * BATCH_SLOTS).fill(Number.NaN),
+        overhead: new Float64Array(BATCH_SLOTS).fill(Number.NaN),
+        rawOverhead: new Float64Array(BATCH_SLOTS).fill(Number.NaN),
+        bySlo: new Map(),
+        bestRpsPerGpu: new Float64Array(1).fill(Number.NaN),
+      };
+      this.models.set(name, t);
+    }
+    return t;
+  }
+}
+
+const byTable = new WeakMap<LatencyModel, Map<string, PlanTables>>();
+
+/** The shared tables for `latency` under safety factor `ratio` (a float) with sizes `parts`. */
+export function planTables(latency: LatencyModel, ratio: number, parts: readonly number[]): PlanTables {
+  let forTable = byTable.get(latency);
+  if (forTable === undefined) {
+    forTable = new Map();
+    byTable.set(latency, forTable);
+  }
+  const key = `${ratio}|${parts.join(',')}`;
+  let t = forTable.get(key);
+  if (t === undefined) {
+    t = new PlanTables();
+    forTable.set(key, t);
+  }
+  return t;
+}
