@@ -3,7 +3,7 @@
  * batch size the plan can give it, then run batches one at a time as the executor asks.
  *
  * It runs in its own worker thread (or process) because `session.run()` blocks the thread that calls
- * it for the whole batch (shared/reference/ecosystem.md); the serving loop on the main thread stays
+ * it for the whole batch (backends/onnx/README.md); the serving loop on the main thread stays
  * free. Session options follow the measurements there: `graphOptimizationLevel 'all'`, sequential
  * execution, `interOpNumThreads 1`, and intra-op spinning off so idle pool threads do not steal the
  * cores of the sibling gpulet or of the main thread.

@@ -1,7 +1,7 @@
 /**
  * Interference adjustments of gpulets already placed: when a neighbour's predicted slowdown grows,
  * shrink batches so the SLO still holds (the artifact's adjustSatNode and adjustResNode,
- * scheduler_base.cpp; reference §4.3), and the final re-check of every gpulet (settle).
+ * scheduler_base.cpp; docs/artifact.md#scheduling-saturate-and-residue-gpulets), and the final re-check of every gpulet (settle).
  */
 import type { SchedContext } from './batching.ts';
 import { f32, type Node, type SchedTask, type State } from './state.ts';

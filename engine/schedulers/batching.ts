@@ -1,7 +1,7 @@
 /**
  * Batch size, duty cycle and gpulet-size arithmetic shared by every scheduler here (temporal-only
  * SBP, greedy, gpulet, ideal). Port of the gpulet artifact's rules (casys-kaist/glet,
- * scheduler_base.cpp and scheduler_incremental.cpp; reference §2.3 and §4.3):
+ * scheduler_base.cpp and scheduler_incremental.cpp; docs/artifact.md#batching-cost-and-safety-factor and docs/artifact.md#scheduling-saturate-and-residue-gpulets):
  *
  * - estimate L_est(b, p) = 1.1 x (L(b, p) + batching overhead(b) + L(b, p) x (alpha - 1));
  * - saturate batch: the largest b with 2 L_est(b, p) <= SLO (Nexus's half-SLO rule);

@@ -11,7 +11,7 @@ import { ELASTIC, GREEDY } from './partitioning.ts';
 import { GpuletMigScheduler } from './gpulet-mig.ts';
 import { ParvaGpuScheduler } from './parvagpu.ts';
 
-/** The artifact's partition set {50, 60, 80, 100} with complements, descending (reference §3). */
+/** The artifact's partition set {50, 60, 80, 100} with complements, descending (docs/artifact.md#gpulets-and-reorganisation). */
 export const GPULET_PARTS: readonly number[] = [...PARTITIONS_PCT].reverse();
 
 const base: Omit<SchedulerConfig, 'name'> = {

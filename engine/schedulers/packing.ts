@@ -4,7 +4,7 @@
  * Putting a finished plan on physical GPUs is another matter: engine/server/placement.ts.
  *
  * Port of the gpulet artifact (casys-kaist/glet, scheduler_incremental.cpp and scheduler_base.cpp;
- * reference §4.3 "What the code actually does"). Decisions follow the artifact's loop orders and
+ * docs/artifact.md#scheduling-saturate-and-residue-gpulets). Decisions follow the artifact's loop orders and
  * tie-breaks; each deliberate departure is a named fix (fixes.ts), switched off by `--fixes none`.
  */
 import { adjustResNode, adjustSatNode } from './adjust.ts';

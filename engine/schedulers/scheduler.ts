@@ -1,5 +1,5 @@
 /**
- * What a scheduler is (DESIGN.md "Core types"): given demands, GPUs and profiles, it decides a
+ * What a scheduler is (docs/design.md#core-types): given demands, GPUs and profiles, it decides a
  * {@link Plan}. Every policy here is one configuration of the elastic-partitioning code (index.ts).
  */
 import { InputError, show } from '../errors.ts';

@@ -3,13 +3,13 @@
  * the task copies placed on them; plus GPU-memory and input-bandwidth bookkeeping.
  *
  * Port of the data model of the gpulet artifact (casys-kaist/glet, src/scheduler/scheduler_base.h,
- * reference §4.3): a GPU starts as one 100 % node; placing a smaller request splits it into p and
+ * docs/artifact.md#scheduling-saturate-and-residue-gpulets): a GPU starts as one 100 % node; placing a smaller request splits it into p and
  * 100 - p, never further. Integer fields of the artifact (rates, batches, SLOs, sizes) stay integers
  * here (Math.trunc where the C++ truncates); its float32 fields are doubles.
  */
 import type { Assignment, GpuletPlan, Plan } from '../plan.ts';
 
-/** Constants of the artifact (reference §2.1, §4.3). */
+/** Constants of the artifact (docs/artifact.md#models-and-slos, docs/artifact.md#scheduling-saturate-and-residue-gpulets). */
 export const CONTEXT_MB = 1230; // PyTorch context of every gpulet process
 export const MEM_ROOM = 0.9; // usable share of device memory
 export const NET_LIMIT_GBIT = 3.0; // per-GPU input bandwidth, with Giga = 1024^3
@@ -149,7 +149,7 @@ export function split(state: State, node: Node, sizePct: number): Node {
   return complement;
 }
 
-// ---- GPU memory (CHECK_MEM; reference §2.1, spec §17) ----
+// ---- GPU memory (CHECK_MEM; docs/artifact.md#models-and-slos) ----
 
 function isPartLoaded(gpu: Gpu, node: Node): boolean {
   for (const m of gpu.loaded) if (m.sizePct === node.sizePct && m.dedup === node.dedup) return true;
@@ -188,7 +188,7 @@ export function releaseMemory(gpu: Gpu, memMb: number, id: number, node: Node): 
   if (gpu.usedMemMb - memMb >= 0) gpu.usedMemMb -= memMb;
 }
 
-// ---- Input bandwidth (CHECK_NETBW; reference §4.3) ----
+// ---- Input bandwidth (CHECK_NETBW; docs/artifact.md#scheduling-saturate-and-residue-gpulets) ----
 
 /** Input traffic of a GPU, Gbit/s (Giga = 1024^3, as the artifact). */
 export function gpuGbits(gpu: Gpu, inputBytes: (model: string) => number): number {

@@ -1,7 +1,7 @@
 /**
  * Temporal sharing, the last resort of placement: a task joins a gpulet that other tasks already
  * use, at a shorter common duty cycle (the artifact's allocateTimeShare, scheduler_incremental.cpp;
- * Nexus's squishy bin packing; reference §4.3 step 5).
+ * Nexus's squishy bin packing; docs/artifact.md#scheduling-saturate-and-residue-gpulets, step 5).
  */
 import { MAX_BATCH } from '../limits.ts';
 import { copyOf, type SchedContext } from './batching.ts';
