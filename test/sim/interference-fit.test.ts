@@ -125,10 +125,10 @@ describe('the ground truth over the paper grid, and the predictor fitted to it',
     expect(datasetCsv(profileGrid(1))).toBe(datasetCsv(points));
   });
 
-  it('fits a predictor within the paper bounds on the 750 held-out points: p90 <= 10.26 %, p95 <= 13.98 %', () => {
+  it('fits a predictor that is not exact: the truth has terms the linear form cannot express (p90 error > 2 %)', () => {
+    // No bound from the paper here: Figure 10 is reported as it comes out (docs/interference-truth.md).
     expect([report.train_points, report.validation_points]).toEqual([1750, 750]);
-    expect(report.error_pct.p90).toBeLessThanOrEqual(10.26);
-    expect(report.error_pct.p95).toBeLessThanOrEqual(13.98);
+    expect(report.error_pct.p90).toBeGreaterThan(2);
   });
 
   it('matches the committed constants: profiles/data/rtx2080ti-interference-fitted.csv is `interference fit --seed 1`', () => {
