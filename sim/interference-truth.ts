@@ -5,75 +5,74 @@
  * from this truth (sim/interference-profile.ts) and never reads the formula below.
  *
  * A contention model of the two gpulets' shared memory system, in the utilisations of UTIL.CSV
- * (docs/artifact.md#kernel-utilisation; `l`, `d` = L2 and DRAM % of peak at the full GPU / 100, for the model and batch
- * each gpulet runs at that moment; `f` = partition / 100):
+ * (docs/artifact.md#kernel-utilisation; `l`, `d`, `c` = L2, DRAM and SM % of peak at the full GPU / 100, for the model
+ * and batch each gpulet runs at that moment; `f` = partition / 100):
  *
- *  - traffic: a gpulet of share f drives d·f^γ of the DRAM bandwidth (γ < 1: a memory-bound kernel
- *    on fewer SMs still keeps the memory bus busy), and holds l·f^γ of the L2;
+ *  - traffic: a gpulet of share f drives t = d·f^γ of the DRAM bandwidth (γ < 1: a memory-bound
+ *    kernel on fewer SMs still keeps the bus busy), and holds l·f^γ of the L2;
  *  - cache pressure: the sibling's L2 footprint evicts part of self's working set, so self's
- *    traffic grows by (1 + κ·l_self·l_other f_other^γ), and likewise the other way;
- *  - queueing: memory latency grows like an M/M/1 queue, 1 / (1 − ρ), with ρ the total traffic
- *    (capped at ρmax); self's memory time stretches by (1 − ρ_solo) / (1 − ρ) times its own traffic
- *    growth;
- *  - only the memory-bound part of self's time stretches: a fraction a·d_self^β of it.
+ *    traffic grows by g_s = 1 + κ·l_s·l_o·f_o^γ, and likewise the other way;
+ *  - saturation: the bus arbiter caps what the sibling can occupy, so its effective load is
+ *    e_o = S·(1 − exp(−t_o·g_o / S)): linear for a light sibling, flat at S for a heavy one;
+ *  - queueing: memory latency grows like an M/M/1 queue, 1 / (1 − ρ), with ρ = t_s·g_s + e_o
+ *    (capped at ρmax); self's memory time stretches by g_s·(1 − t_s) / (1 − ρ);
+ *  - kernel mix: only the memory-bound part of self's time stretches, a fraction
+ *    a·d_s^β·(d_s / c_s)^η of it (capped at 1): kernels with more DRAM per SM cycle wait more;
+ *  - model pair: a log-normal factor P(self model, other model) = exp(σ_p·z), z standard normal
+ *    truncated to ±2, drawn once per ordered pair of model names from the GPU's pair seed: how two
+ *    particular networks' kernels overlap, which no utilisation feature records.
  *
- * structural slowdown = 1 + a·d_s^β·(growth_s·(1 − ρ_s)/(1 − ρ) − 1).
+ * structural slowdown = 1 + P·min(1, a·d_s^β·(d_s/c_s)^η)·(g_s·(1 − t_s)/(1 − ρ) − 1).
+ *
+ * The linear predictor reads l and d scaled by f, but not c, not the pair, and not the bend of the
+ * saturation and the queue; what it cannot express shows as its error (Figure 10).
  *
  * Run-time noise on top, per call (one draw each time the pair changes, from the GPU's seeded
  * stream): the overhead is multiplied by a log-normal exp(σZ − σ²/2) and, with probability q, by a
  * Pareto(α) spike (≥ 1, mean α/(α − 1)) — the heavy tail of Figure 6. The result is never below 1.
  *
- * The constants are calibrated (experiments/studies/fig6/run.ts measures the result) so that the overhead over
- * the paper's profiling grid matches Figure 6 (docs/artifact.md#interference-model): median ≈ 4.4 %, p90 ≈ 17.7 %, max ≈ 60 %.
+ * The knobs are calibrated by `gpulet interference calibrate` (sim/interference-calibrate.ts), whose
+ * only objective is Figure 6's overhead CDF over the paper's grid; they are read from
+ * profiles/data/rtx2080ti-interference-truth.csv (sim/interference-truth-params.ts).
  */
 import type { RunningBatch } from '../engine/types.ts';
 import type { ColocationModel } from './gpu.ts';
-import { standardNormal, type Rng } from './rng.ts';
+import { calibratedParams, type ContentionParams } from './interference-truth-params.ts';
+import { standardNormal, streamRng, type Rng } from './rng.ts';
 import type { UtilProfile } from './profiles/util.ts';
 
-/** The ground truth's knobs; see the module comment for the formula. */
-export interface ContentionParams {
-  /** γ: a gpulet of share f drives d·f^γ of the DRAM bandwidth and holds l·f^γ of the L2. */
-  readonly partitionExponent: number;
-  /** κ: how much the sibling's L2 footprint inflates self's DRAM traffic. */
-  readonly cacheCoupling: number;
-  /** Cap on total memory-system utilisation ρ in the queueing term (keeps 1 / (1 − ρ) finite). */
-  readonly rhoMax: number;
-  /** a: scale of the memory-bound fraction a·d^β of a batch's time. */
-  readonly memoryScale: number;
-  /** β: how the memory-bound fraction grows with the batch's own DRAM utilisation. */
-  readonly memoryExponent: number;
-  /** σ of the log-normal noise on the overhead (mean 1). */
-  readonly noiseSigma: number;
-  /** q: probability that a draw carries a Pareto spike. */
-  readonly spikeProb: number;
-  /** α of the Pareto spike multiplier (> 1; smaller = heavier tail). */
-  readonly spikeShape: number;
+export type { ContentionParams };
+
+/** Truncation of the per-pair normal draw, in standard deviations: P lies in [e^(−2σp), e^(2σp)]. */
+export const PAIR_Z_MAX = 2;
+
+/**
+ * The standard-normal draw z of the ordered model pair (self, other), truncated to ±{@link PAIR_Z_MAX}
+ * by redrawing: fixed by the pair seed and the names alone, so σ_p scales it without reshuffling.
+ */
+export function pairZ(pairSeed: number, selfModel: string, otherModel: string): number {
+  const rng = streamRng(pairSeed, 'interference-truth', 'pair', selfModel, otherModel);
+  for (;;) {
+    const z = standardNormal(rng);
+    if (Math.abs(z) <= PAIR_Z_MAX) return z;
+  }
+}
+
+/** The per-model-pair factor P = exp(σ_p·z) of `self` next to `other`. */
+export function pairFactor(k: ContentionParams, selfModel: string, otherModel: string): number {
+  return Math.exp(k.pairSigma * pairZ(k.pairSeed, selfModel, otherModel));
 }
 
 /**
- * Calibrated to Figure 6 over the paper's grid (experiments/studies/fig6/run.ts measures the result): a local
- * search over these knobs minimising the squared log-ratio of our p50, p75, p90, p95 (and, with less
- * weight, p99 and max) overhead to the paper's, with the fitted predictor's p90 error kept under
- * 9.5 %, then rounded. On that grid ρ reaches the ρmax cap for 4 of 2,500 points.
+ * The structural (noise-free) slowdown of `self` next to `other`: deterministic, >= 1. `pair` is
+ * the per-model-pair factor ({@link pairFactor}); callers that evaluate many points pass it cached.
  */
-export const CALIBRATED: ContentionParams = Object.freeze({
-  partitionExponent: 0.6,
-  cacheCoupling: 3,
-  rhoMax: 0.95,
-  memoryScale: 0.07,
-  memoryExponent: 1.1,
-  noiseSigma: 0.17,
-  spikeProb: 0.005,
-  spikeShape: 3,
-});
-
-/** The structural (noise-free) slowdown of `self` next to `other`: deterministic, >= 1. */
 export function contentionSlowdown(
   util: UtilProfile,
   self: RunningBatch,
   other: RunningBatch,
   k: ContentionParams,
+  pair = pairFactor(k, self.model, other.model),
 ): number {
   const us = util.util(self.model, self.batch);
   const uo = util.util(other.model, other.batch);
@@ -85,11 +84,13 @@ export function contentionSlowdown(
   const dOther = uo.dramPct / 100;
   const growthSelf = 1 + k.cacheCoupling * ls * lo * wo;
   const growthOther = 1 + k.cacheCoupling * lo * ls * ws;
+  const effectiveOther = k.siblingSaturation * (1 - Math.exp((-dOther * wo * growthOther) / k.siblingSaturation));
   const rhoSolo = Math.min(ds * ws, k.rhoMax);
-  const rho = Math.min(ds * ws * growthSelf + dOther * wo * growthOther, k.rhoMax);
+  const rho = Math.min(ds * ws * growthSelf + effectiveOther, k.rhoMax);
   const stretch = (growthSelf * (1 - rhoSolo)) / (1 - rho);
-  const memoryFraction = Math.min(1, k.memoryScale * ds ** k.memoryExponent);
-  return 1 + memoryFraction * Math.max(0, stretch - 1);
+  const kernelMix = (us.dramPct / us.smPct) ** k.kernelMixExponent;
+  const memoryFraction = Math.min(1, k.memoryScale * ds ** k.memoryExponent * kernelMix);
+  return 1 + pair * memoryFraction * Math.max(0, stretch - 1);
 }
 
 /** One noisy draw of the overhead multiplier: log-normal body times a rare Pareto spike. */
@@ -103,14 +104,22 @@ export function noiseMultiplier(rng: Rng, k: ContentionParams): number {
 /** The ground truth as a {@link ColocationModel}: `--interference truth`. */
 export class ContentionTruth implements ColocationModel {
   readonly name = 'truth';
+  /** Per-pair factors by "self\tother", drawn on first use (deterministic, so caching changes nothing). */
+  private readonly pairs = new Map<string, number>();
 
   constructor(
     private readonly util: UtilProfile,
-    readonly params: ContentionParams = CALIBRATED,
+    readonly params: ContentionParams = calibratedParams(),
   ) {}
 
   slowdown(self: RunningBatch, other: RunningBatch, rng: Rng): number {
-    const overhead = contentionSlowdown(this.util, self, other, this.params) - 1;
+    const key = `${self.model}\t${other.model}`;
+    let pair = this.pairs.get(key);
+    if (pair === undefined) {
+      pair = pairFactor(this.params, self.model, other.model);
+      this.pairs.set(key, pair);
+    }
+    const overhead = contentionSlowdown(this.util, self, other, this.params, pair) - 1;
     return 1 + overhead * noiseMultiplier(rng, this.params);
   }
 }

@@ -1,11 +1,15 @@
 /**
- * `gpulet interference profile | fit`: profile co-located pairs on the simulated GPU and fit the
- * linear interference predictor to them (§4.4 of Choi et al.; docs/artifact.md#interference-model).
+ * `gpulet interference profile | fit | calibrate`: profile co-located pairs on the simulated GPU,
+ * fit the linear interference predictor to them (§4.4 of Choi et al.; docs/artifact.md#interference-model), and calibrate
+ * the simulated GPU's ground truth to Figure 6.
  *
  * `profile` writes the dataset (one row per side of each pair: the four features and the measured
  * factor). `fit` reads such a dataset, or profiles one in-process with the same seed, fits c1..c5 on
  * a seeded 70 % and reports the error on the other 30 %; `--out` stores the constants with their
  * provenance (the embedded `sim/profiles/data/rtx2080ti-interference-fitted.csv` is made this way).
+ * `calibrate` searches the ground truth's knobs for Figure 6's overhead CDF
+ * (sim/interference-calibrate.ts); `--out` writes them with the command in the file's header (the
+ * embedded `sim/profiles/data/rtx2080ti-interference-truth.csv` is made this way).
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -14,11 +18,16 @@ import { InputError, show } from '../../engine/errors.ts';
 import { COLOCATION_MODELS } from '../../sim/colocation.ts';
 import { PAPER_RTX2080TI } from '../../sim/interference.ts';
 import { CONSTANTS_COLUMNS, cdfSummaryPct, parseDataset } from '../../sim/interference-fit.ts';
+import { calibrate, PAPER_FIG6_PCT, SEARCHED_KNOBS } from '../../sim/interference-calibrate.ts';
+import { formatTruthParams, KNOB_NAMES } from '../../sim/interference-truth-params.ts';
+import { defaultProfile } from '../../sim/profiles/latency.ts';
+import { defaultUtilProfile } from '../../sim/profiles/util.ts';
 import { fmt, table } from '../lib/format.ts';
+import { progress } from '../lib/progress.ts';
 import { toCsv, writeText } from '../lib/output.ts';
 import { datasetCsv, fitReport, profileGrid } from '../lib/interference-data.ts';
 import { checkOutputFile } from '../lib/output.ts';
-import { checkSeed, print, type Command, type Common } from './common.ts';
+import { checkPositive, checkSeed, print, type Command, type Common } from './common.ts';
 
 interface ProfileArgs extends Common {
   backend: string;
@@ -166,17 +175,122 @@ const fit: Command<FitArgs> = (io) => ({
   },
 });
 
+interface CalibrateArgs extends Common {
+  seed: number;
+  budget?: number;
+  starts: number;
+  quick: boolean;
+  out?: string;
+}
+
+/** Objective evaluations of a full calibration, and of `--quick` (a smoke run, not a calibration). */
+export const CALIBRATE_BUDGET = 500;
+export const QUICK_CALIBRATE_BUDGET = 6;
+
+const calibrateCommand: Command<CalibrateArgs> = (io) => ({
+  command: 'calibrate',
+  describe:
+    "Search the ground truth's knobs so the overhead CDF over the paper's grid matches Figure 6 (its only objective)",
+  builder: (y: Argv) =>
+    y
+      .option('seed', { type: 'number', default: 1, describe: 'Seed of the profiling runs and the random starts' })
+      .option('budget', {
+        type: 'number',
+        defaultDescription: `${CALIBRATE_BUDGET} (${QUICK_CALIBRATE_BUDGET} with --quick)`,
+        describe: 'Most objective evaluations (one profile of the 1,250-pair grid each, about 0.3 s)',
+      })
+      .option('starts', {
+        type: 'number',
+        default: 12,
+        describe: 'Seeded random starting points before the compass search',
+      })
+      .option('quick', {
+        type: 'boolean',
+        default: false,
+        describe: `A ${QUICK_CALIBRATE_BUDGET}-evaluation smoke run`,
+      })
+      .option('out', {
+        type: 'string',
+        describe:
+          'Write the knobs, with the command and the percentiles reached in its header, to this file (sim/profiles/data/rtx2080ti-interference-truth.csv is the one the simulator reads)',
+      }) as unknown as Argv<CalibrateArgs>,
+  handler: (a: ArgumentsCamelCase<CalibrateArgs>) => {
+    checkSeed('--seed', a.seed);
+    const budget = a.budget ?? (a.quick ? QUICK_CALIBRATE_BUDGET : CALIBRATE_BUDGET);
+    if (!Number.isSafeInteger(budget) || budget < 1)
+      throw new InputError(`--budget: expected a whole number of evaluations >= 1, got ${show(budget)}`);
+    checkPositive('--starts', a.starts);
+    if (!Number.isSafeInteger(a.starts))
+      throw new InputError(`--starts: expected a whole number, got ${show(a.starts)}`);
+    if (a.out !== undefined) checkOutputFile('--out', a.out); // before the search, not after
+    const bar = progress('calibrating', budget, { unit: 'evaluations' });
+    const r = calibrate({
+      latency: defaultProfile(),
+      util: defaultUtilProfile(),
+      seed: a.seed,
+      budget,
+      numStarts: a.starts,
+      onEvaluation: (done) => bar.update(done),
+    });
+    bar.stop();
+    const { converged } = r;
+    const command = `gpulet interference calibrate --seed ${a.seed} --budget ${budget} --starts ${a.starts}`;
+    const pcts = Object.keys(PAPER_FIG6_PCT) as Array<keyof typeof PAPER_FIG6_PCT>;
+    if (a.out !== undefined) {
+      const reachedLine = pcts.map((k) => `${k} ${fmt(r.reached[k], 2)} (paper ${PAPER_FIG6_PCT[k]})`).join(', ');
+      const text = formatTruthParams(r.params, [
+        `produced by: ${command}`,
+        `objective: Figure 6's overhead CDF over the paper's grid, nothing else (sim/interference-calibrate.ts); ${fmt(r.objective, 6)} after ${r.evaluations} evaluations (${converged ? 'converged' : 'budget spent'})`,
+        `Figure 6 overhead % reached: ${reachedLine}`,
+      ]);
+      writeText(dirname(a.out), basename(a.out), text);
+    }
+    const doc = {
+      command,
+      seed: a.seed,
+      budget,
+      evaluations: r.evaluations,
+      converged,
+      objective: r.objective,
+      searched: SEARCHED_KNOBS,
+      params: r.params,
+      overhead_pct: r.reached,
+      paper_overhead_pct: PAPER_FIG6_PCT,
+      ...(a.out !== undefined ? { out: a.out } : {}),
+    };
+    print(io, a.format, doc, () =>
+      [
+        `${command}: objective ${fmt(r.objective, 6)} after ${r.evaluations} evaluations (${converged ? 'converged' : 'budget spent'})`,
+        table(
+          ['overhead %', ...pcts],
+          [
+            ['reached', ...pcts.map((k) => r.reached[k])],
+            ['paper (Figure 6)', ...pcts.map((k) => PAPER_FIG6_PCT[k])],
+          ],
+        ),
+        table(
+          ['knob', 'value', 'searched'],
+          KNOB_NAMES.map((k) => [k, fmt(r.params[k], 4), SEARCHED_KNOBS.includes(k) ? 'yes' : 'no']),
+        ),
+        ...(a.out !== undefined ? [`wrote ${a.out}`] : []),
+      ].join('\n'),
+    );
+  },
+});
+
 function summaryTable(what: string, s: ReturnType<typeof cdfSummaryPct>): string {
   return table([what, 'p50', 'p75', 'p90', 'p95', 'p99', 'max'], [['', s.p50, s.p75, s.p90, s.p95, s.p99, s.max]]);
 }
 
 export const interference: Command = (io) => ({
   command: 'interference <action>',
-  describe: 'Profile co-located pairs on the simulated GPU, and fit the linear interference predictor',
+  describe:
+    "Profile co-located pairs on the simulated GPU, fit the linear interference predictor, calibrate the GPU's ground truth",
   builder: (y: Argv) =>
     y
       .command(profile(io) as never)
       .command(fit(io) as never)
-      .demandCommand(1, 'Name an action: profile or fit.'),
+      .command(calibrateCommand(io) as never)
+      .demandCommand(1, 'Name an action: profile, fit or calibrate.'),
   handler: () => {},
 });

@@ -60,8 +60,11 @@ describe('plans that hold', () => {
     gpuType: null,
     arrival: { process: 'poisson' },
   };
+  // Planned with the published constants (`--predictor paper`), which do not move when the simulated
+  // GPU's truth is recalibrated: with the constants fitted to the current truth the plan without
+  // burst-duty already gives BERT batch 2 at this rate, and the issue's case does not arise.
   const violations = (fixes: typeof ALL_FIXES) => {
-    const plan = planWorkload(mix, 'gpulet-int', ctx, { fixes });
+    const plan = planWorkload(mix, 'gpulet-int', ctx, { fixes, predictor: 'paper' });
     expect(plan.feasible).toBe(true);
     const runs = [1, 2, 3]
       .map((seed) => simulatePlan(mix, plan, ctx, { seed, durationS: 20, fixes }).slo_violation_pct)

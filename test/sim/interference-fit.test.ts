@@ -14,6 +14,8 @@ import {
   type FitPoint,
 } from '../../sim/interference-fit.ts';
 import { GRID_MODELS, paperGrid, profilePairs } from '../../sim/interference-profile.ts';
+import { ContentionTruth } from '../../sim/interference-truth.ts';
+import { calibratedParams, type ContentionParams } from '../../sim/interference-truth-params.ts';
 import { PREDICTORS, DEFAULT_PREDICTOR } from '../../sim/predictors.ts';
 import { defaultProfile } from '../../sim/profiles/latency.ts';
 import { defaultUtilProfile } from '../../sim/profiles/util.ts';
@@ -125,10 +127,10 @@ describe('the ground truth over the paper grid, and the predictor fitted to it',
     expect(datasetCsv(profileGrid(1))).toBe(datasetCsv(points));
   });
 
-  it('fits a predictor within the paper bounds on the 750 held-out points: p90 <= 10.26 %, p95 <= 13.98 %', () => {
+  it('fits a predictor that is not exact: the truth has terms the linear form cannot express (p90 error > 2 %)', () => {
+    // No bound from the paper here: Figure 10 is reported as it comes out (docs/interference-truth.md).
     expect([report.train_points, report.validation_points]).toEqual([1750, 750]);
-    expect(report.error_pct.p90).toBeLessThanOrEqual(10.26);
-    expect(report.error_pct.p95).toBeLessThanOrEqual(13.98);
+    expect(report.error_pct.p90).toBeGreaterThan(2);
   });
 
   it('matches the committed constants: profiles/data/rtx2080ti-interference-fitted.csv is `interference fit --seed 1`', () => {
@@ -150,5 +152,28 @@ describe('the ground truth over the paper grid, and the predictor fitted to it',
 
   it('fitAndValidate is deterministic for a seed', () => {
     expect(fitAndValidate(fromCsv, 1)).toEqual(report.fit);
+  });
+});
+
+describe("where the fitted predictor's error comes from", () => {
+  it('mostly from the per-model-pair factor, which no feature records: without it the p90 error falls', () => {
+    const util = defaultUtilProfile();
+    const p90Without = (change: Partial<ContentionParams>) => {
+      const points = profilePairs(paperGrid(), {
+        latency: defaultProfile(),
+        util,
+        colocation: new ContentionTruth(util, { ...calibratedParams(), ...change }),
+        seed: 1,
+      });
+      const fit = fitAndValidate(
+        points.map((p) => ({ features: [p.l2Self, p.l2Other, p.dramSelf, p.dramOther] as const, factor: p.factor })),
+        1,
+      );
+      return cdfSummaryPct(fit.validationErrors).p90;
+    };
+    const full = p90Without({});
+    expect(p90Without({ pairSigma: 0 })).toBeLessThan(0.8 * full);
+    // ...and the truth without it is still not linear: the fit keeps an error.
+    expect(p90Without({ pairSigma: 0, noiseSigma: 0, spikeProb: 0 })).toBeGreaterThan(2);
   });
 });

@@ -11,11 +11,11 @@ const CONSTANTS = 'fig10-constants.csv';
 const NOTES: readonly Note[] = [
   {
     item: /^max$/,
-    text: "A maximum is a single point of the held-out points (a Pareto noise spike of the ground truth, sim/interference-truth.ts) and moves most from seed to seed; the paper's maximum is likewise one worst case.",
+    text: "A maximum is a single point of the held-out points (a run-time spike or an extreme model pair of the ground truth, sim/interference-truth.ts) and moves most from seed to seed; the paper's maximum is likewise one worst case.",
   },
   {
     item: /./,
-    text: "Our predictor is more accurate than the paper's: the simulator's ground truth is a smooth function of the same UTIL.CSV L2/DRAM utilisations the linear predictor reads, plus seeded noise, and its calibration kept the fitted predictor's error low (sim/interference-truth.ts, CALIBRATED) while a real GPU has effects no utilisation feature captures. The error is low for the same reason the paper's is: both fit the same linear form to profiled pairs.",
+    text: "The tail of our error is shorter than the paper's. Our predictor's error comes from what the ground truth has and the linear form lacks (saturation, the kernel mix, a per-model-pair factor, run-time noise; docs/interference-truth.md), and the calibration targeted Figure 6 only, not this error; the truth's per-pair factor is bounded and its spikes are mild, while a real GPU has rarer, larger outliers no utilisation feature records.",
   },
 ];
 

@@ -92,7 +92,7 @@ const NOTES: readonly Note[] = [
   },
   {
     item: /^scen3, gpulet$/,
-    text: 'gpulet, blind to interference, plans ResNet-50 and VGG-16 side by side near their SLO; with the ground truth on, some of its plans break the 1 % bound (fig13.csv, promises.csv), so its SLO-preserving maximum falls below what it plans.',
+    text: 'gpulet, blind to interference, plans ResNet-50 and VGG-16 side by side near their SLO; with the ground truth on, some of its plans break the 1 % bound (promises.csv; the failure column of fig12.csv), so its SLO-preserving maximum falls below what it plans.',
   },
   { item: /gpulet-int/, text: `${FALLBACK} ${PLAN_BOUND}` },
   { item: /./, text: PLAN_BOUND },

@@ -9,7 +9,7 @@ const FILE = 'fig6-overhead-cdf.csv';
 const NOTES: readonly Note[] = [
   {
     item: /./,
-    text: "The ground truth was calibrated to these percentiles (sim/interference-truth.ts, CALIBRATED: a local search minimising the squared log-ratio to the paper from the median to the 95th percentile, with less weight on the tail); what remains is the fit's residual and seed noise (see the interval).",
+    text: "The ground truth was calibrated to these percentiles by `gpulet interference calibrate` (sim/interference-calibrate.ts; knobs in sim/profiles/data/rtx2080ti-interference-truth.csv), whose only objective is the squared log-ratio to the paper's p50 to p95, with less weight on p99 and the maximum; what remains is the search's residual and seed noise (see the interval).",
   },
 ];
 

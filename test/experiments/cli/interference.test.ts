@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../../helpers.ts';
 import { fittedRtx2080Ti } from '../../../sim/interference-fit.ts';
+import { parseTruthParams } from '../../../sim/interference-truth-params.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gpulet-interference-'));
 const PCTS = ['p50', 'p75', 'p90', 'p95', 'p99', 'max'];
@@ -57,6 +58,46 @@ describe('gpulet interference profile | fit', () => {
         /bad\.csv: row 2, field dram_other: expected a utilisation fraction 0\.\.1, got "x"/,
       ],
       [['interference', 'fite'], /Unknown argument: fite|Did you mean fit/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(message);
+    }
+  });
+});
+
+describe('gpulet interference calibrate', () => {
+  it('--quick --format json prints the Figure 6 percentiles reached beside the paper, the same for the same seed', async () => {
+    const out = join(dir, 'truth.csv');
+    const r = await cli('interference', 'calibrate', '--quick', '--out', out, '--format', 'json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.command).toBe('gpulet interference calibrate --seed 1 --budget 6 --starts 12');
+    expect([doc.budget, doc.evaluations, doc.converged]).toEqual([6, 6, false]);
+    expect(Object.keys(doc.overhead_pct)).toEqual(PCTS);
+    expect(doc.paper_overhead_pct).toEqual({ p50: 4.4, p75: 10.8, p90: 17.7, p95: 25, p99: 38, max: 60 });
+    const file = readFileSync(out, 'utf8');
+    expect(file.split('\n')[0]).toBe(`# produced by: ${doc.command}`);
+    expect(parseTruthParams(file, out)).toEqual(doc.params);
+    const again = await cli(
+      'interference',
+      'calibrate',
+      '--quick',
+      '--out',
+      join(dir, 'truth2.csv'),
+      '--format',
+      'json',
+    );
+    expect({ ...JSON.parse(again.out), out }).toEqual(doc);
+    expect(readFileSync(join(dir, 'truth2.csv'), 'utf8')).toBe(file);
+  });
+
+  it('bad flags are one line and exit 2', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['interference', 'calibrate', '--budget', '0'], /--budget: expected a whole number of evaluations >= 1, got 0/],
+      [['interference', 'calibrate', '--starts', '1.5'], /--starts: expected a whole number, got 1\.5/],
+      [['interference', 'calibrate', '--seed', '1.5'], /--seed: expected a whole number/],
     ];
     for (const [argv, message] of cases) {
       const r = await cli(...argv);
