@@ -78,6 +78,12 @@ export interface ProfileResult {
    * the sibling gpulet, over self's solo latency (at least 1; 1 when not measured).
    */
   colocationSlowdown: Record<string, Record<string, number>>;
+  /**
+   * Every measured co-located point: `self` timed on gpulet 0 (median of the reps) while `other`
+   * runs back to back on gpulet 1, both at `batch`, against self's solo median at the same
+   * partition and batch.
+   */
+  colocationPoints: Array<{ self: string; other: string; batch: number; soloMs: number; colocatedMs: number }>;
   /** intra-op threads per partition. */
   threadsByPartition: Record<string, number>;
   /** What the runners reported about pinning. */
@@ -195,6 +201,7 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
   const colocationSlowdown: Record<string, Record<string, number>> = Object.fromEntries(
     models.map((m) => [m, Object.fromEntries(models.map((o) => [o, 1]))]),
   );
+  const colocationPoints: ProfileResult['colocationPoints'] = [];
   if (split !== null) {
     const { clock, ex, loop } = await startExecutor(spec, [setup(0, split), setup(1, 100 - split)]);
     try {
@@ -216,7 +223,9 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
             }
             stop = true;
             await sibling;
-            ratios.push(median(xs) / median(samples.get(cellKey(model, split, batch)) as number[]));
+            const soloMs = median(samples.get(cellKey(model, split, batch)) as number[]);
+            colocationPoints.push({ self: model, other, batch, soloMs, colocatedMs: median(xs) });
+            ratios.push(median(xs) / soloMs);
           }
           colocationSlowdown[model][other] = Math.max(1, median(ratios));
         }
@@ -234,6 +243,7 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
     latencyRatios,
     colocationPartitionPct: split,
     colocationSlowdown,
+    colocationPoints,
     threadsByPartition,
     affinity,
     cpu,

@@ -27,13 +27,26 @@ import { progress } from '../lib/progress.ts';
 import { toCsv, writeText } from '../lib/output.ts';
 import { datasetCsv, fitReport, profileGrid } from '../lib/interference-data.ts';
 import { checkOutputFile } from '../lib/output.ts';
-import { checkPositive, checkSeed, print, type Command, type Common } from './common.ts';
+import { checkApplies, checkPositive, checkSeed, print, type Command, type Common } from './common.ts';
+import { comparePredictors, DEFAULT_PAIR_MODELS, pairsCsv, profileCpuPairs, readPairs } from '../lib/cpu-pairs.ts';
+import { PAPER_FIG10_PCT } from '../studies/fig10/run.ts';
+
+/** Figure 10 of the paper: p90 error of its predictor on its GPU, percent. */
+const PAPER_P90_ERROR_PCT = PAPER_FIG10_PCT.p90;
 
 interface ProfileArgs extends Common {
   backend: string;
   out: string;
   seed: number;
   interference: string;
+  models?: string;
+  batches?: string;
+  reps?: number;
+}
+
+interface CompareArgs extends Common {
+  data: string;
+  out?: string;
 }
 
 interface FitArgs extends Common {
@@ -45,15 +58,21 @@ interface FitArgs extends Common {
 const profile: Command<ProfileArgs> = (io) => ({
   command: 'profile',
   describe:
-    "Run the paper's grid of co-located pairs (10 model pairs x 25 batch pairs x 5 splits) and write the dataset CSV",
+    "Run the paper's grid of co-located pairs on the simulated GPU (10 model pairs x 25 batch pairs x 5 splits), or measure every ordered pair of models on this machine's core partitions (--backend onnx), and write the dataset CSV",
   builder: (y: Argv) =>
     y
       .option('backend', {
         type: 'string',
-        choices: ['sim'],
+        choices: ['sim', 'onnx'],
         default: 'sim',
-        describe: 'Where pairs run: sim (the simulated GPU; real-backend co-location profiling is not written yet)',
+        describe: "Where pairs run: sim (the simulated GPU), or onnx (for real, on this machine's core partitions)",
       })
+      .option('models', {
+        type: 'string',
+        describe: `With --backend onnx: models to pair, name@width (default ${DEFAULT_PAIR_MODELS})`,
+      })
+      .option('batches', { type: 'string', describe: 'With --backend onnx: batch sizes, comma list (default 1,8)' })
+      .option('reps', { type: 'number', describe: 'With --backend onnx: timed repetitions per point (default 5)' })
       .option('out', { type: 'string', default: 'results/interference-profile.csv', describe: 'Dataset CSV to write' })
       .option('seed', { type: 'number', default: 1, describe: 'Run seed' })
       .option('interference', {
@@ -61,9 +80,41 @@ const profile: Command<ProfileArgs> = (io) => ({
         default: 'truth',
         describe: `Co-location model of the simulated GPU: ${Object.keys(COLOCATION_MODELS).join(', ')}`,
       }) as unknown as Argv<ProfileArgs>,
-  handler: (a: ArgumentsCamelCase<ProfileArgs>) => {
+  handler: async (a: ArgumentsCamelCase<ProfileArgs>) => {
     checkSeed('--seed', a.seed);
     checkOutputFile('--out', a.out); // before the grid runs, not after
+    for (const [flag, given] of [
+      ['--models', a.models],
+      ['--batches', a.batches],
+      ['--reps', a.reps],
+    ] as const)
+      checkApplies(flag, given !== undefined, '--backend onnx', a.backend === 'onnx');
+    if (a.backend === 'onnx') {
+      const batches = (a.batches ?? '1,8').split(',').map((b) => Number(b.trim()));
+      if (!batches.every((b) => Number.isInteger(b) && b >= 1 && b <= 32))
+        throw new InputError(`--batches: expected whole numbers from 1 to 32, got ${show(a.batches)}`);
+      const reps = a.reps ?? 5;
+      if (!Number.isInteger(reps) || reps < 1)
+        throw new InputError(`--reps: expected a whole number >= 1, got ${show(reps)}`);
+      const stem = basename(a.out).replace(/\.csv$/, '');
+      const { rows, files } = await profileCpuPairs({
+        models: a.models ?? DEFAULT_PAIR_MODELS,
+        batches,
+        reps,
+        outDir: dirname(a.out),
+        stem: `${stem}-solo`,
+      });
+      writeText(dirname(a.out), basename(a.out), pairsCsv(rows));
+      const slow = cdfSummaryPct(rows.map((r) => Number(r.slowdown) - 1));
+      const doc = { backend: 'onnx', points: rows.length, overhead_pct: slow, out: a.out, profile: files };
+      print(io, a.format, doc, () =>
+        [
+          `${rows.length} co-located points measured on this machine's core partitions -> ${a.out} (solo profile: ${files[0]})`,
+          summaryTable('overhead %', slow),
+        ].join('\n'),
+      );
+      return;
+    }
     const points = profileGrid(a.seed, a.interference);
     writeText(dirname(a.out), basename(a.out), datasetCsv(points));
     const overhead = cdfSummaryPct(points.map((p) => p.factor - 1));
@@ -278,6 +329,68 @@ const calibrateCommand: Command<CalibrateArgs> = (io) => ({
   },
 });
 
+const compare: Command<CompareArgs> = (io) => ({
+  command: 'compare',
+  describe:
+    'Compare interference predictors (none, linear, iGniter-style, k-NN) on measured pairs, leave one model out',
+  builder: (y: Argv) =>
+    y
+      .option('data', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Pairs CSV from `interference profile --backend onnx`',
+      })
+      .option('out', {
+        type: 'string',
+        describe: 'Also write every held-out error (predictor, error_pct) to this CSV',
+      }) as unknown as Argv<CompareArgs>,
+  handler: (a: ArgumentsCamelCase<CompareArgs>) => {
+    if (a.out !== undefined) checkOutputFile('--out', a.out);
+    let text: string;
+    try {
+      text = readFileSync(a.data, 'utf8');
+    } catch (e) {
+      throw new InputError(`--data: cannot read ${show(a.data)} (${(e as NodeJS.ErrnoException).code ?? e})`);
+    }
+    const points = readPairs(text, a.data);
+    const models = new Set(points.flatMap((p) => [p.self, p.other]));
+    if (models.size < 3)
+      throw new InputError(
+        `${a.data}: expected pairs of at least 3 models (one is held out, the rest train), got ${models.size}`,
+      );
+    const { errors, summary } = comparePredictors(points);
+    if (a.out !== undefined)
+      writeText(
+        dirname(a.out),
+        basename(a.out),
+        toCsv(
+          Object.entries(errors).flatMap(([predictor, es]) => es.map((e) => ({ predictor, error_pct: e }))),
+          ['predictor', 'error_pct'],
+        ),
+      );
+    const best = summary.reduce((b, r) => (r.p90 < b.p90 ? r : b), summary[0]);
+    const doc = {
+      data: a.data,
+      points: points.length,
+      models: [...models],
+      evaluation: 'leave one model out',
+      summary,
+      best_p90: { predictor: best.predictor, p90_error_pct: best.p90 },
+      paper_p90_error_pct: PAPER_P90_ERROR_PCT,
+    };
+    print(io, a.format, doc, () =>
+      [
+        `${points.length} co-located points of ${models.size} models (${a.data}); error |predicted - measured| / measured of the co-located latency, %, each model held out in turn`,
+        table(
+          ['predictor', 'points', 'p50', 'p75', 'p90', 'p95', 'max'],
+          summary.map((r) => [r.predictor, r.points, r.p50, r.p75, r.p90, r.p95, r.max]),
+        ),
+        `best p90: ${best.predictor} ${fmt(best.p90)} % (the paper's predictor on its GPU: ${PAPER_P90_ERROR_PCT} %)`,
+      ].join('\n'),
+    );
+  },
+});
+
 function summaryTable(what: string, s: ReturnType<typeof cdfSummaryPct>): string {
   return table([what, 'p50', 'p75', 'p90', 'p95', 'p99', 'max'], [['', s.p50, s.p75, s.p90, s.p95, s.p99, s.max]]);
 }
@@ -291,6 +404,7 @@ export const interference: Command = (io) => ({
       .command(profile(io) as never)
       .command(fit(io) as never)
       .command(calibrateCommand(io) as never)
-      .demandCommand(1, 'Name an action: profile, fit or calibrate.'),
+      .command(compare(io) as never)
+      .demandCommand(1, 'Name an action: profile, fit, calibrate or compare.'),
   handler: () => {},
 });

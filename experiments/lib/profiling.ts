@@ -64,6 +64,11 @@ export interface ProfileSidecar {
   /** Whether the machine's cores were kept out of idle (see backends/onnx/cores.ts). */
   keep_warm: boolean;
   colocation_partition_pct: number | null;
+  /**
+   * Every co-located point measured (gpulet 0 at colocation_partition_pct, the sibling on the rest,
+   * both at `batch`); absent from profiles made before they were recorded.
+   */
+  colocation_points?: Array<{ self: string; other: string; batch: number; solo_ms: number; colocated_ms: number }>;
   models: Record<
     string,
     {
@@ -278,6 +283,13 @@ function buildSidecar(
     foreign_cpu_cores: r.cpu === null ? null : round(r.cpu.foreignCores, 3),
     keep_warm: o.keepWarm,
     colocation_partition_pct: r.colocationPartitionPct,
+    colocation_points: r.colocationPoints.map((c) => ({
+      self: c.self,
+      other: c.other,
+      batch: c.batch,
+      solo_ms: round(c.soloMs, 4),
+      colocated_ms: round(c.colocatedMs, 4),
+    })),
     models,
     measured_at: new Date().toISOString(),
     node: process.version,

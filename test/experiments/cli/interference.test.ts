@@ -48,7 +48,8 @@ describe('gpulet interference profile | fit', () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'l2_self,l2_other,dram_self,dram_other,factor\n0.1,0.2,0.3,x,1.1\n');
     const cases: Array<[string[], RegExp]> = [
-      [['interference', 'profile', '--backend', 'gpu'], /--backend: expected one of sim, got "gpu"/],
+      [['interference', 'profile', '--backend', 'gpu'], /--backend: expected one of sim, onnx, got "gpu"/],
+      [['interference', 'profile', '--reps', '3'], /--reps: applies with --backend onnx only|--reps.*--backend onnx/],
       [
         ['interference', 'fit', '--data', join(dir, 'nope.csv')],
         /--data: expected a readable dataset CSV, got ".*nope\.csv" \(ENOENT\)/,
@@ -104,5 +105,57 @@ describe('gpulet interference calibrate', () => {
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.err, argv.join(' ')).toMatch(message);
     }
+  });
+});
+
+describe('gpulet interference profile --backend onnx | compare', () => {
+  it('measures every ordered pair on the core partitions for real, and compare holds each model out', async () => {
+    const pairs = join(dir, 'pairs.csv');
+    const r = await cli(
+      'interference',
+      'profile',
+      '--backend',
+      'onnx',
+      '--models',
+      'lenet,googlenet@0.125,mobilenet_v2@0.25',
+      '--batches',
+      '1',
+      '--reps',
+      '1',
+      '--out',
+      pairs,
+      '--format',
+      'json',
+    );
+    expect(r.code, r.err).toBe(0);
+    const doc = JSON.parse(r.out);
+    // 3 models: 9 ordered pairs at one batch.
+    expect(doc.points).toBe(9);
+    const lines = readFileSync(pairs, 'utf8').trimEnd().split('\n');
+    expect(lines[0].split(',').slice(0, 7)).toEqual([
+      'self',
+      'other',
+      'batch',
+      'self_solo_ms',
+      'other_solo_ms',
+      'colocated_ms',
+      'slowdown',
+    ]);
+    expect(lines.length).toBe(10);
+    const c = await cli('interference', 'compare', '--data', pairs, '--format', 'json');
+    expect(c.code, c.err).toBe(0);
+    const cmp = JSON.parse(c.out);
+    expect(cmp.summary.map((x: { predictor: string }) => x.predictor)).toEqual(['none', 'linear', 'igniter', 'knn']);
+    // Each model held out in turn: its 5 pairs (3 as self, 3 as other, less itself twice).
+    for (const x of cmp.summary) expect(x.points).toBe(3 * 5);
+    expect(cmp.paper_p90_error_pct).toBe(10.26);
+  }, 300_000); // real processes: a loaded machine takes its time
+
+  it('compare refuses a file that is not a pairs dataset, in one line', async () => {
+    const bad = join(dir, 'bad-pairs.csv');
+    writeFileSync(bad, 'self,other,batch\na,b,1\n');
+    const r = await cli('interference', 'compare', '--data', bad);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/bad-pairs\.csv: expected a column self_solo_ms/);
   });
 });
