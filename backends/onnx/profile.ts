@@ -75,13 +75,13 @@ export interface ProfileResult {
   colocationPartitionPct: number | null;
   /**
    * Per pair (self, other): median over `colocationBatches` of self's latency while other runs on
-   * the sibling gpulet, over self's solo latency (at least 1; 1 when not measured).
+   * the sibling gpulet, over its latency timed alone just before (at least 1; 1 when not measured).
    */
   colocationSlowdown: Record<string, Record<string, number>>;
   /**
    * Every measured co-located point: `self` timed on gpulet 0 (median of the reps) while `other`
-   * runs back to back on gpulet 1, both at `batch`, against self's solo median at the same
-   * partition and batch.
+   * runs back to back on gpulet 1, both at `batch`, against self's median timed alone on the same
+   * gpulet just before (the adjacent baseline: the machine's speed drifts between phases).
    */
   colocationPoints: Array<{ self: string; other: string; batch: number; soloMs: number; colocatedMs: number }>;
   /** intra-op threads per partition. */
@@ -209,6 +209,13 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
         for (const other of models) {
           const ratios: number[] = [];
           for (const batch of spec.colocationBatches) {
+            // Self alone first, in the same executor and the same minute: the solo baseline of this
+            // point (the solo phase ran minutes earlier, and this VM's speed drifts by more than a
+            // co-location costs it).
+            const alone: number[] = [];
+            await timeBatch(ex, clock, { gpu: 0, gpulet: 0, partitionPct: split, model, batch });
+            for (let r = 0; r < spec.reps; r++)
+              alone.push(await timeBatch(ex, clock, { gpu: 0, gpulet: 0, partitionPct: split, model, batch }));
             // The sibling runs `other` at the same batch back to back while gpulet 0 is timed.
             let stop = false;
             const sibling = (async () => {
@@ -223,7 +230,7 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
             }
             stop = true;
             await sibling;
-            const soloMs = median(samples.get(cellKey(model, split, batch)) as number[]);
+            const soloMs = median(alone);
             colocationPoints.push({ self: model, other, batch, soloMs, colocatedMs: median(xs) });
             ratios.push(median(xs) / soloMs);
           }

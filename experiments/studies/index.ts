@@ -18,6 +18,7 @@ import { promises } from './promises/run.ts';
 import { mixes } from './mixes/run.ts';
 import { bursts } from './bursts/run.ts';
 import { a100 } from './a100/run.ts';
+import { cpuInterference } from './cpu-interference/run.ts';
 import type { FigureDef } from '../figures/figure.ts';
 import { FIDELITY } from './fidelity/figure.ts';
 import { FIG10 } from './fig10/figure.ts';
@@ -34,6 +35,7 @@ import { PROMISES } from './promises/figure.ts';
 import { MIXES } from './mixes/figure.ts';
 import { BURSTS } from './bursts/figure.ts';
 import { A100 } from './a100/figure.ts';
+import { CPU_INTERFERENCE } from './cpu-interference/figure.ts';
 
 /** The studies `gpulet experiment` runs, in the order `--help` lists them. */
 export const STUDIES = {
@@ -45,6 +47,7 @@ export const STUDIES = {
   fig6,
   fig10,
   fidelity,
+  'cpu-interference': cpuInterference,
   fig14,
   bursts,
   promises,
@@ -77,6 +80,7 @@ export const FIGURES: readonly FigureDef[] = [
   MIXES,
   BURSTS,
   FIDELITY,
+  CPU_INTERFERENCE,
   A100,
 ];
 

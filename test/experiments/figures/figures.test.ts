@@ -182,6 +182,11 @@ describe('every figure', () => {
     'fidelity-summary.csv':
       'sim_model,load_pct,model,seeds,real_p50_ms,sim_p50_ms,p50_error_pct,p99_error_pct,violation_error_points\n' +
       'lognormal,10,all,3,18.8,15,-20.2,-8,0\n+dispatch,10,all,3,18.8,18.5,-1.6,-3,0\n+dispatch,110,all,3,40,38,-5,-9,0.5\n',
+    'cpu-interference-cdf.csv':
+      'percentile,none_error_pct,linear_error_pct,igniter_error_pct,knn_error_pct,paper_error_pct\n' +
+      '0,0,0.1,0,0.2,\n50,8.4,8.6,9.3,10.5,3.3\n90,16.3,19.5,19.3,21.9,10.26\n100,23.3,29.7,28,32.9,51\n',
+    'cpu-interference-summary.csv':
+      'predictor,points,p50,p75,p90,p95,max\nnone,90,8.42,12.95,16.3,19.85,23.32\nlinear,90,8.55,14.29,19.45,23.06,29.74\n',
     'mixes.csv':
       'mix,models,scheduler,max_rate_rps\nmix1,resnet50+vgg16,temporal,1000\nmix1,resnet50+vgg16,gpulet-int,1500\nmix1,resnet50+vgg16,ideal,1600\n',
     'bursts.csv':
@@ -367,5 +372,30 @@ describe('fig14 figure', () => {
     };
     expect(spec.vconcat[0].layer[0].encoding?.color).toEqual({ value: '#000000' });
     expect(spec.vconcat[0].layer).toHaveLength(2); // the line and the paper's rules
+  });
+});
+
+describe('cpu-interference figure', () => {
+  it('compares the predictor with the lowest p90 here against the paper, and lists every predictor', async () => {
+    const { CPU_INTERFERENCE, bestPredictor } = await import('../../../experiments/studies/cpu-interference/figure.ts');
+    const { parseTable } = await import('../../../experiments/figures/table.ts');
+    const summary = parseTable(
+      'cpu-interference-summary.csv',
+      'predictor,points,p50,p90,p95,max\nnone,9,8,16.3,19,23\nknn,9,7,12.1,15,20\n',
+    );
+    expect(bestPredictor(summary)).toBe('knn');
+    const cdf = parseTable(
+      'cpu-interference-cdf.csv',
+      'percentile,none_error_pct,knn_error_pct,paper_error_pct\n50,8,7,3.3\n90,16.3,12.1,10.26\n',
+    );
+    const section = CPU_INTERFERENCE.report({
+      'cpu-interference-cdf.csv': cdf,
+      'cpu-interference-summary.csv': summary,
+    });
+    expect(section.comparisons.map((c) => [c.item, c.ours, c.paper])).toEqual([
+      ['median', 7, 3.3],
+      ['p90', 12.1, 10.26],
+    ]);
+    expect(section.extra?.join('\n')).toContain('| k-NN (3 nearest) | 9 | 7 | 12.1 | 15 | 20 |');
   });
 });

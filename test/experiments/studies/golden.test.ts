@@ -16,6 +16,8 @@ const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 /** Studies with no golden file, and why. */
 const NOT_GOLDEN: Readonly<Record<string, string>> = {
+  'cpu-interference':
+    'real co-location on this CPU: its timings are measurements, not byte-reproducible (experiments/studies/cpu-interference/run.ts)',
   fidelity:
     'real execution on this CPU: its timings are measurements, not byte-reproducible (experiments/studies/fidelity/run.ts)',
 };

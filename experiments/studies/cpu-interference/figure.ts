@@ -1,0 +1,78 @@
+/**
+ * Interference predictors on real co-location (cpu-interference study): the CDF of each
+ * predictor's held-out error on pairs co-located on this machine's core partitions, from
+ * cpu-interference-cdf.csv, with the paper's Figure 10 (its predictor on its GPU) as diamonds.
+ */
+import { cdfComparisons, cdfFigure } from '../../figures/cdf.ts';
+import type { FigureDef } from '../../figures/figure.ts';
+import { num, type Table } from '../../figures/table.ts';
+import type { Note } from '../../figures/notes.ts';
+
+const FILE = 'cpu-interference-cdf.csv';
+const SUMMARY = 'cpu-interference-summary.csv';
+const LABELS: Readonly<Record<string, string>> = {
+  none: 'none (slowdown 1)',
+  linear: "linear (the paper's form, CPU features)",
+  igniter: 'iGniter-style (co-runner traffic x memory-bound share)',
+  knn: 'k-NN (3 nearest)',
+};
+
+/** The predictor with the lowest p90 error in the summary, or null. */
+export function bestPredictor(t: Table | null): string | null {
+  const rows = t?.rows ?? [];
+  if (rows.length === 0) return null;
+  return rows.reduce((b, r) => ((num(r, 'p90') ?? Infinity) < (num(b, 'p90') ?? Infinity) ? r : b), rows[0]).predictor;
+}
+
+const NOTES: readonly Note[] = [
+  {
+    item: /./,
+    text: "The paper's error is its predictor's on its GPU, trained on profiled pairs of the same models it was tested on; here each model is held out of the training in turn, on a 2-core CPU where two partitions share one cache and memory bus, with a few points per pair. It is a different machine and a harder test, so the two are not expected to agree.",
+  },
+];
+
+export const CPU_INTERFERENCE: FigureDef = {
+  notes: NOTES,
+  name: 'cpu-interference',
+  study: 'cpu-interference',
+  inputs: [FILE, SUMMARY],
+  required: ['percentile', 'none_error_pct', 'paper_error_pct'],
+  figure: (t) => {
+    const table = t[FILE] as Table;
+    const series = Object.keys(LABELS)
+      .filter((n) => table.columns.includes(`${n}_error_pct`))
+      .map((n) => ({ column: `${n}_error_pct`, label: LABELS[n] }));
+    return cdfFigure(
+      table,
+      'Interference predictors on real co-location (this CPU)',
+      'error of the co-located latency, each model held out in turn; diamonds: the paper (its GPU)',
+      'prediction error (%)',
+      series,
+      'paper_error_pct',
+    );
+  },
+  report: (t) => {
+    const best = bestPredictor(t[SUMMARY] ?? null) ?? 'none';
+    const rows = t[SUMMARY]?.rows ?? [];
+    return {
+      heading: 'Interference predictors on real co-location',
+      intro: [
+        `Pairs of models timed co-located on this machine's core partitions (cpu-pairs.csv); each predictor fitted without one model and scored on that model's points, in turn. The comparison is the predictor with the lowest p90 error here (${best}) against the paper's predictor on its GPU (Figure 10).`,
+      ],
+      comparisons: cdfComparisons(t, FILE, `${best}_error_pct`, 'paper_error_pct'),
+      extra:
+        rows.length === 0
+          ? []
+          : [
+              'Every predictor, held-out error (%):',
+              '',
+              '| predictor | points | p50 | p90 | p95 | max |',
+              '| --- | --- | --- | --- | --- | --- |',
+              ...rows.map(
+                (r) =>
+                  `| ${LABELS[r.predictor] ?? r.predictor} | ${num(r, 'points')} | ${num(r, 'p50')} | ${num(r, 'p90')} | ${num(r, 'p95')} | ${num(r, 'max')} |`,
+              ),
+            ],
+    };
+  },
+};

@@ -1,0 +1,94 @@
+/**
+ * `gpulet experiment cpu-interference`: interference predictors tried on real co-location. Every
+ * ordered pair of models is timed co-located on this machine's two core partitions (they share the
+ * last-level cache and the memory bandwidth), and four predictors (sim/cpu-predictors.ts) are
+ * fitted and scored leaving one model out at a time. Writes cpu-pairs.csv (the points, with the solo
+ * profile beside it as cpu-pairs-solo.*), cpu-pairs-errors.csv (every held-out error),
+ * cpu-interference-cdf.csv (each predictor's error at percentiles 0..100, the paper's Figure 10
+ * where it has one) and cpu-interference-summary.csv.
+ *
+ * Real execution: not byte-reproducible, no golden file. `--quick`: 3 small models, batch 1, 2 reps.
+ */
+import { InputError } from '../../../engine/errors.ts';
+import { PREDICTOR_NAMES } from '../../../sim/cpu-predictors.ts';
+import { comparePredictors, DEFAULT_PAIR_MODELS, pairsCsv, profileCpuPairs, readPairs } from '../../lib/cpu-pairs.ts';
+import type { Experiment } from '../../lib/experiment.ts';
+import { fmt, table } from '../../lib/format.ts';
+import { writeCsv, writeText } from '../../lib/output.ts';
+import { PAPER_FIG10_PCT } from '../fig10/run.ts';
+import { cdfRows } from '../fig6/run.ts';
+
+export const cpuInterference: Experiment = {
+  name: 'cpu-interference',
+  describe:
+    "Interference predictors on real co-location: pairs timed on this machine's core partitions, four predictors, each model held out",
+  async run(opts) {
+    if (opts.shard.count > 1)
+      throw new InputError('experiment cpu-interference: --shard does not apply (one real run on one machine)');
+    const tag = opts.quick ? '-quick' : '';
+    const { rows, files } = await profileCpuPairs({
+      models: opts.quick ? 'lenet,googlenet@0.125,mobilenet_v2@0.25' : DEFAULT_PAIR_MODELS,
+      batches: opts.quick ? [1] : [1, 8],
+      reps: opts.quick ? 2 : 5,
+      outDir: opts.outDir,
+      stem: `cpu-pairs${tag}-solo`,
+    });
+    const text = pairsCsv(rows);
+    const out = [...files, writeText(opts.outDir, `cpu-pairs${tag}.csv`, text)];
+    const { errors, summary } = comparePredictors(readPairs(text, `cpu-pairs${tag}.csv`));
+    // Each predictor's error at percentiles 0..100 (cdfRows takes fractions), the paper's beside.
+    const byPredictor = PREDICTOR_NAMES.map((n) =>
+      cdfRows(
+        errors[n].map((e) => e / 100),
+        'e',
+        PAPER_FIG10_PCT,
+      ),
+    );
+    const cdf = byPredictor[0].map((r, i) => ({
+      percentile: r.percentile,
+      ...Object.fromEntries(PREDICTOR_NAMES.map((n, j) => [`${n}_error_pct`, byPredictor[j][i].e])),
+      paper_error_pct: r.paper_e,
+    }));
+    out.push(
+      writeCsv(
+        opts.outDir,
+        `cpu-pairs-errors${tag}.csv`,
+        PREDICTOR_NAMES.flatMap((p) => errors[p].map((e) => ({ predictor: p, error_pct: e }))),
+        ['predictor', 'error_pct'],
+      ),
+      writeCsv(opts.outDir, `cpu-interference-cdf${tag}.csv`, cdf, [
+        'percentile',
+        ...PREDICTOR_NAMES.map((n) => `${n}_error_pct`),
+        'paper_error_pct',
+      ]),
+      writeCsv(opts.outDir, `cpu-interference-summary${tag}.csv`, summary, [
+        'predictor',
+        'points',
+        'p50',
+        'p75',
+        'p90',
+        'p95',
+        'max',
+      ]),
+    );
+    const best = summary.reduce((b, r) => (r.p90 < b.p90 ? r : b), summary[0]);
+    const overhead = rows.map((r) => (Number(r.slowdown) - 1) * 100).sort((a, b) => a - b);
+    return {
+      json: {
+        points: rows.length,
+        summary,
+        best_p90: { predictor: best.predictor, p90_error_pct: best.p90 },
+        paper_p90_error_pct: PAPER_FIG10_PCT.p90,
+      },
+      text: [
+        `${rows.length} co-located points; overhead median ${fmt(overhead[Math.floor(overhead.length / 2)])} %, max ${fmt(overhead[overhead.length - 1])} %`,
+        table(
+          ['predictor', 'points', 'p50', 'p75', 'p90', 'p95', 'max'],
+          summary.map((r) => [r.predictor, r.points, r.p50, r.p75, r.p90, r.p95, r.max]),
+        ),
+        `best p90: ${best.predictor} ${fmt(best.p90)} % (the paper's predictor on its GPU: ${PAPER_FIG10_PCT.p90} %)`,
+      ].join('\n'),
+      files: out,
+    };
+  },
+};
