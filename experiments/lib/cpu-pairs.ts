@@ -12,6 +12,7 @@ import { nearestRank } from '../../engine/stats.ts';
 import { coreSharePartitions, allowedCpus } from '../../backends/onnx/cores.ts';
 import { parseModelList } from '../../backends/onnx/models.ts';
 import { leaveOneModelOut, PREDICTOR_NAMES, type PairPoint } from '../../sim/cpu-predictors.ts';
+import type { InterferencePredictor, LatencyModel } from '../../engine/types.ts';
 import { toCsv } from './output.ts';
 import { runProfile } from './profiling.ts';
 
@@ -41,7 +42,11 @@ export async function profileCpuPairs(o: {
   reps: number;
   outDir: string;
   stem: string;
-}): Promise<{ rows: Array<Record<string, string | number | null>>; files: string[] }> {
+}): Promise<{
+  rows: Array<Record<string, string | number | null>>;
+  files: string[];
+  prof: Awaited<ReturnType<typeof runProfile>>;
+}> {
   const prof = await runProfile({
     backend: 'onnx',
     variants: parseModelList(o.models),
@@ -79,7 +84,43 @@ export async function profileCpuPairs(o: {
     partition_pct: s.colocation_partition_pct,
     foreign_cpu_cores: s.foreign_cpu_cores,
   }));
-  return { rows, files: prof.files };
+  return { rows, files: prof.files, prof };
+}
+
+/**
+ * A CPU co-location predictor as the scheduler's InterferencePredictor: the factor of `self` next
+ * to `other` from each side's profiled latency at its partition and batch and its model facts.
+ */
+export function asInterferencePredictor(
+  name: string,
+  predict: (p: PairPoint) => number,
+  latency: LatencyModel,
+  facts: Readonly<Record<string, { gflops_per_sample: number; params: number }>>,
+): InterferencePredictor {
+  return {
+    name: `cpu-${name}`,
+    factor(self, other) {
+      const f = (b: { model: string; batch: number; partitionPct: number }) => ({
+        ms: latency.latencyMs(b.model, b.batch, b.partitionPct),
+        gflops: facts[b.model]?.gflops_per_sample ?? 0,
+        params: facts[b.model]?.params ?? 0,
+      });
+      const s = f(self);
+      const o = f(other);
+      return predict({
+        self: self.model,
+        other: other.model,
+        batch: self.batch,
+        slowdown: 1,
+        selfSoloMs: s.ms,
+        otherSoloMs: o.ms,
+        selfGflops: s.gflops,
+        otherGflops: o.gflops,
+        selfParams: s.params,
+        otherParams: o.params,
+      });
+    },
+  };
 }
 
 /** The pairs CSV's text. */

@@ -10,6 +10,7 @@ import type { Note } from '../../figures/notes.ts';
 
 const FILE = 'cpu-interference-cdf.csv';
 const SUMMARY = 'cpu-interference-summary.csv';
+const SERVING = 'cpu-interference-serving.csv';
 const LABELS: Readonly<Record<string, string>> = {
   none: 'none (slowdown 1)',
   linear: "linear (the paper's form, CPU features)",
@@ -35,7 +36,7 @@ export const CPU_INTERFERENCE: FigureDef = {
   notes: NOTES,
   name: 'cpu-interference',
   study: 'cpu-interference',
-  inputs: [FILE, SUMMARY],
+  inputs: [FILE, SUMMARY, SERVING],
   required: ['percentile', 'none_error_pct', 'paper_error_pct'],
   figure: (t) => {
     const table = t[FILE] as Table;
@@ -54,6 +55,7 @@ export const CPU_INTERFERENCE: FigureDef = {
   report: (t) => {
     const best = bestPredictor(t[SUMMARY] ?? null) ?? 'none';
     const rows = t[SUMMARY]?.rows ?? [];
+    const serving = t[SERVING]?.rows ?? [];
     return {
       heading: 'Interference predictors on real co-location',
       intro: [
@@ -72,6 +74,19 @@ export const CPU_INTERFERENCE: FigureDef = {
                 (r) =>
                   `| ${LABELS[r.predictor] ?? r.predictor} | ${num(r, 'points')} | ${num(r, 'p50')} | ${num(r, 'p90')} | ${num(r, 'p95')} | ${num(r, 'max')} |`,
               ),
+              ...(serving.length === 0
+                ? []
+                : [
+                    '',
+                    "Each predictor's effect on real serving: gpulet-int planned with it (fitted on every point) at the highest load it accepts, as a fraction of the models' batch-32 capacity, and that plan served for real (cpu-interference-serving.csv):",
+                    '',
+                    '| predictor | capacity | req/s | gpulets | SLO violations % | p99 ms |',
+                    '| --- | --- | --- | --- | --- | --- |',
+                    ...serving.map(
+                      (r) =>
+                        `| ${LABELS[r.predictor] ?? r.predictor} | ${num(r, 'capacity') ?? 'none feasible'} | ${num(r, 'rate_rps') ?? '–'} | ${r.gpulets || '–'} | ${num(r, 'slo_violation_pct') ?? '–'} | ${num(r, 'p99_ms') ?? '–'} |`,
+                    ),
+                  ]),
             ],
     };
   },

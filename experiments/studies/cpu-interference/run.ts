@@ -5,16 +5,35 @@
  * fitted and scored leaving one model out at a time. Writes cpu-pairs.csv (the points, with the solo
  * profile beside it as cpu-pairs-solo.*), cpu-pairs-errors.csv (every held-out error),
  * cpu-interference-cdf.csv (each predictor's error at percentiles 0..100, the paper's Figure 10
- * where it has one) and cpu-interference-summary.csv.
+ * where it has one), cpu-interference-summary.csv, and cpu-interference-serving.csv: each
+ * predictor's effect on real serving, gpulet-int planned with it (fitted on every point) at the
+ * highest load it accepts (a fraction of the models' batch-32 capacity, on a 0.05 grid) and that
+ * plan served for real, its violations and p99.
  *
  * Real execution: not byte-reproducible, no golden file. `--quick`: 3 small models, batch 1, 2 reps.
  */
 import { InputError } from '../../../engine/errors.ts';
 import { PREDICTOR_NAMES } from '../../../sim/cpu-predictors.ts';
-import { comparePredictors, DEFAULT_PAIR_MODELS, pairsCsv, profileCpuPairs, readPairs } from '../../lib/cpu-pairs.ts';
+import {
+  asInterferencePredictor,
+  comparePredictors,
+  DEFAULT_PAIR_MODELS,
+  pairsCsv,
+  profileCpuPairs,
+  readPairs,
+} from '../../lib/cpu-pairs.ts';
 import type { Experiment } from '../../lib/experiment.ts';
 import { fmt, table } from '../../lib/format.ts';
-import { writeCsv, writeText } from '../../lib/output.ts';
+import { writeCsv, writeText, type CsvRow } from '../../lib/output.ts';
+import { round } from '../../../engine/metrics.ts';
+import { fitPredictor } from '../../../sim/cpu-predictors.ts';
+import { parseWorkload, totalRate } from '../../../sim/workload.ts';
+import { resolveModel } from '../../../sim/profiles/catalog.ts';
+import { planInput, schedulerFor } from '../../lib/context.ts';
+import { planJson } from '../../lib/plan-json.ts';
+import { workloadFor } from '../../lib/profiling.ts';
+import { servePlanForReal } from '../../lib/serving.ts';
+import { maxFeasibleLoad } from '../fidelity/run.ts';
 import { PAPER_FIG10_PCT } from '../fig10/run.ts';
 import { cdfRows } from '../fig6/run.ts';
 
@@ -22,11 +41,11 @@ export const cpuInterference: Experiment = {
   name: 'cpu-interference',
   describe:
     "Interference predictors on real co-location: pairs timed on this machine's core partitions, four predictors, each model held out",
-  async run(opts) {
+  async run(opts, io) {
     if (opts.shard.count > 1)
       throw new InputError('experiment cpu-interference: --shard does not apply (one real run on one machine)');
     const tag = opts.quick ? '-quick' : '';
-    const { rows, files } = await profileCpuPairs({
+    const { rows, files, prof } = await profileCpuPairs({
       models: opts.quick ? 'lenet,googlenet@0.125,mobilenet_v2@0.25' : DEFAULT_PAIR_MODELS,
       batches: opts.quick ? [1] : [1, 8],
       reps: opts.quick ? 2 : 5,
@@ -71,6 +90,62 @@ export const cpuInterference: Experiment = {
         'max',
       ]),
     );
+    // Each predictor's effect on real serving: gpulet-int planned with it (fitted on every point) at
+    // the highest load it accepts, then that plan served for real on the same arrivals.
+    const sidecar = prof.sidecar;
+    const ctx = prof.set.ctx;
+    const all = readPairs(text, `cpu-pairs${tag}.csv`);
+    const workloadAt = (load: number) =>
+      parseWorkload(JSON.stringify(workloadFor(sidecar, load, `cpu-interference-${load}`)), 'workload', resolveModel);
+    const serving: CsvRow[] = [];
+    for (const name of PREDICTOR_NAMES) {
+      const predictor = asInterferencePredictor(name, fitPredictor(name, all), ctx.latency, sidecar.models);
+      const planAt = (load: number) =>
+        schedulerFor('gpulet-int').plan(planInput(workloadAt(load), ctx, name === 'none' ? null : predictor));
+      const capacity = maxFeasibleLoad((l) => planAt(l).feasible);
+      if (capacity === null) {
+        serving.push({ predictor: name, capacity: null });
+        continue;
+      }
+      const w = workloadAt(capacity);
+      const plan = planAt(capacity);
+      io.err(
+        `cpu-interference: gpulet-int with predictor ${name}: capacity ${capacity}, serving ${fmt(totalRate(w))} req/s for real\n`,
+      );
+      const real = await servePlanForReal(w, plan, {
+        backend: 'onnx',
+        seed: opts.seed,
+        durationS: opts.quick ? 6 : 20,
+        sidecar,
+        nice: -10,
+        io,
+        quiet: true,
+      });
+      serving.push({
+        predictor: name,
+        capacity,
+        rate_rps: round(totalRate(w), 3),
+        gpulets: planJson(plan)
+          .gpus.flatMap((g) => g.gpulets.map((l) => `${l.partition}% [${l.models.map((m) => m.model).join(' ')}]`))
+          .join('; '),
+        arrived: real.summary.requests.arrived,
+        slo_violation_pct: real.summary.slo_violation_pct,
+        p99_ms: real.summary.p99_ms,
+        foreign_cpu_cores: real.cpu === null ? null : round(real.cpu.foreignCores, 3),
+      });
+    }
+    out.push(
+      writeCsv(opts.outDir, `cpu-interference-serving${tag}.csv`, serving, [
+        'predictor',
+        'capacity',
+        'rate_rps',
+        'gpulets',
+        'arrived',
+        'slo_violation_pct',
+        'p99_ms',
+        'foreign_cpu_cores',
+      ]),
+    );
     const best = summary.reduce((b, r) => (r.p90 < b.p90 ? r : b), summary[0]);
     const overhead = rows.map((r) => (Number(r.slowdown) - 1) * 100).sort((a, b) => a - b);
     return {
@@ -87,6 +162,18 @@ export const cpuInterference: Experiment = {
           summary.map((r) => [r.predictor, r.points, r.p50, r.p75, r.p90, r.p95, r.max]),
         ),
         `best p90: ${best.predictor} ${fmt(best.p90)} % (the paper's predictor on its GPU: ${PAPER_FIG10_PCT.p90} %)`,
+        'gpulet-int planned with each predictor at the highest load it accepts, served for real:',
+        table(
+          ['predictor', 'capacity', 'req/s', 'gpulets', 'violations %', 'p99 ms'],
+          serving.map((r) => [
+            String(r.predictor),
+            r.capacity as number | null,
+            (r.rate_rps ?? null) as number | null,
+            String(r.gpulets ?? '-'),
+            (r.slo_violation_pct ?? null) as number | null,
+            (r.p99_ms ?? null) as number | null,
+          ]),
+        ),
       ].join('\n'),
       files: out,
     };
