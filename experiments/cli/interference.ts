@@ -358,7 +358,7 @@ const compare: Command<CompareArgs> = (io) => ({
       throw new InputError(
         `${a.data}: expected pairs of at least 3 models (one is held out, the rest train), got ${models.size}`,
       );
-    const { errors, summary } = comparePredictors(points);
+    const { errors, summary, best } = comparePredictors(points);
     if (a.out !== undefined)
       writeText(
         dirname(a.out),
@@ -368,7 +368,6 @@ const compare: Command<CompareArgs> = (io) => ({
           ['predictor', 'error_pct'],
         ),
       );
-    const best = summary.reduce((b, r) => (r.p90 < b.p90 ? r : b), summary[0]);
     const doc = {
       data: a.data,
       points: points.length,

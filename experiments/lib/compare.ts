@@ -10,16 +10,11 @@
 import { readFileSync } from 'node:fs';
 import jstat from 'jstat';
 import { InputError, show } from '../../engine/errors.ts';
+import type { TaskSummary } from '../../engine/server/session.ts';
+import { meanCi } from '../figures/stats.ts';
 
 /** Per model, what a run reports and the comparison reads. */
-interface ModelCounts {
-  arrived: number;
-  completed: number;
-  dropped: number;
-  slo_violations: number;
-  p50_ms: number | null;
-  p99_ms: number | null;
-}
+type ModelCounts = Pick<TaskSummary, 'arrived' | 'completed' | 'dropped' | 'slo_violations' | 'p50_ms' | 'p99_ms'>;
 
 /** One seed's run: per model, and the total. */
 interface SeedRun {
@@ -58,9 +53,7 @@ export interface Difference {
 
 /** The paired 95 % t-interval of the mean of b[i] - a[i] (at least two pairs). */
 export function paired(a: readonly number[], b: readonly number[]): { lo: number; hi: number } {
-  const d = meanVar(b.map((x, i) => x - a[i]));
-  const half = d.variance === 0 ? 0 : jstat.jStat.studentt.inv(0.975, d.n - 1) * Math.sqrt(d.variance / d.n);
-  return { lo: d.mean - half, hi: d.mean + half };
+  return meanCi(b.map((x, i) => x - a[i]));
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -9,11 +9,10 @@ import { round } from '../../engine/metrics.ts';
 import { colocationModel } from '../../sim/colocation.ts';
 import { totalRate } from '../../sim/workload.ts';
 import {
-  loadContext,
+  cachedContext,
   planForServing,
   resolveWorkload,
   simulatePlan,
-  type Context,
   type ContextFiles,
   type SimulateResult,
 } from './context.ts';
@@ -74,20 +73,9 @@ export const RUN_COLUMNS = [
 
 export type RunRow = Record<(typeof RUN_COLUMNS)[number], string | number | boolean | null>;
 
-const contexts = new Map<string, Context>();
-function context(files: ContextFiles): Context {
-  const key = JSON.stringify([files.profiles, files.catalog, files.gpuTypes]);
-  let ctx = contexts.get(key);
-  if (ctx === undefined) {
-    ctx = loadContext(files);
-    contexts.set(key, ctx);
-  }
-  return ctx;
-}
-
 /** Plan `cell` once and serve it for each of its seeds. */
 export function runCell(cell: Cell, s: CellSettings): CellResult {
-  const ctx = context(s.files);
+  const ctx = cachedContext(s.files);
   const w = resolveWorkload(cell.workloadRef, { rate: cell.rateRps ?? undefined, gpus: s.gpus, ctx });
   const fixes = parseFixes(s.fixes);
   const plan = planForServing(w, cell.scheduler, ctx, { predictor: s.predictor, fixes });

@@ -21,12 +21,11 @@ import type { LoadedConfig } from './config.ts';
 import { cellRows, RUN_COLUMNS, type CellResult, type CellSettings, type RunRow } from './config-cell.ts';
 import { mapJobs } from './pool.ts';
 import { progress } from './progress.ts';
-import { toCsv, writeCsv, writeText, type CsvRow } from './output.ts';
+import { toCsv, writeCsv, writeFileAtomic, writeText, type CsvRow } from './output.ts';
 import { autoType, csvParse } from 'd3-dsv';
 import { meanCi } from '../figures/stats.ts';
 import { renderPng, renderSvg } from '../figures/render.ts';
 import { SCHEDULER_ORDER, schedulerColor, topLevel, type VlSpec } from '../figures/style.ts';
-import { writeFileAtomic } from './output.ts';
 
 /** Metrics the summary gives intervals for: column and figure label. */
 export const SUMMARY_METRICS = [

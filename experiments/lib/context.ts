@@ -137,6 +137,19 @@ export function contextFor(w: Workload, ctx: Context): Context {
  * user's models, and with `gpuTypes`, a user's GPU types (docs/formats.md has the three formats).
  * A profile naming a GPU type that is neither built in nor given is an InputError here, not later.
  */
+const cachedContexts = new Map<string, Context>();
+
+/** loadContext, once per set of files per thread (worker jobs plan many runs on the same files). */
+export function cachedContext(files: ContextFiles = {}): Context {
+  const key = JSON.stringify([files.profiles, files.catalog, files.gpuTypes]);
+  let ctx = cachedContexts.get(key);
+  if (ctx === undefined) {
+    ctx = loadContext(files);
+    cachedContexts.set(key, ctx);
+  }
+  return ctx;
+}
+
 export function loadContext(opts: ContextFiles = {}): Context {
   const cat = opts.catalog === undefined ? builtinCatalog() : catalogWithFile(opts.catalog);
   const gpuTypes = opts.gpuTypes === undefined ? [] : loadGpuTypes(opts.gpuTypes);

@@ -159,7 +159,7 @@ export function readPairs(text: string, file: string): PairPoint[] {
   });
 }
 
-/** Percentiles of each predictor's leave-one-model-out error, percent. */
+/** Percentiles of each predictor's leave-one-model-out error, percent, and the one with the lowest p90. */
 export function comparePredictors(points: readonly PairPoint[]) {
   const errors = leaveOneModelOut(points);
   const summary = PREDICTOR_NAMES.map((name) => {
@@ -167,5 +167,6 @@ export function comparePredictors(points: readonly PairPoint[]) {
     const q = (x: number) => Math.round(nearestRank(e, x) * 100) / 100;
     return { predictor: name, points: e.length, p50: q(0.5), p75: q(0.75), p90: q(0.9), p95: q(0.95), max: q(1) };
   });
-  return { errors, summary };
+  const best = summary.reduce((b, r) => (r.p90 < b.p90 ? r : b), summary[0]);
+  return { errors, summary, best };
 }

@@ -2,7 +2,7 @@
  * Jobs the worker pool can run: plain functions of structured-clonable arguments. Each worker
  * loads its own profiles (cached per thread).
  */
-import { loadContext, planWorkload, resolveWorkload, simulatePlan, type Context } from './context.ts';
+import { cachedContext, planWorkload, resolveWorkload, simulatePlan, type Context } from './context.ts';
 import { maxRate, servedMax, type MaxRateOptions, type MaxRateResult, type ServedMaxResult } from './maxrate.ts';
 import { colocationModel } from '../../sim/colocation.ts';
 import { schedulable } from './scenarios.ts';
@@ -14,16 +14,7 @@ import { simulateAutoscale } from './autoscale.ts';
 import { runCell, type CellResult, type CellSettings } from './config-cell.ts';
 import type { Cell } from './config.ts';
 
-const contexts = new Map<string, Context>();
-function context(profiles: string | undefined): Context {
-  const key = profiles ?? '';
-  let ctx = contexts.get(key);
-  if (ctx === undefined) {
-    ctx = loadContext({ profiles });
-    contexts.set(key, ctx);
-  }
-  return ctx;
-}
+const context = (profiles: string | undefined): Context => cachedContext({ profiles });
 
 /** Plan one rate and simulate it per seed (fig13, promises). */
 export interface ViolationJob {

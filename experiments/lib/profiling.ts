@@ -30,7 +30,8 @@ import { variantFiles, variantLabel, type ModelVariant, type VariantFile } from 
 import { measureProfile, type ProfileResult } from '../../backends/onnx/profile.ts';
 import { mpsExecutorOptions } from '../../backends/mps/executor.ts';
 import { cpuProfileGpu, MPS_PROFILE_GPU } from '../../sim/gpu-types.ts';
-import { catalog } from '../../sim/profiles/catalog.ts';
+import { catalog, resolveModel } from '../../sim/profiles/catalog.ts';
+import { parseWorkload, type Workload } from '../../sim/workload.ts';
 import { MAX_BATCH } from '../../engine/limits.ts';
 import { loadLatencyProfile } from '../../sim/profiles/latency.ts';
 import type { Context } from './context.ts';
@@ -294,6 +295,11 @@ function buildSidecar(
     measured_at: new Date().toISOString(),
     node: process.version,
   };
+}
+
+/** {@link workloadFor}'s document, parsed: the workload to plan and serve. */
+export function profileWorkload(s: ProfileSidecar, load: number, name: string): Workload {
+  return parseWorkload(JSON.stringify(workloadFor(s, load, name)), `${name} (from the profile)`, resolveModel);
 }
 
 /** The workload document for a profile set: measured SLOs, `load` of capacity split evenly. */

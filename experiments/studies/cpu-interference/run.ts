@@ -27,11 +27,10 @@ import { fmt, table } from '../../lib/format.ts';
 import { writeCsv, writeText, type CsvRow } from '../../lib/output.ts';
 import { round } from '../../../engine/metrics.ts';
 import { fitPredictor } from '../../../sim/cpu-predictors.ts';
-import { parseWorkload, totalRate } from '../../../sim/workload.ts';
-import { resolveModel } from '../../../sim/profiles/catalog.ts';
+import { totalRate } from '../../../sim/workload.ts';
 import { planInput, schedulerFor } from '../../lib/context.ts';
 import { planJson } from '../../lib/plan-json.ts';
-import { workloadFor } from '../../lib/profiling.ts';
+import { profileWorkload } from '../../lib/profiling.ts';
 import { servePlanForReal } from '../../lib/serving.ts';
 import { maxFeasibleLoad } from '../fidelity/run.ts';
 import { PAPER_FIG10_PCT } from '../fig10/run.ts';
@@ -54,7 +53,8 @@ export const cpuInterference: Experiment = {
     });
     const text = pairsCsv(rows);
     const out = [...files, writeText(opts.outDir, `cpu-pairs${tag}.csv`, text)];
-    const { errors, summary } = comparePredictors(readPairs(text, `cpu-pairs${tag}.csv`));
+    const all = readPairs(text, `cpu-pairs${tag}.csv`);
+    const { errors, summary, best } = comparePredictors(all);
     // Each predictor's error at percentiles 0..100 (cdfRows takes fractions), the paper's beside.
     const byPredictor = PREDICTOR_NAMES.map((n) =>
       cdfRows(
@@ -94,9 +94,7 @@ export const cpuInterference: Experiment = {
     // the highest load it accepts, then that plan served for real on the same arrivals.
     const sidecar = prof.sidecar;
     const ctx = prof.set.ctx;
-    const all = readPairs(text, `cpu-pairs${tag}.csv`);
-    const workloadAt = (load: number) =>
-      parseWorkload(JSON.stringify(workloadFor(sidecar, load, `cpu-interference-${load}`)), 'workload', resolveModel);
+    const workloadAt = (load: number) => profileWorkload(sidecar, load, `cpu-interference-${load}`);
     const serving: CsvRow[] = [];
     for (const name of PREDICTOR_NAMES) {
       const predictor = asInterferencePredictor(name, fitPredictor(name, all), ctx.latency, sidecar.models);
@@ -146,7 +144,6 @@ export const cpuInterference: Experiment = {
         'foreign_cpu_cores',
       ]),
     );
-    const best = summary.reduce((b, r) => (r.p90 < b.p90 ? r : b), summary[0]);
     const overhead = rows.map((r) => (Number(r.slowdown) - 1) * 100).sort((a, b) => a - b);
     return {
       json: {

@@ -46,14 +46,19 @@ import { waitForQuiet } from '../../../backends/onnx/load.ts';
 import { parseModelList } from '../../../backends/onnx/models.ts';
 import type { ColocationModel } from '../../../sim/gpu.ts';
 import type { LatencyModel } from '../../../engine/types.ts';
-import { parseWorkload, totalRate, type Workload } from '../../../sim/workload.ts';
-import { resolveModel } from '../../../sim/profiles/catalog.ts';
+import { totalRate, type Workload } from '../../../sim/workload.ts';
 import { planWorkload, simulatePlan } from '../../lib/context.ts';
 import { fmt, table } from '../../lib/format.ts';
 import { writeCsv, writeText, type CsvRow } from '../../lib/output.ts';
 import type { Experiment, ExperimentOptions } from '../../lib/experiment.ts';
 import { planJson } from '../../lib/plan-json.ts';
-import { DEFAULT_PROFILE_MODELS, runProfile, workloadFor, type ProfileSidecar } from '../../lib/profiling.ts';
+import {
+  DEFAULT_PROFILE_MODELS,
+  profileWorkload,
+  runProfile,
+  workloadFor,
+  type ProfileSidecar,
+} from '../../lib/profiling.ts';
 import { servePlanForReal } from '../../lib/serving.ts';
 import type { Io } from '../../lib/io.ts';
 
@@ -474,11 +479,7 @@ async function run(opts: ExperimentOptions, io: Io) {
     }
   };
   const workloadAt = (sidecar: ProfileSidecar, load: number): Workload =>
-    parseWorkload(
-      JSON.stringify(workloadFor(sidecar, load, `fidelity-load${round(load, 4)}`)),
-      'fidelity workload',
-      resolveModel,
-    );
+    profileWorkload(sidecar, load, `fidelity-load${round(load, 4)}`);
 
   const loads: LoadRun[] = [];
   const files: string[] = [];
