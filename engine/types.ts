@@ -84,6 +84,7 @@ export interface LatencyModel {
 /** Predicted co-location slowdown (>= 1) of `self` while `other` runs on the sibling gpulet. */
 export interface InterferencePredictor {
   readonly name: string;
+  /** A pure function of the two triples: planners remember its answers per predictor object. */
   factor(self: RunningBatch, other: RunningBatch): number;
 }
 

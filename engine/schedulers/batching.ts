@@ -13,16 +13,25 @@
 import { InputError } from '../errors.ts';
 import type { InterferencePredictor, LatencyModel } from '../types.ts';
 import type { FixName, Fixes } from './fixes.ts';
-import { BATCH_SLOTS, MAX_BATCH, PARTITION_SLOTS } from '../limits.ts';
+import { BATCH_SLOTS, MAX_BATCH } from '../limits.ts';
 import { cloneGpu, emptyNode, f32, type Gpu, type Node, type SchedTask, type State, type TaskCopy } from './state.ts';
-import { planTables, type ModelTables, type PlanTables, type SatEntry, type SloTables } from './tables.ts';
+import {
+  planTables,
+  type LateShareMemo,
+  type ModelTables,
+  type PlanTables,
+  type SatEntry,
+  type SloTables,
+} from './tables.ts';
 
 export type { SatEntry } from './tables.ts';
 
-/** Models alpha's cache tells apart (a plan with more asks the predictor each time). */
-const CACHED_MODELS = 4096;
-/** Distinct (model, size, batch) keys of alpha's cache: the product stays an exact integer. */
-const RUNNING_KEYS = PARTITION_SLOTS * BATCH_SLOTS * CACHED_MODELS;
+/**
+ * Distinct (model, size, batch) keys of alpha's cache. A pair of them is one small integer (below
+ * 2^30, which V8 hashes fastest); (model, size) pairs past RUNNING_KEYS / BATCH_SLOTS ask the
+ * predictor each time.
+ */
+const RUNNING_KEYS = 1 << 15;
 
 /** How a scheduler variant behaves. */
 export interface SchedulerConfig {
@@ -85,9 +94,8 @@ export class SchedContext {
   /** The last model asked for and its tables: planning asks about one model many times in a row. */
   private lastModel = '';
   private lastTables: ModelTables | null = null;
-  /** Predicted slowdowns by (self, other) key, this run's predictor (see alpha). */
-  private readonly factors = new Map<number, number>();
-  private readonly modelIds = new Map<string, number>();
+  /** Predicted slowdowns by (self, other) key for this run's predictor, shared with other plans on the table (see alpha). */
+  private readonly factors: Map<number, number>;
 
   constructor(
     readonly config: SchedulerConfig,
@@ -102,6 +110,7 @@ export class SchedContext {
     if (this.parts.length === 0)
       throw new InputError(`profile ${latency.gpuType} covers none of the partitions ${config.partsPct.join(', ')}`);
     this.tables = planTables(latency, this.ratio, this.parts);
+    this.factors = predictor === null ? new Map() : this.tables.factorsFor(predictor);
   }
 
   /** Whether fix `name` is in force. */
@@ -110,7 +119,7 @@ export class SchedContext {
   }
 
   /** Fix burst-duty's memo of late shares, shared with other plans on the latency table (burst.ts). */
-  get lateShareMemo(): Map<string, readonly number[]> {
+  get lateShareMemo(): LateShareMemo {
     return this.tables.lateShares;
   }
 
@@ -209,15 +218,11 @@ export class SchedContext {
     return a;
   }
 
-  /** A number for (model, batch, size), below RUNNING_KEYS; -1 past CACHED_MODELS models. */
+  /** A number for (model, batch, size), below RUNNING_KEYS; -1 past that or for a size not in use. */
   private runningKey(model: string, batch: number, sizePct: number): number {
-    let id = this.modelIds.get(model);
-    if (id === undefined) {
-      id = this.modelIds.size;
-      if (id >= CACHED_MODELS) return -1;
-      this.modelIds.set(model, id);
-    }
-    return (id * PARTITION_SLOTS + sizePct) * BATCH_SLOTS + batch;
+    const size = this.parts.indexOf(sizePct);
+    const key = (this.tables.modelId(model) * this.parts.length + size) * BATCH_SLOTS + batch;
+    return size < 0 || key >= RUNNING_KEYS ? -1 : key;
   }
 
   /**

@@ -18,6 +18,7 @@
  */
 import type { SchedContext } from './batching.ts';
 import type { Node, State } from './state.ts';
+import type { LateShareMemo } from './tables.ts';
 
 /** Arrivals simulated per gpulet. */
 export const ARRIVALS = 4000;
@@ -71,22 +72,54 @@ export function lateShares(loads: readonly BurstLoad[], dutyMs: number): number[
 /** Entries a memo of lateShares keeps before it starts over. */
 const MEMO_ENTRIES = 50_000;
 
+/** lateShares's inputs as one array: duty cycle, then per load its rate, batch, SLO and batch latencies. */
+function inputsOf(loads: readonly TabledLoad[], dutyMs: number): Float64Array {
+  let n = 1;
+  for (const l of loads) n += 3 + l.batch;
+  const out = new Float64Array(n);
+  out[0] = dutyMs;
+  let i = 1;
+  for (const l of loads) {
+    out[i++] = l.rateRps;
+    out[i++] = l.batch;
+    out[i++] = l.sloMs;
+    for (let b = 1; b <= l.batch; b++) out[i++] = l.serviceMs[b];
+  }
+  return out;
+}
+
+/** FNV-1a over the 32-bit words of `a` (a hash; equal inputs are then compared word for word). */
+function hashOf(a: Float64Array): number {
+  const w = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w[i], 0x01000193);
+  return h >>> 0;
+}
+
+function sameInputs(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
 /**
  * lateShares through `memo`, keyed by its inputs (rates, batches, SLOs, batch latencies, duty
  * cycle), which determine it: the draws are fixed. A plan re-checks the gpulets it re-derives at
  * each GPU count and burst retry, and successive plans on one table (an autoscaling run, a rate
  * search) meet the same gpulets again.
  */
-function memoShares(memo: Map<string, readonly number[]>, loads: readonly TabledLoad[], dutyMs: number) {
-  let key = `${dutyMs}`;
-  for (const l of loads) key += `|${l.rateRps},${l.batch},${l.sloMs},${l.serviceMs.join(',')}`;
-  let v = memo.get(key);
-  if (v === undefined) {
-    v = serve(loads, dutyMs);
-    if (memo.size >= MEMO_ENTRIES) memo.clear();
-    memo.set(key, v);
-  }
-  return v;
+function memoShares(memo: LateShareMemo, loads: readonly TabledLoad[], dutyMs: number): readonly number[] {
+  const inputs = inputsOf(loads, dutyMs);
+  const h = hashOf(inputs);
+  const bucket = memo.get(h);
+  if (bucket !== undefined) for (const e of bucket) if (sameInputs(e.inputs, inputs)) return e.shares;
+  const shares = serve(loads, dutyMs);
+  if (memo.size >= MEMO_ENTRIES) memo.clear();
+  const entry = { inputs, shares };
+  const again = memo.get(h);
+  if (again === undefined) memo.set(h, [entry]);
+  else again.push(entry);
+  return shares;
 }
 
 function serve(loads: readonly TabledLoad[], dutyMs: number): number[] {
@@ -215,12 +248,7 @@ function loadOf(
 }
 
 /** The smallest factor in 1.05 .. 4 (by 5 % steps) by which load j's rate must shrink to pass. */
-function shrinkFactor(
-  memo: Map<string, readonly number[]>,
-  loads: readonly TabledLoad[],
-  dutyMs: number,
-  j: number,
-): number {
+function shrinkFactor(memo: LateShareMemo, loads: readonly TabledLoad[], dutyMs: number, j: number): number {
   for (let f = 1.05; f < 4; f *= 1.05) {
     const scaled = loads.map((l, k) => (k === j ? { ...l, rateRps: l.rateRps / f } : l));
     if (memoShares(memo, scaled, dutyMs)[j] <= LATE_SHARE) return f;

@@ -356,14 +356,49 @@ export class ElasticScheduler implements Scheduler {
     this.name = config.name;
   }
 
-  plan(input: PlanInput): Plan {
-    const ctx = new SchedContext(
+  private context(input: PlanInput): SchedContext {
+    return new SchedContext(
       this.config,
       input.latency,
       this.config.interference ? (input.predictor ?? null) : null,
       (m) => modelInfo(input.models, m).memoryMb,
       (m) => modelInfo(input.models, m).inputBytes,
     );
+  }
+
+  /**
+   * The GPU counts autoscaling tries: from `first` up to all of them, one by one or (`bisect`) by
+   * bisectFewest. Fix fewest-gpus starts at a lower bound on the GPUs the tasks need; the
+   * artifact's standalone scheduler plans on all of them (its runtime scans from 1 GPU up).
+   */
+  private counts(ctx: SchedContext, input: PlanInput): { first: number; bisect: boolean } {
+    const fewest = this.config.fixes.has('fewest-gpus');
+    const bound = fewest ? lowerBoundGpus(ctx, schedTasks(input.demands, this.config)) : 1;
+    const first = (this.opts.autoscale ?? fewest) ? Math.min(input.numGpus, Math.max(1, bound)) : input.numGpus;
+    const search = this.opts.search ?? 'auto';
+    return { first, bisect: search === 'bisect' || (search === 'auto' && input.numGpus - first > SCAN_GPUS) };
+  }
+
+  /**
+   * Whether plan(input) is feasible, with less work: plan's answer is "some count from `first` up
+   * plans, or else the fallback does", which holds in any order, so the run on all GPUs goes first
+   * (most demands that plan anywhere plan there) and the fewest-GPU search stops at a success.
+   * The schedulability sweep asks only this.
+   */
+  feasible(input: PlanInput): boolean {
+    if (this.opts.fullSearch) return this.plan(input).feasible;
+    const ctx = this.context(input);
+    const { first, bisect } = this.counts(ctx, input);
+    const all = runOnce(ctx, input, input.numGpus);
+    if (all.ok) return true;
+    // bisectFewest gives up when all GPUs fail; the scan tries every count (feasibility is not
+    // monotone in the GPUs).
+    if (!bisect) for (let n = first; n < input.numGpus; n++) if (runOnce(ctx, input, n).ok) return true;
+    return this.fallback(ctx, input, all).ok;
+  }
+
+  plan(input: PlanInput): Plan {
+    const ctx = this.context(input);
     let result: RunResult | null = null;
     if (this.opts.fullSearch) {
       for (const layout of (this.opts.layouts ?? layoutsFor)(input.numGpus)) {
@@ -372,14 +407,8 @@ export class ElasticScheduler implements Scheduler {
         if (result.ok) break;
       }
     } else {
-      // Fix fewest-gpus: scan for the fewest GPUs from a lower bound on the work they need. The
-      // artifact's standalone scheduler plans on all of them; its runtime scans from 1 GPU up.
-      const fewest = this.config.fixes.has('fewest-gpus');
-      const bound = fewest ? workBoundGpus(ctx, schedTasks(input.demands, this.config)) : 1;
-      const first = (this.opts.autoscale ?? fewest) ? Math.min(input.numGpus, Math.max(1, bound)) : input.numGpus;
-      const search = this.opts.search ?? 'auto';
-      if (search === 'bisect' || (search === 'auto' && input.numGpus - first > SCAN_GPUS))
-        result = bisectFewest(ctx, input, first);
+      const { first, bisect } = this.counts(ctx, input);
+      if (bisect) result = bisectFewest(ctx, input, first);
       else
         for (let n = first; n <= input.numGpus; n++) {
           result = runOnce(ctx, input, n);
@@ -412,7 +441,7 @@ export class ElasticScheduler implements Scheduler {
     const layouts = this.config.fixes.has('layout-fallback') && this.config.partsPct.length > 1;
     if (!fills && !layouts) return failed;
     const share = this.config.interference ? this.config.recheckThreshold : 1;
-    if (workBoundGpus(ctx, schedTasks(input.demands, this.config), share) > input.numGpus) return failed;
+    if (lowerBoundGpus(ctx, schedTasks(input.demands, this.config), share) > input.numGpus) return failed;
     if (fills)
       for (const f of HOLE_FACTORS) {
         const more = runOnce(
@@ -431,6 +460,23 @@ export class ElasticScheduler implements Scheduler {
       }
     return failed;
   }
+}
+
+/**
+ * A lower bound on the GPUs any plan of `tasks` needs: workBoundGpus, and where the partitioning
+ * never time-shares (greedy), one gpulet per task it must place (rate above TRP_SLACK), at most
+ * MAX_GPULETS_PER_GPU gpulets per GPU (one if every size in use is a whole GPU). Greedy puts a
+ * task only on empty gpulets (allocateFit, readjust, mergeResidue), so 9 tasks never fit 4 GPUs;
+ * the bound spares such a plan the fallbacks' 262 runs. Plans never change: every count it skips
+ * would fail.
+ */
+export function lowerBoundGpus(ctx: SchedContext, tasks: readonly SchedTask[], share = 1): number {
+  const work = workBoundGpus(ctx, tasks, share);
+  if (ctx.config.partitioning.timeShares) return work;
+  let placed = 0;
+  for (const t of tasks) if (t.rateRps > TRP_SLACK) placed++;
+  const perGpu = ctx.parts.some((p) => p < 100) ? MAX_GPULETS_PER_GPU : 1;
+  return Math.max(work, Math.ceil(placed / perGpu));
 }
 
 /**

@@ -26,6 +26,8 @@ export interface PlanInput {
 export interface Scheduler {
   readonly name: string;
   plan(input: PlanInput): Plan;
+  /** Whether `plan(input).feasible`, answered with less work where the scheduler can; the same answer. */
+  feasible?(input: PlanInput): boolean;
 }
 
 /** The catalog entry of `model`; an InputError naming the known models when the input has none. */

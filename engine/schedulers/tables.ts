@@ -11,7 +11,10 @@
  * depends on whether a value was already there.
  */
 import { BATCH_SLOTS, PARTITION_SLOTS } from '../limits.ts';
-import type { LatencyModel } from '../types.ts';
+import type { InterferencePredictor, LatencyModel } from '../types.ts';
+
+/** Fix burst-duty's memo of late shares (burst.ts): entries by a hash of their inputs, each with the inputs it was computed for. */
+export type LateShareMemo = Map<number, Array<{ inputs: Float64Array; shares: readonly number[] }>>;
 
 /** One row of a model's saturate table (the artifact's SatTrpEntry: part, max_batch, sat_trp). */
 export interface SatEntry {
@@ -50,7 +53,32 @@ export interface ModelTables {
 export class PlanTables {
   private readonly models = new Map<string, ModelTables>();
   /** Fix burst-duty's late shares by their inputs (burst.ts). */
-  readonly lateShares = new Map<string, readonly number[]>();
+  readonly lateShares: LateShareMemo = new Map();
+  private readonly modelIds = new Map<string, number>();
+  private readonly factors = new WeakMap<InterferencePredictor, Map<number, number>>();
+
+  /** A number per model, in order of first use (SchedContext.alpha's keys). */
+  modelId(name: string): number {
+    let id = this.modelIds.get(name);
+    if (id === undefined) {
+      id = this.modelIds.size;
+      this.modelIds.set(name, id);
+    }
+    return id;
+  }
+
+  /**
+   * Predicted slowdowns by (self, other) key under `predictor` (SchedContext.alpha): a predictor is
+   * a pure function of the two (model, batch, size) triples, so plans on this table share them.
+   */
+  factorsFor(predictor: InterferencePredictor): Map<number, number> {
+    let m = this.factors.get(predictor);
+    if (m === undefined) {
+      m = new Map();
+      this.factors.set(predictor, m);
+    }
+    return m;
+  }
 
   /** The model's tables, created empty on first use. */
   model(name: string): ModelTables {

@@ -62,6 +62,9 @@ export function schedulable(
   const scheds = schedulers.map((s) => schedulerFor(s));
   return ks.map((k) => {
     const demands = scenarioDemands(k);
-    return scheds.map((s) => (s.plan({ ...base, demands, predictor: p }).feasible ? 1 : 0));
+    return scheds.map((s) => {
+      const input = { ...base, demands, predictor: p };
+      return (s.feasible === undefined ? s.plan(input).feasible : s.feasible(input)) ? 1 : 0;
+    });
   });
 }

@@ -1,0 +1,103 @@
+/**
+ * The planner's answer-preserving shortcuts (engine/schedulers/elastic.ts): lowerBoundGpus, which
+ * lets autoscaling and the fallbacks skip GPU counts that cannot plan, and ElasticScheduler.feasible,
+ * which answers plan().feasible with fewer runs. Checked on scenarios of the schedulability sweep,
+ * including the 9-task ones greedy cannot place and the ones temporal cannot plan.
+ */
+import { describe, expect, it } from 'vitest';
+import { SchedContext } from '../../engine/schedulers/batching.ts';
+import { ElasticScheduler, lowerBoundGpus } from '../../engine/schedulers/elastic.ts';
+import { NO_FIXES } from '../../engine/schedulers/fixes.ts';
+import { CONFIGS } from '../../engine/schedulers/index.ts';
+import type { SchedTask } from '../../engine/schedulers/state.ts';
+import { loadContext, planInput } from '../../experiments/lib/context.ts';
+import { NUM_SCENARIOS, scenarioDemands, scenarioDigits } from '../../experiments/lib/scenarios.ts';
+import { predictorByName, DEFAULT_PREDICTOR } from '../../sim/predictors.ts';
+import { fakeLatency } from '../helpers.ts';
+
+const ctx = loadContext();
+const base = planInput(
+  {
+    name: 'sweep',
+    tasks: [],
+    app: null,
+    appRateRps: 0,
+    numGpus: 4,
+    gpuType: null,
+    arrival: { process: 'poisson' },
+  },
+  ctx,
+);
+const predictor = predictorByName(DEFAULT_PREDICTOR);
+const input = (k: number) => ({ ...base, demands: scenarioDemands(k), predictor });
+
+// Every 97th scenario (fig15 --quick), and the first 40 where all 9 models have demand.
+const nineTasks = Array.from({ length: NUM_SCENARIOS }, (_, i) => i + 1)
+  .filter((k) => !scenarioDigits(k).includes('0'))
+  .slice(0, 40);
+const SCENARIOS = [...Array.from({ length: NUM_SCENARIOS }, (_, i) => i + 1).filter((k) => k % 97 === 0), ...nineTasks];
+
+describe('lowerBoundGpus', () => {
+  const latency = fakeLatency(() => 1); // any batch in 1 ms: the work bound is 1 GPU
+  const tasks = (rates: number[]): SchedTask[] =>
+    rates.map((rateRps, id) => ({
+      task: `t${id}`,
+      model: 'm',
+      sloMs: 100,
+      id,
+      rateRps,
+      additionalRps: 0,
+      meanRps: rateRps,
+    }));
+  const bound = (name: 'greedy' | 'gpulet', partsPct: readonly number[], rates: number[]) =>
+    lowerBoundGpus(
+      new SchedContext(
+        { ...CONFIGS[name], partsPct },
+        latency,
+        null,
+        () => 100,
+        () => 0,
+      ),
+      tasks(rates),
+    );
+
+  it('greedy needs one gpulet per task it must place, two gpulets a GPU', () => {
+    expect(bound('greedy', [100, 50], Array(9).fill(100))).toBe(5); // ceil(9 / 2)
+    expect(bound('greedy', [100, 50], [...Array(8).fill(100), 15])).toBe(4); // 15 req/s is never placed
+    expect(bound('greedy', [100], Array(9).fill(100))).toBe(9); // whole GPUs only: one gpulet each
+  });
+
+  it('a time-sharing scheduler gets only the work bound', () => {
+    expect(bound('gpulet', [100, 50], Array(9).fill(100))).toBe(1);
+  });
+
+  it('greedy never puts two tasks on one gpulet, which the bound rests on', () => {
+    const greedy = new ElasticScheduler(CONFIGS.greedy);
+    let gpulets = 0;
+    for (const k of SCENARIOS)
+      for (const g of greedy.plan(input(k)).gpus)
+        for (const l of g.gpulets) {
+          gpulets++;
+          expect(l.models.length, `scenario ${scenarioDigits(k)}`).toBeLessThanOrEqual(1);
+        }
+    expect(gpulets).toBeGreaterThan(500);
+  });
+});
+
+describe('ElasticScheduler.feasible', () => {
+  it('answers plan().feasible on sweep scenarios, for every scheduler, search and fix set', () => {
+    const outcomes = new Set<string>();
+    for (const name of ['temporal', 'greedy', 'gpulet', 'gpulet-int', 'ideal'] as const)
+      for (const fixes of [CONFIGS[name].fixes, NO_FIXES])
+        for (const search of name === 'ideal' ? (['scan'] as const) : (['scan', 'bisect'] as const)) {
+          const s = new ElasticScheduler({ ...CONFIGS[name], fixes }, { search, fullSearch: name === 'ideal' });
+          for (const k of SCENARIOS) {
+            const planned = s.plan(input(k)).feasible;
+            expect(s.feasible(input(k)), `${name} ${search} scenario ${scenarioDigits(k)}`).toBe(planned);
+            outcomes.add(`${name}:${planned}`);
+          }
+        }
+    // The check saw both answers where the sweep has both (temporal and greedy fail some).
+    for (const o of ['temporal:true', 'temporal:false', 'greedy:true', 'greedy:false']) expect(outcomes).toContain(o);
+  });
+});
