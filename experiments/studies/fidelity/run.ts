@@ -16,8 +16,17 @@
  * with the profile's CV), `+colocation` (the slowdown measured between co-located core partitions),
  * `+empirical-latency` (each batch's latency drawn from the profile's measured rep-to-median ratios:
  * the heavy tail, and a mean above the median), `+dispatch` (a per-batch cost of real serving over
- * the profiled latency, measured by a calibration run at low load before the sweep: the median extra
- * time of a batch plus the real-time loop's mean lag). The last is the simulator's full model.
+ * the profiled latency: the median extra time of a batch plus the real-time loop's mean lag,
+ * `dispatch.ts`). The last is the simulator's full model.
+ *
+ * The dispatch cost is calibrated per load, since each load re-plans and the plans differ (two 50 %
+ * gpulets with one onnxruntime thread each, or one 100 % gpulet with two threads and time-sharing):
+ * before a load's seeds are served, that load's plan is served at 10 % of its capacity for
+ * `calibrationS` on its own seed (run seed + 1000 + the load's index), and its cost is what
+ * `+dispatch` adds to that load's runs (JSON `dispatch_by_load`; `dispatch` is their min, median and
+ * max over loads). As a diagnostic, the same quantities are measured from every sweep run's own
+ * batches and reported as medians over seeds (`measured_dispatch_by_load`, and `measured_dispatch`
+ * per run): they show whether the cost grows with load. The simulator never uses them.
  *
  * Targets (docs/design.md#fidelity-targets): up to 90 % of capacity, |p50 error| <= 5 % and |p99 error| <= 10 % for every
  * model at every load (median over seeds); violation % within 1 point at every load up to 110 %.
@@ -33,7 +42,6 @@
 import { median } from '../../../engine/stats.ts';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import type { BatchObserver } from '../../../engine/server/gpulet.ts';
 import { NO_INTERFERENCE } from '../../../sim/gpu.ts';
 import { meanCi } from '../../figures/stats.ts';
 import { basename, dirname, join } from 'node:path';
@@ -42,12 +50,12 @@ import { round } from '../../../engine/metrics.ts';
 import { gpusUsed, type Plan } from '../../../engine/plan.ts';
 import type { RunSummary, TaskSummary } from '../../../engine/server/session.ts';
 import { coreSharePartitions, allowedCpus } from '../../../backends/onnx/cores.ts';
-import { waitForQuiet } from '../../../backends/onnx/load.ts';
+import { waitForQuiet, type CpuUse } from '../../../backends/onnx/load.ts';
 import { parseModelList } from '../../../backends/onnx/models.ts';
 import type { ColocationModel } from '../../../sim/gpu.ts';
 import type { LatencyModel } from '../../../engine/types.ts';
 import { totalRate, type Workload } from '../../../sim/workload.ts';
-import { planWorkload, simulatePlan } from '../../lib/context.ts';
+import { planWorkload, simulatePlan, type Context, type SimulateOptions } from '../../lib/context.ts';
 import { fmt, table } from '../../lib/format.ts';
 import { writeCsv, writeText, type CsvRow } from '../../lib/output.ts';
 import type { Experiment, ExperimentOptions } from '../../lib/experiment.ts';
@@ -61,6 +69,7 @@ import {
 } from '../../lib/profiling.ts';
 import { servePlanForReal } from '../../lib/serving.ts';
 import type { Io } from '../../lib/io.ts';
+import { batchRecorder, dispatchCost, dispatchSummary, medianDispatch, type DispatchCost } from './dispatch.ts';
 
 /** The study's settings; see the module comment for why these defaults. */
 export interface FidelitySettings {
@@ -71,7 +80,7 @@ export interface FidelitySettings {
   seeds: number;
   scheduler: string;
   durationS: number;
-  /** Seconds of the low-load calibration run that measures the per-batch dispatch cost. */
+  /** Seconds of each load's low-load calibration run that measures its plan's per-batch dispatch cost. */
   calibrationS: number;
   reps: number;
   batches: number[];
@@ -307,27 +316,6 @@ export function simModelOptions(
   };
 }
 
-/**
- * The per-batch cost of real serving beyond the profiled latency, ms, from a calibration run: the
- * median over its batches of (measured duration - profiled latency of that model, batch and
- * partition), plus the real-time loop's mean lag (how late a batching window's close, and so the
- * batch, starts). Never below 0.
- */
-export function dispatchCost(
-  batches: ReadonlyArray<{ model: string; batch: number; partitionPct: number; durationMs: number }>,
-  latency: LatencyModel,
-  meanLagMs: number,
-): { dispatch_ms: number; batch_excess_ms: number | null; loop_lag_ms: number; batches: number } {
-  const excess = batches.map((b) => b.durationMs - latency.latencyMs(b.model, b.batch, b.partitionPct));
-  const batchExcess = excess.length === 0 ? null : median(excess);
-  return {
-    dispatch_ms: round(Math.max(0, (batchExcess ?? 0) + meanLagMs), 4),
-    batch_excess_ms: batchExcess === null ? null : round(batchExcess, 4),
-    loop_lag_ms: round(meanLagMs, 4),
-    batches: batches.length,
-  };
-}
-
 /** Medians over seeds per (sim model, load, model), with each error's 95 % t-interval across seeds. */
 export function summariseFidelity(rows: readonly CsvRow[]): CsvRow[] {
   const groups = new Map<string, CsvRow[]>();
@@ -408,6 +396,74 @@ export function machineInfo(threadsByPartition: Record<string, number>) {
   };
 }
 
+/** The seed of load `loadIndex`'s calibration run: one per load, none of the sweep's (run seed, +1, ...). */
+export const calibrationSeed = (runSeed: number, loadIndex: number): number => runSeed + 1000 + loadIndex;
+
+/**
+ * Serve once, and again while `disturbed` says other processes disturbed the run, up to `attempts`
+ * runs in all (once when `retry` is false); `recorder` is cleared before each run, so what it holds
+ * at the end is the returned run's batches only.
+ */
+export async function serveAttempts<T>(o: {
+  attempts: number;
+  retry: boolean;
+  recorder: { clear(): void };
+  serveOnce: () => Promise<T>;
+  disturbed: (result: T) => boolean;
+  onRetry: (result: T, nextAttempt: number) => void;
+}): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    o.recorder.clear();
+    const result = await o.serveOnce();
+    if (!o.retry || attempt >= o.attempts || !o.disturbed(result)) return result;
+    o.onRetry(result, attempt + 1);
+  }
+}
+
+/** What simulateLoad needs of one load: its profile's sidecar and context, plan, calibrated cost and real runs. */
+export interface LoadToSimulate {
+  loadPct: number;
+  capacity: number | null;
+  plan: Plan;
+  sidecar: ProfileSidecar;
+  ctx: Context;
+  /** The cost `+dispatch` adds to this load's runs: this load's own calibration (never `measured`). */
+  dispatch: DispatchCost;
+  runs: ReadonlyArray<{ seed: number; w: Workload; real: { summary: RunSummary; cpu: CpuUse | null } }>;
+}
+
+/**
+ * Every real run of one load simulated under each step of the simulator's model (SIM_MODELS), on
+ * the same seed, with the load's own calibrated dispatch cost: one comparison row per model and
+ * `all`, per run and step.
+ */
+export function simulateLoad(
+  l: LoadToSimulate,
+  durationS: number,
+  simulate: (w: Workload, plan: Plan, ctx: Context, o: SimulateOptions) => RunSummary = simulatePlan,
+): CsvRow[] {
+  const variants = Object.fromEntries(Object.entries(l.sidecar.models).map(([m, v]) => [m, v.variant]));
+  const rows: CsvRow[] = [];
+  for (const r of l.runs)
+    for (const m of SIM_MODELS) {
+      const sim = simulate(r.w, l.plan, l.ctx, {
+        seed: r.seed,
+        durationS,
+        ...simModelOptions(m, l.sidecar, l.dispatch.dispatch_ms),
+      });
+      for (const row of compareRuns(r.real.summary, sim, durationS, variants))
+        rows.push({
+          load_pct: l.loadPct,
+          capacity: l.capacity,
+          seed: r.seed,
+          sim_model: m,
+          ...row,
+          real_foreign_cores: r.real.cpu === null ? null : round(r.real.cpu.foreignCores, 3),
+        });
+    }
+  return rows;
+}
+
 /** One load of the sweep: its profile, its capacity plan, its real runs and their comparisons. */
 interface LoadRun {
   loadPct: number;
@@ -415,7 +471,15 @@ interface LoadRun {
   /** The plan's capacity: the highest load (fraction of batch-32 capacity) it accepts on this profile. */
   capacity: number | null;
   plan: Plan;
-  runs: Array<{ seed: number; w: Workload; real: Awaited<ReturnType<typeof servePlanForReal>> }>;
+  /** The dispatch cost calibrated on this load's plan at 10 % of its capacity: what `+dispatch` adds. */
+  dispatch: DispatchCost;
+  /** Each run with the dispatch cost measured from its own batches (diagnostic; never simulated with). */
+  runs: Array<{
+    seed: number;
+    w: Workload;
+    real: Awaited<ReturnType<typeof servePlanForReal>>;
+    measured: DispatchCost;
+  }>;
 }
 
 async function run(opts: ExperimentOptions, io: Io) {
@@ -451,39 +515,46 @@ async function run(opts: ExperimentOptions, io: Io) {
       );
     }
   };
-  const serveNow = async (
+  // `recorder` collects the run's batches (cleared before each attempt); `retry`: repeat a run that
+  // other processes disturbed, up to st.attempts in all.
+  const serveNow = (
     w: Workload,
     plan: Plan,
     seed: number,
     sidecar: ProfileSidecar,
     durationS: number,
-    observer?: BatchObserver,
-  ) => {
-    for (let attempt = 1; ; attempt++) {
-      await settle(io, 'serving', st.quietWaitS);
-      io.err(`fidelity: serving ${fmt(totalRate(w))} req/s for ${durationS} s for real (seed ${seed})\n`);
-      const real = await servePlanForReal(w, plan, {
-        backend: 'onnx',
-        seed,
-        durationS,
-        sidecar,
-        nice: st.nice,
-        io,
-        quiet: true,
-        observer: observer ?? null,
-      });
-      if (quietEnough(real.cpu?.foreignCores ?? null) || attempt >= st.attempts || observer !== undefined) return real;
-      io.err(
-        `fidelity: other processes used ${fmt(real.cpu?.foreignCores ?? NaN)} cores while serving; again (${attempt + 1}/${st.attempts})\n`,
-      );
-    }
-  };
+    recorder: ReturnType<typeof batchRecorder>,
+    retry: boolean,
+  ) =>
+    serveAttempts({
+      attempts: st.attempts,
+      retry,
+      recorder,
+      serveOnce: async () => {
+        await settle(io, 'serving', st.quietWaitS);
+        io.err(`fidelity: serving ${fmt(totalRate(w))} req/s for ${durationS} s for real (seed ${seed})\n`);
+        return servePlanForReal(w, plan, {
+          backend: 'onnx',
+          seed,
+          durationS,
+          sidecar,
+          nice: st.nice,
+          io,
+          quiet: true,
+          observer: recorder.observer,
+        });
+      },
+      disturbed: (real) => !quietEnough(real.cpu?.foreignCores ?? null),
+      onRetry: (real, next) =>
+        io.err(
+          `fidelity: other processes used ${fmt(real.cpu?.foreignCores ?? NaN)} cores while serving; again (${next}/${st.attempts})\n`,
+        ),
+    });
   const workloadAt = (sidecar: ProfileSidecar, load: number): Workload =>
     profileWorkload(sidecar, load, `fidelity-load${round(load, 4)}`);
 
   const loads: LoadRun[] = [];
   const files: string[] = [];
-  let dispatch: ReturnType<typeof dispatchCost> | null = null;
   for (const [i, loadPct] of st.loadPcts.entries()) {
     // Profile right before serving: this VM's speed drifts by 5-15 % within minutes (measured).
     const stem = join(opts.outDir, `fidelity-profile-${i + 1}`);
@@ -502,66 +573,39 @@ async function run(opts: ExperimentOptions, io: Io) {
       `${basename(stem)}.workload.json`,
       `${JSON.stringify(workloadFor(sidecar, planLoad, `fidelity-capacity`), null, 2)}\n`,
     );
-    if (dispatch === null) {
-      // Calibration: the capacity plan at 10 % of its capacity, another seed than the sweep's.
-      const seen: Array<{ model: string; batch: number; partitionPct: number; durationMs: number }> = [];
-      const observer: BatchObserver = {
-        batchStarted() {},
-        batchEnded(job, startedAtMs, endedAtMs, ok) {
-          if (ok)
-            seen.push({
-              model: job.model,
-              batch: job.batch,
-              partitionPct: job.partitionPct,
-              durationMs: endedAtMs - startedAtMs,
-            });
-        },
-      };
-      io.err('fidelity: calibrating the per-batch dispatch cost at 10 % of capacity\n');
-      const cal = await serveNow(
-        workloadAt(sidecar, planLoad * 0.1),
-        plan,
-        opts.seed + 1000,
-        sidecar,
-        st.calibrationS,
-        observer,
-      );
-      dispatch = dispatchCost(seen, ctx.latency, cal.clockLagMs.mean);
-    }
+    // Calibration on this load's own plan (plans differ between loads: gpulet sizes, threads per
+    // gpulet, time-sharing), at 10 % of its capacity, on a seed the sweep does not use.
+    const cal = batchRecorder();
+    io.err(`fidelity: calibrating the per-batch dispatch cost of load ${loadPct} %'s plan at 10 % of capacity\n`);
+    const calRun = await serveNow(
+      workloadAt(sidecar, planLoad * 0.1),
+      plan,
+      calibrationSeed(opts.seed, i),
+      sidecar,
+      st.calibrationS,
+      cal,
+      false,
+    );
+    const dispatch = dispatchCost(cal.batches, ctx.latency, calRun.clockLagMs.mean);
     const runs: LoadRun['runs'] = [];
     for (const seed of seeds) {
       const w = workloadAt(sidecar, (planLoad * loadPct) / 100);
-      runs.push({ seed, w, real: await serveNow(w, plan, seed, sidecar, st.durationS) });
+      // The run's own batches, for the diagnostic only (measured_dispatch_by_load).
+      const rec = batchRecorder();
+      const real = await serveNow(w, plan, seed, sidecar, st.durationS, rec, true);
+      runs.push({ seed, w, real, measured: dispatchCost(rec.batches, ctx.latency, real.clockLagMs.mean) });
     }
-    loads.push({ loadPct, prof, capacity, plan, runs });
+    loads.push({ loadPct, prof, capacity, plan, dispatch, runs });
   }
-  if (dispatch === null) throw new Error('fidelity: no load was served');
-  const cost = dispatch;
+  if (loads.length === 0) throw new Error('fidelity: no load was served');
 
   const machine = machineInfo(loads[0]?.prof.sidecar.threads_by_partition ?? {});
-  const rows: CsvRow[] = [];
-  for (const l of loads) {
-    const sidecar = l.prof.sidecar;
-    const variants = Object.fromEntries(Object.entries(sidecar.models).map(([m, v]) => [m, v.variant]));
-    for (const r of l.runs)
-      for (const m of SIM_MODELS) {
-        const sim = simulatePlan(r.w, l.plan, l.prof.set.ctx, {
-          seed: r.seed,
-          durationS: st.durationS,
-          ...simModelOptions(m, sidecar, cost.dispatch_ms),
-        });
-        for (const row of compareRuns(r.real.summary, sim, st.durationS, variants))
-          rows.push({
-            load_pct: l.loadPct,
-            capacity: l.capacity,
-            seed: r.seed,
-            sim_model: m,
-            ...row,
-            real_foreign_cores: r.real.cpu === null ? null : round(r.real.cpu.foreignCores, 3),
-            ...machine,
-          });
-      }
-  }
+  const rows: CsvRow[] = loads.flatMap((l) =>
+    simulateLoad({ ...l, sidecar: l.prof.sidecar, ctx: l.prof.set.ctx }, st.durationS).map((r) => ({
+      ...r,
+      ...machine,
+    })),
+  );
   const summary = summariseFidelity(rows);
   const full = summary.filter((r) => r.sim_model === FULL_MODEL);
   const foreign = loads.flatMap((l) => [
@@ -590,6 +634,8 @@ async function run(opts: ExperimentOptions, io: Io) {
       error_passes_10pct_at_load_pct: errorPasses10PctAt(summary, m),
     };
   });
+  const dispatchByLoad = loads.map((l) => ({ load_pct: l.loadPct, ...l.dispatch }));
+  const measuredByLoad = loads.map((l) => ({ load_pct: l.loadPct, ...medianDispatch(l.runs.map((r) => r.measured)) }));
   const json = {
     machine: {
       ...machine,
@@ -607,7 +653,11 @@ async function run(opts: ExperimentOptions, io: Io) {
     targets: TARGETS,
     targets_met: targetsMet,
     sim_models: bySimModel,
-    dispatch: cost,
+    // The calibrated cost each load was simulated with, and (top level) their spread over loads.
+    dispatch: dispatchSummary(dispatchByLoad),
+    dispatch_by_load: dispatchByLoad,
+    // Diagnostic: the same quantities from the sweep's own runs, median over seeds. Not simulated with.
+    measured_dispatch_by_load: measuredByLoad,
     capacity_by_load: Object.fromEntries(loads.map((l) => [l.loadPct, l.capacity])),
     profile_drift:
       loads.length > 1
@@ -633,6 +683,7 @@ async function run(opts: ExperimentOptions, io: Io) {
         requests: r.real.summary.requests,
         restarts: r.real.restarts,
         clock_lag_ms: r.real.clockLagMs,
+        measured_dispatch: r.measured,
       })),
     ),
     settings: st,
@@ -645,7 +696,35 @@ async function run(opts: ExperimentOptions, io: Io) {
   const text = [
     `${machine.cpu_model}, ${machine.cores} cores, onnxruntime ${machine.onnxruntime ?? '?'}, threads ${machine.threads}` +
       `${machineQuiet ? '' : `; NOT QUIET: other processes used up to ${fmt(Math.max(...foreign.map((c) => c ?? 0)))} cores (above ${QUIET_FOREIGN_CORES})`}`,
-    `dispatch cost ${fmt(cost.dispatch_ms, 3)} ms per batch (batch excess ${cost.batch_excess_ms === null ? '-' : fmt(cost.batch_excess_ms, 3)} ms + loop lag ${fmt(cost.loop_lag_ms, 3)} ms, ${cost.batches} batches)`,
+    `dispatch cost per batch, ms (= batch excess + loop lag): calibrated on each load's plan at 10 % of its capacity (what +dispatch adds), and measured in that load's own runs (median of ${seeds.length} seed(s); diagnostic, not simulated with):`,
+    table(
+      [
+        'load %',
+        'cal dispatch',
+        'cal excess',
+        'cal lag',
+        'cal batches',
+        'run dispatch',
+        'run excess',
+        'run lag',
+        'run batches',
+      ],
+      loads.map((l, k) => {
+        const c = l.dispatch;
+        const m = measuredByLoad[k];
+        return [
+          l.loadPct,
+          fmt(c.dispatch_ms, 3),
+          c.batch_excess_ms === null ? null : fmt(c.batch_excess_ms, 3),
+          fmt(c.loop_lag_ms, 3),
+          c.batches,
+          fmt(m.dispatch_ms, 3),
+          m.batch_excess_ms === null ? null : fmt(m.batch_excess_ms, 3),
+          fmt(m.loop_lag_ms, 3),
+          m.batches,
+        ];
+      }),
+    ),
     `plan capacity per load (fraction of batch-32 capacity): ${loads.map((l) => `${l.loadPct} %: ${l.capacity ?? 'none'}`).join(', ')}`,
     `errors (sim - real) / real, median of ${seeds.length} seed(s), simulator model ${FULL_MODEL}:`,
     table(

@@ -8,12 +8,23 @@ import {
   maxFeasibleLoad,
   measuredColocation,
   meetsTargets,
-  dispatchCost,
   summariseFidelity,
   errorPasses10PctAt,
   simModelOptions,
   SIM_MODELS,
+  calibrationSeed,
+  serveAttempts,
+  simulateLoad,
+  type LoadToSimulate,
 } from '../../../experiments/studies/fidelity/run.ts';
+import {
+  batchRecorder,
+  dispatchCost,
+  dispatchSummary,
+  medianDispatch,
+  type DispatchCost,
+} from '../../../experiments/studies/fidelity/dispatch.ts';
+import type { SimulateOptions } from '../../../experiments/lib/context.ts';
 import { NO_INTERFERENCE } from '../../../sim/gpu.ts';
 import type { ProfileSidecar } from '../../../experiments/lib/profiling.ts';
 
@@ -154,5 +165,186 @@ describe('fidelity comparison', () => {
     expect(steps.map((o) => o.colocation === NO_INTERFERENCE)).toEqual([true, false, false, false]);
     expect(steps.map((o) => o.jitterRatios !== undefined)).toEqual([false, false, true, true]);
     expect(steps.map((o) => o.dispatchMs)).toEqual([0, 0, 0, 0.7]);
+  });
+});
+
+describe('fidelity dispatch cost, per load', () => {
+  const job = (model: string, batch: number, partitionPct: number) => ({
+    gpu: 0,
+    gpulet: 0,
+    partitionPct,
+    model,
+    batch,
+  });
+
+  it('batchRecorder keeps the completed batches with their durations; clear() forgets them', () => {
+    const rec = batchRecorder();
+    rec.observer.batchEnded(job('a', 4, 50), 100, 142.5, true);
+    rec.observer.batchEnded(job('b', 1, 50), 110, 900, false); // failed: left out
+    rec.observer.batchEnded(job('b', 2, 100), 200, 221, true);
+    expect(rec.batches).toEqual([
+      { model: 'a', batch: 4, partitionPct: 50, durationMs: 42.5 },
+      { model: 'b', batch: 2, partitionPct: 100, durationMs: 21 },
+    ]);
+    const same = rec.batches;
+    rec.clear();
+    expect(rec.batches).toEqual([]);
+    rec.observer.batchEnded(job('a', 1, 50), 0, 11, true);
+    // The observer still writes to the array the caller holds.
+    expect(same).toEqual([{ model: 'a', batch: 1, partitionPct: 50, durationMs: 11 }]);
+  });
+
+  it('a recorded run measures its dispatch cost from its own batches', () => {
+    // Profile: 10 ms per request at 50 %, 6 ms per request at 100 %.
+    const latency = { gpuType: 'cpu-2c', latencyMs: (_m: string, b: number, p: number) => (p === 100 ? 6 : 10) * b };
+    const rec = batchRecorder();
+    rec.observer.batchEnded(job('a', 1, 50), 0, 11.5, true); // excess 1.5
+    rec.observer.batchEnded(job('a', 2, 50), 0, 20.5, true); // excess 0.5
+    rec.observer.batchEnded(job('b', 4, 100), 0, 27, true); // excess 3
+    rec.observer.batchEnded(job('b', 4, 100), 0, 99, false); // failed: not counted
+    // Median excess 1.5, plus 0.75 ms of loop lag.
+    expect(dispatchCost(rec.batches, latency as never, 0.75)).toEqual({
+      dispatch_ms: 2.25,
+      batch_excess_ms: 1.5,
+      loop_lag_ms: 0.75,
+      batches: 3,
+    });
+  });
+
+  it('serveAttempts repeats a disturbed run, and the recorder holds the kept run’s batches only', async () => {
+    const rec = batchRecorder();
+    const serveOnceWith = (foreign: number[]) => {
+      let n = 0;
+      return async () => {
+        const k = n++;
+        // Each attempt completes k + 1 batches of k + 10 ms.
+        for (let b = 0; b <= k; b++) rec.observer.batchEnded(job('a', 1, 50), 0, 10 + k, true);
+        return { attempt: k + 1, foreign: foreign[k] };
+      };
+    };
+    const retries: number[] = [];
+    const base = {
+      attempts: 3,
+      recorder: rec,
+      disturbed: (r: { foreign: number }) => r.foreign > 0.15,
+      onRetry: (_r: unknown, next: number) => retries.push(next),
+    };
+    // Disturbed, then quiet: the second run is kept, with its 2 batches of 11 ms.
+    const kept = await serveAttempts({ ...base, retry: true, serveOnce: serveOnceWith([0.9, 0.05, 0]) });
+    expect(kept.attempt).toBe(2);
+    expect(retries).toEqual([2]);
+    expect(rec.batches.map((b) => b.durationMs)).toEqual([11, 11]);
+    // Always disturbed: 3 runs in all, the last kept.
+    retries.length = 0;
+    const last = await serveAttempts({ ...base, retry: true, serveOnce: serveOnceWith([1, 1, 1, 1]) });
+    expect([last.attempt, retries, rec.batches.length]).toEqual([3, [2, 3], 3]);
+    // Without retries (the calibration): the disturbed first run is kept.
+    retries.length = 0;
+    const first = await serveAttempts({ ...base, retry: false, serveOnce: serveOnceWith([0.9, 0]) });
+    expect([first.attempt, retries, rec.batches.map((b) => b.durationMs)]).toEqual([1, [], [10]]);
+  });
+
+  it('each load calibrates on its own seed, none of them a sweep seed', () => {
+    const runSeed = 7;
+    const sweep = [7, 8, 9];
+    const cal = [0, 1, 2, 3, 4, 5].map((i) => calibrationSeed(runSeed, i));
+    expect(cal).toEqual([1007, 1008, 1009, 1010, 1011, 1012]);
+    expect(cal.some((s) => sweep.includes(s))).toBe(false);
+  });
+
+  it('simulateLoad adds each load’s own calibrated cost under +dispatch, never the runs’ measured one', () => {
+    const sidecar = {
+      jitter_cv: 0.1,
+      latency_ratios: [1],
+      models: { a: { variant: 'a@w0.5', colocation_slowdown: { a: 1 } } },
+    } as unknown as ProfileSidecar;
+    const cost = (dispatchMs: number): DispatchCost => ({
+      dispatch_ms: dispatchMs,
+      batch_excess_ms: dispatchMs,
+      loop_lag_ms: 0,
+      batches: 10,
+    });
+    const seen: Array<[number, number]> = [];
+    // The stub's p50 is 10 ms plus the dispatch cost it was given; the real runs' p50 is 10 ms.
+    const simulate = (_w: unknown, _p: unknown, _c: unknown, o: SimulateOptions): RunSummary => {
+      seen.push([o.seed, o.dispatchMs ?? 0]);
+      const p50 = 10 + (o.dispatchMs ?? 0);
+      return run({ a: task({ p50_ms: p50 }) }, { p50_ms: p50 });
+    };
+    const load = (loadPct: number, calibrated: number, seeds: number[]): LoadToSimulate => ({
+      loadPct,
+      capacity: 0.6,
+      plan: {} as never,
+      sidecar,
+      ctx: {} as never,
+      dispatch: cost(calibrated),
+      runs: seeds.map((seed) => ({ seed, w: {} as never, real: { summary: run({ a: task({}) }), cpu: null } })),
+    });
+    // Load 30 % calibrated 0.5 ms; load 90 % (another plan) calibrated 2 ms.
+    const rows = [
+      ...simulateLoad(load(30, 0.5, [1, 2]), 20, simulate),
+      ...simulateLoad(load(90, 2, [1]), 20, simulate),
+    ];
+    // Every run under every step, on the run's seed: only +dispatch gets a cost, the load's own.
+    expect(seen).toEqual([
+      [1, 0],
+      [1, 0],
+      [1, 0],
+      [1, 0.5],
+      [2, 0],
+      [2, 0],
+      [2, 0],
+      [2, 0.5],
+      [1, 0],
+      [1, 0],
+      [1, 0],
+      [1, 2],
+    ]);
+    const p50Error = (loadPct: number, simModel: string) =>
+      rows
+        .filter((r) => r.load_pct === loadPct && r.sim_model === simModel && r.model === 'a')
+        .map((r) => r.p50_error_pct);
+    // (10.5 - 10) / 10 = 5 %; (12 - 10) / 10 = 20 %.
+    expect(p50Error(30, '+dispatch')).toEqual([5, 5]);
+    expect(p50Error(90, '+dispatch')).toEqual([20]);
+    expect(p50Error(90, '+empirical-latency')).toEqual([0]);
+    expect(rows[0]).toMatchObject({
+      load_pct: 30,
+      capacity: 0.6,
+      seed: 1,
+      sim_model: 'lognormal',
+      real_foreign_cores: null,
+    });
+  });
+
+  it('medianDispatch: the diagnostic’s per-field medians over a load’s seeds', () => {
+    const c = (dispatch_ms: number, batch_excess_ms: number | null, loop_lag_ms: number, batches: number) => ({
+      dispatch_ms,
+      batch_excess_ms,
+      loop_lag_ms,
+      batches,
+    });
+    // Field by field: dispatch {1, 1.4, 1.2} -> 1.2; excess {0.5, 0.8, 0.7} -> 0.7; lag {0.5, 0.6, 0.5} -> 0.5.
+    expect(medianDispatch([c(1, 0.5, 0.5, 100), c(1.4, 0.8, 0.6, 120), c(1.2, 0.7, 0.5, 110)])).toEqual({
+      dispatch_ms: 1.2,
+      batch_excess_ms: 0.7,
+      loop_lag_ms: 0.5,
+      batches: 110,
+      runs: 3,
+    });
+    // A run without batches has no excess: the median is over the others ({0.4, 0.6} -> 0.5).
+    expect(medianDispatch([c(0.9, null, 0.9, 0), c(1.3, 0.4, 0.9, 50), c(1.5, 0.6, 0.9, 60)])).toMatchObject({
+      dispatch_ms: 1.3,
+      batch_excess_ms: 0.5,
+      batches: 50,
+    });
+    expect(medianDispatch([c(0.3, null, 0.3, 0)]).batch_excess_ms).toBeNull();
+    expect(() => medianDispatch([])).toThrow(RangeError);
+  });
+
+  it('dispatchSummary: the spread of the per-load calibrated costs', () => {
+    const byLoad = [10, 30, 50, 70].map((load_pct, k) => ({ load_pct, dispatch_ms: [1.1, 0.7, 1.3, 0.9][k] }));
+    // Sorted 0.7, 0.9, 1.1, 1.3: median (0.9 + 1.1) / 2.
+    expect(dispatchSummary(byLoad)).toEqual({ per: 'load', min_ms: 0.7, median_ms: 1, max_ms: 1.3 });
   });
 });
