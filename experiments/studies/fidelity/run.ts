@@ -584,7 +584,7 @@ async function run(opts: ExperimentOptions, io: Io) {
       sidecar,
       st.calibrationS,
       cal,
-      false,
+      true,
     );
     const dispatch = dispatchCost(cal.batches, ctx.latency, calRun.clockLagMs.mean);
     const runs: LoadRun['runs'] = [];
