@@ -40,6 +40,12 @@ export interface ProfileSpec {
   executor?: Pick<OnnxExecutorOptions, 'provider' | 'envFor' | 'threadsFor' | 'nice'>;
   /** Batches at which co-location is measured (none: skip it). */
   colocationBatches: readonly number[];
+  /**
+   * Alternations of (alone, co-located) per point: each round times `reps` batches alone, then
+   * `reps` co-located, so the machine's drift falls on both sides; with 2 or more the point also
+   * records its solo retest (the second round's alone median over the first's). @default 1
+   */
+  colocationRounds?: number;
   /** Progress: units done of `total`. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -54,6 +60,22 @@ export interface ProfileCell {
   minMs: number;
   /** Slowest rep, ms. */
   maxMs: number;
+}
+
+/** One co-located point (ProfileResult.colocationPoints). */
+export interface ColocationPoint {
+  self: string;
+  other: string;
+  batch: number;
+  /** Self alone: median over every round's reps, ms. */
+  soloMs: number;
+  /** Self co-located: median over every round's reps, ms. */
+  colocatedMs: number;
+  /**
+   * With 2 or more rounds: self's alone median in round 2 over round 1's. The same measurement
+   * twice, a co-located block apart: how far from 1 it lands is the noise any slowdown carries.
+   */
+  soloRetest?: number;
 }
 
 export interface ProfileResult {
@@ -83,7 +105,7 @@ export interface ProfileResult {
    * runs back to back on gpulet 1, both at `batch`, against self's median timed alone on the same
    * gpulet just before (the adjacent baseline: the machine's speed drifts between phases).
    */
-  colocationPoints: Array<{ self: string; other: string; batch: number; soloMs: number; colocatedMs: number }>;
+  colocationPoints: ColocationPoint[];
   /** intra-op threads per partition. */
   threadsByPartition: Record<string, number>;
   /** What the runners reported about pinning. */
@@ -147,9 +169,10 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
     models: models.map((model) => ({ model, maxBatch })),
   });
   const split = spec.colocationBatches.length > 0 ? colocationSplit(spec.partitionsPct) : null;
+  const rounds = Math.max(1, spec.colocationRounds ?? 1);
   const total =
     spec.partitionsPct.length * spec.reps * models.length * spec.batches.length +
-    (split === null ? 0 : models.length * models.length * spec.colocationBatches.length * spec.reps);
+    (split === null ? 0 : models.length * models.length * spec.colocationBatches.length * spec.reps * rounds);
   let done = 0;
   const step = (): void => spec.onProgress?.(++done, total);
 
@@ -201,7 +224,7 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
   const colocationSlowdown: Record<string, Record<string, number>> = Object.fromEntries(
     models.map((m) => [m, Object.fromEntries(models.map((o) => [o, 1]))]),
   );
-  const colocationPoints: ProfileResult['colocationPoints'] = [];
+  const colocationPoints: ColocationPoint[] = [];
   if (split !== null) {
     const { clock, ex, loop } = await startExecutor(spec, [setup(0, split), setup(1, 100 - split)]);
     try {
@@ -213,25 +236,38 @@ export async function measureProfile(spec: ProfileSpec): Promise<ProfileResult> 
             // point (the solo phase ran minutes earlier, and this VM's speed drifts by more than a
             // co-location costs it).
             const alone: number[] = [];
-            await timeBatch(ex, clock, { gpu: 0, gpulet: 0, partitionPct: split, model, batch });
-            for (let r = 0; r < spec.reps; r++)
-              alone.push(await timeBatch(ex, clock, { gpu: 0, gpulet: 0, partitionPct: split, model, batch }));
-            // The sibling runs `other` at the same batch back to back while gpulet 0 is timed.
-            let stop = false;
-            const sibling = (async () => {
-              while (!stop)
-                await timeBatch(ex, clock, { gpu: 0, gpulet: 1, partitionPct: 100 - split, model: other, batch });
-            })();
+            const aloneByRound: number[] = [];
             const xs: number[] = [];
-            await timeBatch(ex, clock, { gpu: 0, gpulet: 0, partitionPct: split, model, batch }); // let both settle
-            for (let r = 0; r < spec.reps; r++) {
-              xs.push(await timeBatch(ex, clock, { gpu: 0, gpulet: 0, partitionPct: split, model, batch }));
-              step();
+            const self = { gpu: 0, gpulet: 0, partitionPct: split, model, batch };
+            for (let round = 0; round < rounds; round++) {
+              const a: number[] = [];
+              await timeBatch(ex, clock, self);
+              for (let r = 0; r < spec.reps; r++) a.push(await timeBatch(ex, clock, self));
+              alone.push(...a);
+              aloneByRound.push(median(a));
+              // The sibling runs `other` at the same batch back to back while gpulet 0 is timed.
+              let stop = false;
+              const sibling = (async () => {
+                while (!stop)
+                  await timeBatch(ex, clock, { gpu: 0, gpulet: 1, partitionPct: 100 - split, model: other, batch });
+              })();
+              await timeBatch(ex, clock, self); // let both settle
+              for (let r = 0; r < spec.reps; r++) {
+                xs.push(await timeBatch(ex, clock, self));
+                step();
+              }
+              stop = true;
+              await sibling;
             }
-            stop = true;
-            await sibling;
             const soloMs = median(alone);
-            colocationPoints.push({ self: model, other, batch, soloMs, colocatedMs: median(xs) });
+            colocationPoints.push({
+              self: model,
+              other,
+              batch,
+              soloMs,
+              colocatedMs: median(xs),
+              ...(rounds > 1 ? { soloRetest: aloneByRound[1] / aloneByRound[0] } : {}),
+            });
             ratios.push(median(xs) / soloMs);
           }
           colocationSlowdown[model][other] = Math.max(1, median(ratios));

@@ -28,7 +28,18 @@ import { toCsv, writeText } from '../lib/output.ts';
 import { datasetCsv, fitReport, profileGrid } from '../lib/interference-data.ts';
 import { checkOutputFile } from '../lib/output.ts';
 import { checkApplies, checkPositive, checkSeed, print, type Command, type Common } from './common.ts';
-import { comparePredictors, DEFAULT_PAIR_MODELS, pairsCsv, profileCpuPairs, readPairs } from '../lib/cpu-pairs.ts';
+import {
+  comparePredictors,
+  DEFAULT_PAIR_MODELS,
+  DEFAULT_PAIR_ROUNDS,
+  noiseRow,
+  pairRows,
+  pairsCsv,
+  predictorTable,
+  profileCpuPairs,
+  readPairs,
+  retestNoisePct,
+} from '../lib/cpu-pairs.ts';
 import { PAPER_FIG10_PCT } from '../studies/fig10/run.ts';
 
 /** Figure 10 of the paper: p90 error of its predictor on its GPU, percent. */
@@ -42,6 +53,7 @@ interface ProfileArgs extends Common {
   models?: string;
   batches?: string;
   reps?: number;
+  rounds?: number;
 }
 
 interface CompareArgs extends Common {
@@ -73,6 +85,10 @@ const profile: Command<ProfileArgs> = (io) => ({
       })
       .option('batches', { type: 'string', describe: 'With --backend onnx: batch sizes, comma list (default 1,8)' })
       .option('reps', { type: 'number', describe: 'With --backend onnx: timed repetitions per point (default 5)' })
+      .option('rounds', {
+        type: 'number',
+        describe: `With --backend onnx: alternations of alone and co-located timing per point, 2 or more to measure the noise (default ${DEFAULT_PAIR_ROUNDS})`,
+      })
       .option('out', { type: 'string', default: 'results/interference-profile.csv', describe: 'Dataset CSV to write' })
       .option('seed', { type: 'number', default: 1, describe: 'Run seed' })
       .option('interference', {
@@ -87,6 +103,7 @@ const profile: Command<ProfileArgs> = (io) => ({
       ['--models', a.models],
       ['--batches', a.batches],
       ['--reps', a.reps],
+      ['--rounds', a.rounds],
     ] as const)
       checkApplies(flag, given !== undefined, '--backend onnx', a.backend === 'onnx');
     if (a.backend === 'onnx') {
@@ -96,11 +113,15 @@ const profile: Command<ProfileArgs> = (io) => ({
       const reps = a.reps ?? 5;
       if (!Number.isInteger(reps) || reps < 1)
         throw new InputError(`--reps: expected a whole number >= 1, got ${show(reps)}`);
+      const rounds = a.rounds ?? DEFAULT_PAIR_ROUNDS;
+      if (!Number.isInteger(rounds) || rounds < 1)
+        throw new InputError(`--rounds: expected a whole number >= 1, got ${show(rounds)}`);
       const stem = basename(a.out).replace(/\.csv$/, '');
       const { rows, files } = await profileCpuPairs({
         models: a.models ?? DEFAULT_PAIR_MODELS,
         batches,
         reps,
+        rounds,
         outDir: dirname(a.out),
         stem: `${stem}-solo`,
       });
@@ -359,6 +380,7 @@ const compare: Command<CompareArgs> = (io) => ({
         `${a.data}: expected pairs of at least 3 models (one is held out, the rest train), got ${models.size}`,
       );
     const { errors, summary, best } = comparePredictors(points);
+    const noise = noiseRow(retestNoisePct(pairRows(text)));
     if (a.out !== undefined)
       writeText(
         dirname(a.out),
@@ -374,16 +396,14 @@ const compare: Command<CompareArgs> = (io) => ({
       models: [...models],
       evaluation: 'leave one model out',
       summary,
+      noise: noise[0] ?? null,
       best_p90: { predictor: best.predictor, p90_error_pct: best.p90 },
       paper_p90_error_pct: PAPER_P90_ERROR_PCT,
     };
     print(io, a.format, doc, () =>
       [
         `${points.length} co-located points of ${models.size} models (${a.data}); error |predicted - measured| / measured of the co-located latency, %, each model held out in turn`,
-        table(
-          ['predictor', 'points', 'p50', 'p75', 'p90', 'p95', 'max'],
-          summary.map((r) => [r.predictor, r.points, r.p50, r.p75, r.p90, r.p95, r.max]),
-        ),
+        predictorTable(summary, noise),
         `best p90: ${best.predictor} ${fmt(best.p90)} % (the paper's predictor on its GPU: ${PAPER_P90_ERROR_PCT} %)`,
       ].join('\n'),
     );

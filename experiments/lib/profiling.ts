@@ -69,7 +69,15 @@ export interface ProfileSidecar {
    * Every co-located point measured (gpulet 0 at colocation_partition_pct, the sibling on the rest,
    * both at `batch`); absent from profiles made before they were recorded.
    */
-  colocation_points?: Array<{ self: string; other: string; batch: number; solo_ms: number; colocated_ms: number }>;
+  colocation_points?: Array<{
+    self: string;
+    other: string;
+    batch: number;
+    solo_ms: number;
+    colocated_ms: number;
+    /** Self's alone median in round 2 over round 1 (profiles measured with 2 or more rounds). */
+    solo_retest?: number;
+  }>;
   models: Record<
     string,
     {
@@ -189,6 +197,8 @@ export interface ProfileRunOptions {
   batches: number[];
   reps: number;
   colocationBatches: number[];
+  /** Alternations of (alone, co-located) per co-located point (measureProfile). @default 1 */
+  colocationRounds?: number;
   affinity: boolean;
   keepWarm: boolean;
   /** Nice value for runners and the measuring thread (negative needs CAP_SYS_NICE); undefined: unchanged. */
@@ -224,6 +234,7 @@ export async function runProfile(
       ...(o.nice !== undefined ? { nice: o.nice } : {}),
     },
     colocationBatches: o.colocationBatches,
+    ...(o.colocationRounds !== undefined ? { colocationRounds: o.colocationRounds } : {}),
     onProgress: (done, total) => {
       bar ??= progress('profiling', total, { unit: 'batches', quiet: o.quiet });
       bar.update(done);
@@ -290,6 +301,7 @@ function buildSidecar(
       batch: c.batch,
       solo_ms: round(c.soloMs, 4),
       colocated_ms: round(c.colocatedMs, 4),
+      ...(c.soloRetest !== undefined ? { solo_retest: round(c.soloRetest, 4) } : {}),
     })),
     models,
     measured_at: new Date().toISOString(),

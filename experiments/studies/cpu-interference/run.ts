@@ -10,17 +10,28 @@
  * highest load it accepts (a fraction of the models' batch-32 capacity, on a 0.05 grid) and that
  * plan served for real, its violations and p99.
  *
- * Real execution: not byte-reproducible, no golden file. `--quick`: 3 small models, batch 1, 2 reps.
+ * How sure the ranking is: each point alternates alone and co-located timing over
+ * DEFAULT_PAIR_ROUNDS rounds, and self's alone time in round 2 over round 1 (solo_retest) gives the
+ * noise of the measurement itself (summary row `noise`, CDF column noise_pct): what a predictor
+ * that knew every true slowdown would still be off by. Each predictor's p90 comes with a 95 %
+ * bootstrap interval and the share of resamples where it is the lowest (bootstrapP90).
+ *
+ * Real execution: not byte-reproducible, no golden file. `--quick`: 3 small models, batch 1, 2 reps, 2 rounds.
  */
 import { InputError } from '../../../engine/errors.ts';
 import { PREDICTOR_NAMES } from '../../../sim/cpu-predictors.ts';
 import {
   asInterferencePredictor,
+  BOOTSTRAP_RESAMPLES,
   comparePredictors,
   DEFAULT_PAIR_MODELS,
+  DEFAULT_PAIR_ROUNDS,
+  noiseRow,
   pairsCsv,
+  predictorTable,
   profileCpuPairs,
   readPairs,
+  retestNoisePct,
 } from '../../lib/cpu-pairs.ts';
 import type { Experiment } from '../../lib/experiment.ts';
 import { fmt, table } from '../../lib/format.ts';
@@ -48,13 +59,16 @@ export const cpuInterference: Experiment = {
       models: opts.quick ? 'lenet,googlenet@0.125,mobilenet_v2@0.25' : DEFAULT_PAIR_MODELS,
       batches: opts.quick ? [1] : [1, 8],
       reps: opts.quick ? 2 : 5,
+      rounds: opts.quick ? 2 : DEFAULT_PAIR_ROUNDS,
       outDir: opts.outDir,
       stem: `cpu-pairs${tag}-solo`,
     });
     const text = pairsCsv(rows);
     const out = [...files, writeText(opts.outDir, `cpu-pairs${tag}.csv`, text)];
     const all = readPairs(text, `cpu-pairs${tag}.csv`);
-    const { errors, summary, best } = comparePredictors(all);
+    const { errors, summary, best } = comparePredictors(all, opts.seed);
+    const noisePct = retestNoisePct(rows);
+    const noise = noiseRow(noisePct);
     // Each predictor's error at percentiles 0..100 (cdfRows takes fractions), the paper's beside.
     const byPredictor = PREDICTOR_NAMES.map((n) =>
       cdfRows(
@@ -63,9 +77,18 @@ export const cpuInterference: Experiment = {
         PAPER_FIG10_PCT,
       ),
     );
+    const noiseCdf =
+      noisePct.length === 0
+        ? null
+        : cdfRows(
+            noisePct.map((e) => e / 100),
+            'e',
+            PAPER_FIG10_PCT,
+          );
     const cdf = byPredictor[0].map((r, i) => ({
       percentile: r.percentile,
       ...Object.fromEntries(PREDICTOR_NAMES.map((n, j) => [`${n}_error_pct`, byPredictor[j][i].e])),
+      noise_pct: noiseCdf === null ? null : noiseCdf[i].e,
       paper_error_pct: r.paper_e,
     }));
     out.push(
@@ -78,17 +101,15 @@ export const cpuInterference: Experiment = {
       writeCsv(opts.outDir, `cpu-interference-cdf${tag}.csv`, cdf, [
         'percentile',
         ...PREDICTOR_NAMES.map((n) => `${n}_error_pct`),
+        'noise_pct',
         'paper_error_pct',
       ]),
-      writeCsv(opts.outDir, `cpu-interference-summary${tag}.csv`, summary, [
-        'predictor',
-        'points',
-        'p50',
-        'p75',
-        'p90',
-        'p95',
-        'max',
-      ]),
+      writeCsv(
+        opts.outDir,
+        `cpu-interference-summary${tag}.csv`,
+        [...summary, ...noise],
+        ['predictor', 'points', 'p50', 'p75', 'p90', 'p95', 'max', 'p90_lo', 'p90_hi', 'best_share'],
+      ),
     );
     // Each predictor's effect on real serving: gpulet-int planned with it (fitted on every point) at
     // the highest load it accepts, then that plan served for real on the same arrivals.
@@ -149,16 +170,19 @@ export const cpuInterference: Experiment = {
       json: {
         points: rows.length,
         summary,
-        best_p90: { predictor: best.predictor, p90_error_pct: best.p90 },
+        noise: noise[0] ?? null,
+        best_p90: {
+          predictor: best.predictor,
+          p90_error_pct: best.p90,
+          p90_interval_pct: [best.p90_lo, best.p90_hi],
+          best_share: best.best_share,
+        },
         paper_p90_error_pct: PAPER_FIG10_PCT.p90,
       },
       text: [
         `${rows.length} co-located points; overhead median ${fmt(overhead[Math.floor(overhead.length / 2)])} %, max ${fmt(overhead[overhead.length - 1])} %`,
-        table(
-          ['predictor', 'points', 'p50', 'p75', 'p90', 'p95', 'max'],
-          summary.map((r) => [r.predictor, r.points, r.p50, r.p75, r.p90, r.p95, r.max]),
-        ),
-        `best p90: ${best.predictor} ${fmt(best.p90)} % (the paper's predictor on its GPU: ${PAPER_FIG10_PCT.p90} %)`,
+        predictorTable(summary, noise),
+        `best p90: ${best.predictor} ${fmt(best.p90)} % (95 % interval ${fmt(best.p90_lo)}-${fmt(best.p90_hi)} %, lowest in ${fmt(100 * best.best_share, 1)} % of ${BOOTSTRAP_RESAMPLES} resamples; the paper's predictor on its GPU: ${PAPER_FIG10_PCT.p90} %)`,
         'gpulet-int planned with each predictor at the highest load it accepts, served for real:',
         table(
           ['predictor', 'capacity', 'req/s', 'gpulets', 'violations %', 'p99 ms'],

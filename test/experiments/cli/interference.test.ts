@@ -50,6 +50,7 @@ describe('gpulet interference profile | fit', () => {
     const cases: Array<[string[], RegExp]> = [
       [['interference', 'profile', '--backend', 'gpu'], /--backend: expected one of sim, onnx, got "gpu"/],
       [['interference', 'profile', '--reps', '3'], /--reps: applies with --backend onnx only|--reps.*--backend onnx/],
+      [['interference', 'profile', '--rounds', '3'], /--rounds.*--backend onnx/],
       [
         ['interference', 'fit', '--data', join(dir, 'nope.csv')],
         /--data: expected a readable dataset CSV, got ".*nope\.csv" \(ENOENT\)/,
@@ -122,6 +123,8 @@ describe('gpulet interference profile --backend onnx | compare', () => {
       '1',
       '--reps',
       '1',
+      '--rounds',
+      '2',
       '--out',
       pairs,
       '--format',
@@ -142,12 +145,24 @@ describe('gpulet interference profile --backend onnx | compare', () => {
       'slowdown',
     ]);
     expect(lines.length).toBe(10);
+    // Two rounds: every point has its solo retest (round 2's alone time over round 1's).
+    const header = lines[0].split(',');
+    const retest = header.indexOf('solo_retest');
+    expect(retest).toBeGreaterThan(0);
+    for (const l of lines.slice(1)) expect(Number(l.split(',')[retest])).toBeGreaterThan(0);
     const c = await cli('interference', 'compare', '--data', pairs, '--format', 'json');
     expect(c.code, c.err).toBe(0);
     const cmp = JSON.parse(c.out);
     expect(cmp.summary.map((x: { predictor: string }) => x.predictor)).toEqual(['none', 'linear', 'igniter', 'knn']);
     // Each model held out in turn: its 5 pairs (3 as self, 3 as other, less itself twice).
     for (const x of cmp.summary) expect(x.points).toBe(3 * 5);
+    for (const x of cmp.summary) {
+      expect(x.p90_lo).toBeLessThanOrEqual(x.p90_hi);
+      expect(x.p90_lo).toBeGreaterThanOrEqual(0); // errors are absolute values
+    }
+    // Every resample has exactly one lowest p90.
+    expect(cmp.summary.reduce((a: number, x: { best_share: number }) => a + x.best_share, 0)).toBeCloseTo(1, 6);
+    expect(cmp.noise.points).toBe(9);
     expect(cmp.paper_p90_error_pct).toBe(10.26);
   }, 300_000); // real processes: a loaded machine takes its time
 
