@@ -23,7 +23,7 @@ export const DEFAULT_PAIR_MODELS = 'googlenet@0.25,resnet50@0.25,mobilenet_v2@0.
 /**
  * Alternations of (alone, co-located) per point: this VM's speed drifts by more than co-location
  * costs, so each side is timed in every round, and the second round's alone time over the first's
- * (solo_retest) measures the noise a slowdown carries.
+ * (solo_retest) measures the noise of one round's measurement.
  */
 export const DEFAULT_PAIR_ROUNDS = 3;
 
@@ -258,9 +258,9 @@ export function comparePredictors(points: readonly PairPoint[], seed: number | s
 }
 
 /**
- * The noise of the measurement itself: per point with a solo retest (2 or more rounds), how far
- * self's second alone time lands from its first, percent. A predictor that knew every true
- * slowdown would still be off by about this much.
+ * The noise of one round's measurement: per point with a solo retest (2 or more rounds), how far
+ * self's second alone time lands from its first, percent. A point's slowdown pools every round on
+ * both sides, so its own noise is smaller (about 1 / sqrt(rounds) of this, were rounds independent).
  */
 export function retestNoisePct(rows: ReadonlyArray<Record<string, string | number | null | undefined>>): number[] {
   const out: number[] = [];
@@ -295,11 +295,11 @@ export function predictorTable(
         r.p75,
         r.p90,
         `${fmt(r.p90_lo)}-${fmt(r.p90_hi)}`,
-        `${fmt(100 * r.best_share, 1)} %`,
+        `${Math.round(1000 * r.best_share) / 10} %`,
         r.p95,
         r.max,
       ]),
-      ...noise.map((r) => ['noise (solo timed twice)', r.points, r.p50, r.p75, r.p90, '-', '-', r.p95, r.max]),
+      ...noise.map((r) => ['noise of one round (solo retest)', r.points, r.p50, r.p75, r.p90, '-', '-', r.p95, r.max]),
     ],
   );
 }

@@ -16,7 +16,7 @@ const LABELS: Readonly<Record<string, string>> = {
   linear: "linear (the paper's form, CPU features)",
   igniter: 'iGniter-style (co-runner traffic x memory-bound share)',
   knn: 'k-NN (3 nearest)',
-  noise: 'measurement noise (solo timed twice)',
+  noise: 'noise of one round (solo timed twice)',
 };
 
 /** The predictor with the lowest p90 error in the summary, or null. */
@@ -79,7 +79,7 @@ export const CPU_INTERFERENCE: FigureDef = {
         rows.length === 0
           ? []
           : [
-              "Every predictor, held-out error (%), with its p90's 95 % bootstrap interval and the share of resamples where its p90 is the lowest; the noise row is the measurement's own (self timed alone twice, a co-located block apart), what a predictor that knew every true slowdown would still show:",
+              "Every predictor, held-out error (%), with its p90's 95 % bootstrap interval and the share of resamples where its p90 is the lowest; the noise row is one round's measurement noise (self timed alone twice, a co-located block apart; a point pools every round on both sides, so its slowdown carries less):",
               '',
               '| predictor | points | p50 | p90 | p90 interval | lowest p90 in | p95 | max |',
               '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -12,8 +12,8 @@
  *
  * How sure the ranking is: each point alternates alone and co-located timing over
  * DEFAULT_PAIR_ROUNDS rounds, and self's alone time in round 2 over round 1 (solo_retest) gives the
- * noise of the measurement itself (summary row `noise`, CDF column noise_pct): what a predictor
- * that knew every true slowdown would still be off by. Each predictor's p90 comes with a 95 %
+ * noise of one round's measurement (summary row `noise`, CDF column noise_pct); a point's slowdown
+ * pools every round, so it carries less. Each predictor's p90 comes with a 95 %
  * bootstrap interval and the share of resamples where it is the lowest (bootstrapP90).
  *
  * Real execution: not byte-reproducible, no golden file. `--quick`: 3 small models, batch 1, 2 reps, 2 rounds.
@@ -182,7 +182,7 @@ export const cpuInterference: Experiment = {
       text: [
         `${rows.length} co-located points; overhead median ${fmt(overhead[Math.floor(overhead.length / 2)])} %, max ${fmt(overhead[overhead.length - 1])} %`,
         predictorTable(summary, noise),
-        `best p90: ${best.predictor} ${fmt(best.p90)} % (95 % interval ${fmt(best.p90_lo)}-${fmt(best.p90_hi)} %, lowest in ${fmt(100 * best.best_share, 1)} % of ${BOOTSTRAP_RESAMPLES} resamples; the paper's predictor on its GPU: ${PAPER_FIG10_PCT.p90} %)`,
+        `best p90: ${best.predictor} ${fmt(best.p90)} % (95 % interval ${fmt(best.p90_lo)}-${fmt(best.p90_hi)} %, lowest in ${Math.round(1000 * best.best_share) / 10} % of ${BOOTSTRAP_RESAMPLES} resamples; the paper's predictor on its GPU: ${PAPER_FIG10_PCT.p90} %)`,
         'gpulet-int planned with each predictor at the highest load it accepts, served for real:',
         table(
           ['predictor', 'capacity', 'req/s', 'gpulets', 'violations %', 'p99 ms'],

@@ -399,6 +399,6 @@ describe('cpu-interference figure', () => {
     ]);
     const extra = section.extra?.join('\n');
     expect(extra).toContain('| k-NN (3 nearest) | 9 | 7 | 12.1 | 10.5–14 | 90 % | 15 | 20 |');
-    expect(extra).toContain('| measurement noise (solo timed twice) | 9 | 3 | 5 | – | – | 6 | 7 |');
+    expect(extra).toContain('| noise of one round (solo timed twice) | 9 | 3 | 5 | – | – | 6 | 7 |');
   });
 });

@@ -89,7 +89,7 @@ describe('the measurement noise (solo retest)', () => {
       },
     ];
     const text = predictorTable(summary, noiseRow([5, 10, 2]));
-    expect(text).toContain('noise (solo timed twice)');
+    expect(text).toContain('noise of one round (solo retest)');
     expect(text).toContain('2-4');
     expect(text).toContain('75 %');
   });
