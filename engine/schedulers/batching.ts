@@ -283,6 +283,20 @@ export class SchedContext {
     return t.bestRpsPerGpu[0];
   }
 
+  /**
+   * The shortest L_est of the model on a whole GPU at any batch, ms: no batch of it on a whole
+   * gpulet takes less, interference only adds (lowerBoundGpus, elastic.ts); computed once per table.
+   */
+  minWholeEstMs(model: string): number {
+    const t = this.modelTables(model);
+    if (Number.isNaN(t.minWholeEstMs[0])) {
+      let min = Infinity;
+      for (let b = 1; b <= MAX_BATCH; b++) min = Math.min(min, this.est(model, b, 100));
+      t.minWholeEstMs[0] = min;
+    }
+    return t.minWholeEstMs[0];
+  }
+
   /** The model's saturate table and p_eff under its SLO, computed once (initSaturateTrp). */
   private sloTables(task: { model: string; sloMs: number }): SloTables {
     const bySlo = this.modelTables(task.model).bySlo;

@@ -463,20 +463,61 @@ export class ElasticScheduler implements Scheduler {
 }
 
 /**
- * A lower bound on the GPUs any plan of `tasks` needs: workBoundGpus, and where the partitioning
- * never time-shares (greedy), one gpulet per task it must place (rate above TRP_SLACK), at most
- * MAX_GPULETS_PER_GPU gpulets per GPU (one if every size in use is a whole GPU). Greedy puts a
- * task only on empty gpulets (allocateFit, readjust, mergeResidue), so 9 tasks never fit 4 GPUs;
- * the bound spares such a plan the fallbacks' 262 runs. Plans never change: every count it skips
- * would fail.
+ * A lower bound on the GPUs any plan of `tasks` needs: workBoundGpus, and two structural bounds.
+ * Where the partitioning never time-shares (greedy), one gpulet per task it must place (rate above
+ * TRP_SLACK), at most MAX_GPULETS_PER_GPU gpulets per GPU (one if every size in use is a whole
+ * GPU): greedy puts a task only on empty gpulets (allocateFit, readjust, mergeResidue), so 9 tasks
+ * never fit 4 GPUs. Where every gpulet is a whole GPU and time sharing checks co-residents' SLOs
+ * (temporal), wholeGpuBound. Plans never change: every count a bound skips would fail; the bounds
+ * spare failing plans the scan's runs and the fallbacks' (fill-holes' 7, layout-fallback's 255).
  */
 export function lowerBoundGpus(ctx: SchedContext, tasks: readonly SchedTask[], share = 1): number {
   const work = workBoundGpus(ctx, tasks, share);
-  if (ctx.config.partitioning.timeShares) return work;
-  let placed = 0;
-  for (const t of tasks) if (t.rateRps > TRP_SLACK) placed++;
-  const perGpu = ctx.parts.some((p) => p < 100) ? MAX_GPULETS_PER_GPU : 1;
-  return Math.max(work, Math.ceil(placed / perGpu));
+  const { partitioning, timeShareSloCheck, maxModels } = ctx.config;
+  if (!partitioning.timeShares) {
+    let placed = 0;
+    for (const t of tasks) if (t.rateRps > TRP_SLACK) placed++;
+    const perGpu = ctx.parts.some((p) => p < 100) ? MAX_GPULETS_PER_GPU : 1;
+    return Math.max(work, Math.ceil(placed / perGpu));
+  }
+  if (!timeShareSloCheck || ctx.parts.length !== 1 || ctx.parts[0] !== 100) return work;
+  return Math.max(work, wholeGpuBound(ctx, tasks, share, maxModels));
+}
+
+/**
+ * Time sharing whole GPUs with the co-resident SLO check (allocateTimeShare): a task joins a gpulet
+ * only if the summed latency L fits the duty cycle d and d + L is within every co-resident's SLO,
+ * so two tasks ever share one only if 2 (L_a + L_b) <= the smaller SLO at their shortest batch
+ * latencies (minWholeEstMs; a relative 1e-6 covers the single-precision sums). A task that can
+ * share with no other of the plan holds its GPUs alone: at least one, and ceil of its work
+ * (workBoundGpus's per-task share). The others need their summed work, and one GPU per
+ * `maxModels` of them (a gpulet holds at most that many tasks). On the schedulability sweep,
+ * lenet (SLO 5 ms) and BERT (22 ms) can share with none of the others.
+ */
+function wholeGpuBound(ctx: SchedContext, tasks: readonly SchedTask[], share: number, maxModels: number): number {
+  let alone = 0;
+  let work = 0;
+  let sharing = 0;
+  for (const t of tasks) {
+    if (t.rateRps <= TRP_SLACK) continue;
+    const w = Math.max(0, share * t.rateRps - TRP_SLACK) / ctx.bestRpsPerGpu(t.model);
+    const lt = ctx.minWholeEstMs(t.model);
+    let mate = false;
+    for (const u of tasks)
+      if (
+        u !== t &&
+        u.rateRps > TRP_SLACK &&
+        2 * (lt + ctx.minWholeEstMs(u.model)) <= Math.min(t.sloMs, u.sloMs) * (1 + 1e-6)
+      ) {
+        mate = true;
+        break;
+      }
+    if (mate) {
+      work += w;
+      sharing++;
+    } else alone += Math.max(1, Math.ceil(w - 1e-9));
+  }
+  return alone + Math.max(Math.ceil(work - 1e-9), Math.ceil(sharing / maxModels));
 }
 
 /**

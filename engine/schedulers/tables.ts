@@ -47,6 +47,8 @@ export interface ModelTables {
   readonly bySlo: Map<number, SloTables>;
   /** [0]: the most req/s per whole GPU at any size in use and batch (SchedContext.bestRpsPerGpu); NaN until computed. */
   readonly bestRpsPerGpu: Float64Array;
+  /** [0]: the shortest L_est on a whole GPU at any batch, ms (SchedContext.minWholeEstMs); NaN until computed. */
+  readonly minWholeEstMs: Float64Array;
 }
 
 /** The cached values of one (latency table, safety factor, sizes in use). */
@@ -91,6 +93,7 @@ export class PlanTables {
         rawOverhead: new Float64Array(BATCH_SLOTS).fill(Number.NaN),
         bySlo: new Map(),
         bestRpsPerGpu: new Float64Array(1).fill(Number.NaN),
+        minWholeEstMs: new Float64Array(1).fill(Number.NaN),
       };
       this.models.set(name, t);
     }

@@ -5,8 +5,8 @@
  * including the 9-task ones greedy cannot place and the ones temporal cannot plan.
  */
 import { describe, expect, it } from 'vitest';
-import { SchedContext } from '../../engine/schedulers/batching.ts';
-import { ElasticScheduler, lowerBoundGpus } from '../../engine/schedulers/elastic.ts';
+import { SchedContext, poissonP99 } from '../../engine/schedulers/batching.ts';
+import { ElasticScheduler, lowerBoundGpus, workBoundGpus } from '../../engine/schedulers/elastic.ts';
 import { NO_FIXES } from '../../engine/schedulers/fixes.ts';
 import { CONFIGS } from '../../engine/schedulers/index.ts';
 import type { SchedTask } from '../../engine/schedulers/state.ts';
@@ -81,6 +81,79 @@ describe('lowerBoundGpus', () => {
           expect(l.models.length, `scenario ${scenarioDigits(k)}`).toBeLessThanOrEqual(1);
         }
     expect(gpulets).toBeGreaterThan(500);
+  });
+});
+
+describe('lowerBoundGpus for temporal sharing of whole GPUs', () => {
+  const latency = fakeLatency((m) => (m === 'A' ? 2 : 4)); // any batch: L_est = 1.1 x that
+  const ctxFor = () =>
+    new SchedContext(
+      CONFIGS.temporal,
+      latency,
+      null,
+      () => 100,
+      () => 0,
+    );
+  const task = (id: number, model: string, sloMs: number, rateRps = 100): SchedTask => ({
+    task: `t${id}`,
+    model,
+    sloMs,
+    id,
+    rateRps,
+    additionalRps: 0,
+    meanRps: rateRps,
+  });
+
+  it('gives a whole GPU to each task that can share with no other', () => {
+    // L_est: A 2.2 ms, B 4.4 ms. A with B: 2 (2.2 + 4.4) = 13.2 ms > 10: never together.
+    // A with A: 2 (2.2 + 2.2) = 8.8 <= 10, so two A tasks may share.
+    const ctx = ctxFor();
+    expect(lowerBoundGpus(ctx, [task(0, 'A', 10), task(1, 'B', 20)])).toBe(2);
+    expect(lowerBoundGpus(ctx, [task(0, 'A', 10), task(1, 'A', 10), task(2, 'B', 20)])).toBe(2);
+    // With SLOs of 30 and 40 ms they may share: one GPU, as the work bound says.
+    expect(lowerBoundGpus(ctx, [task(0, 'A', 30), task(1, 'B', 40)])).toBe(1);
+    // At most 3 tasks a gpulet: 7 tasks that may all share still need 3 GPUs.
+    expect(
+      lowerBoundGpus(
+        ctx,
+        Array.from({ length: 7 }, (_, i) => task(i, 'A', 30)),
+      ),
+    ).toBe(3);
+  });
+
+  it('skips only counts that fail: temporal plans as the scan from 1 GPU does, on sweep scenarios', () => {
+    // Without fix fewest-gpus but autoscaling, the scan starts at 1; with it, at lowerBoundGpus.
+    const fixes = new Set([...CONFIGS.temporal.fixes].filter((f) => f !== 'fewest-gpus'));
+    const fromOne = new ElasticScheduler({ ...CONFIGS.temporal, fixes }, { autoscale: true });
+    const fromBound = new ElasticScheduler(CONFIGS.temporal);
+    const ctx = new SchedContext(
+      CONFIGS.temporal,
+      base.latency,
+      null,
+      (m) => base.models[m].memoryMb,
+      () => 0,
+    );
+    let feasible = 0;
+    let raised = 0;
+    for (const k of SCENARIOS) {
+      const a = fromOne.plan(input(k));
+      expect(JSON.stringify(fromBound.plan(input(k))), `scenario ${scenarioDigits(k)}`).toBe(JSON.stringify(a));
+      if (a.feasible) feasible++;
+      // Where the whole-GPU bound is above the work bound, the scan from the bound skipped runs.
+      const tasks = scenarioDemands(k).map((d, id) => ({
+        task: d.task,
+        model: d.model,
+        sloMs: d.sloMs,
+        id,
+        rateRps: poissonP99(d.rateRps),
+        additionalRps: 0,
+        meanRps: d.rateRps,
+      }));
+      if (lowerBoundGpus(ctx, tasks) > workBoundGpus(ctx, tasks)) raised++;
+    }
+    expect(feasible).toBeGreaterThan(50);
+    expect(feasible).toBeLessThan(SCENARIOS.length);
+    expect(raised).toBeGreaterThan(20);
   });
 });
 
