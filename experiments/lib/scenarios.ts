@@ -30,13 +30,20 @@ export function scenarioDigits(k: number): string {
   return k.toString(3).padStart(SWEEP_MODELS.length, '0');
 }
 
+/** The sweep models' SLOs, ms, in SWEEP_MODELS order (looked up once). */
+let sweepSlos: readonly number[] | undefined;
+
 export function scenarioDemands(k: number): Demand[] {
-  const slo = new Map(catalog().map((m) => [m.name, m.sloMs]));
-  return [...scenarioDigits(k)].flatMap((d, i) => {
-    const rate = SWEEP_RATES[Number(d)];
+  sweepSlos ??= SWEEP_MODELS.map((m) => catalog().find((c) => c.name === m)?.sloMs as number);
+  const slos = sweepSlos;
+  const out: Demand[] = [];
+  // Base-3 digits, most significant (SWEEP_MODELS[0]) first, as scenarioDigits writes them.
+  for (let i = SWEEP_MODELS.length - 1, rest = k; i >= 0; i--, rest = Math.floor(rest / 3)) {
+    const rate = SWEEP_RATES[rest % 3];
     const model = SWEEP_MODELS[i];
-    return rate === 0 ? [] : [{ task: model, model, rateRps: rate, sloMs: slo.get(model) as number }];
-  });
+    if (rate !== 0) out.push({ task: model, model, rateRps: rate, sloMs: slos[i] });
+  }
+  return out.reverse();
 }
 
 /** Feasibility (1/0) of scenarios `ks` for each scheduler; a pool job. */

@@ -37,6 +37,33 @@ const nineTasks = Array.from({ length: NUM_SCENARIOS }, (_, i) => i + 1)
   .slice(0, 40);
 const SCENARIOS = [...Array.from({ length: NUM_SCENARIOS }, (_, i) => i + 1).filter((k) => k % 97 === 0), ...nineTasks];
 
+describe('the sweep scenarios', () => {
+  it("scenario k's demands are its base-3 digits, most significant first, as rates 0, 100, 200", () => {
+    const models = [
+      'lenet',
+      'googlenet',
+      'resnet50',
+      'ssd-mobilenetv1',
+      'vgg16',
+      'mnasnet1_0',
+      'mobilenet_v2',
+      'densenet161',
+      'bert',
+    ];
+    // 5 = 000000012: densenet161 at 100, bert at 200; 19682 = 222222222: all at 200.
+    expect(scenarioDigits(5)).toBe('000000012');
+    expect(scenarioDemands(5).map((d) => [d.model, d.rateRps])).toEqual([
+      ['densenet161', 100],
+      ['bert', 200],
+    ]);
+    expect(scenarioDemands(NUM_SCENARIOS).map((d) => d.rateRps)).toEqual(Array(9).fill(200));
+    for (let k = 1; k <= NUM_SCENARIOS; k += 13) {
+      const want = [...scenarioDigits(k)].flatMap((c, i) => (c === '0' ? [] : [[models[i], c === '1' ? 100 : 200]]));
+      expect(scenarioDemands(k).map((d) => [d.model, d.rateRps])).toEqual(want);
+    }
+  });
+});
+
 describe('lowerBoundGpus', () => {
   const latency = fakeLatency(() => 1); // any batch in 1 ms: the work bound is 1 GPU
   const tasks = (rates: number[]): SchedTask[] =>
