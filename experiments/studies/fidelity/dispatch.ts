@@ -49,23 +49,6 @@ export function dispatchCost(
 }
 
 /**
- * The dispatch cost at a request rate, from two calibrations of one plan at two rates: the straight
- * line through them, never below 0 (the low one's cost when the rates coincide). The serving loop's
- * work grows with the requests (arrivals, batching windows, answers) and competes with inference
- * for the cores, so a batch costs more at a higher rate; the sweep's own runs show it
- * (measured_dispatch_by_load).
- */
-export function dispatchAtRate(
-  low: { rateRps: number; dispatchMs: number },
-  high: { rateRps: number; dispatchMs: number },
-  rateRps: number,
-): number {
-  if (high.rateRps === low.rateRps) return low.dispatchMs;
-  const slope = (high.dispatchMs - low.dispatchMs) / (high.rateRps - low.rateRps);
-  return round(Math.max(0, low.dispatchMs + slope * (rateRps - low.rateRps)), 4);
-}
-
-/**
  * An observer that records the batches a real run completed (failed ones are left out), and
  * `clear()` to forget them when the run is repeated.
  */

@@ -17,19 +17,14 @@
  * `+empirical-latency` (each batch's latency drawn from the profile's measured rep-to-median ratios:
  * the heavy tail, and a mean above the median), `+dispatch` (a per-batch cost of real serving over
  * the profiled latency: the median extra time of a batch plus the real-time loop's mean lag,
- * `dispatch.ts`), `+load-dispatch` (that cost as a straight line in the request rate, through two
- * calibrations of the plan, at 10 % and 100 % of its capacity: the serving loop's own work grows
- * with the requests and competes with inference for the cores). The last is the simulator's full
- * model.
+ * `dispatch.ts`). The last is the simulator's full model.
  *
  * The dispatch cost is calibrated per load, since each load re-plans and the plans differ (two 50 %
  * gpulets with one onnxruntime thread each, or one 100 % gpulet with two threads and time-sharing):
  * before a load's seeds are served, that load's plan is served at 10 % of its capacity for
  * `calibrationS` on its own seed (run seed + 1000 + the load's index), and its cost is what
  * `+dispatch` adds to that load's runs (JSON `dispatch_by_load`; `dispatch` is their min, median and
- * max over loads). A second calibration serves the plan at 100 % of its capacity on another seed
- * (run seed + 1100 + the load's index); `+load-dispatch` adds the line through the two at each
- * run's rate (`dispatch_by_load[].at_capacity`). As a diagnostic, the same quantities are measured from every sweep run's own
+ * max over loads). As a diagnostic, the same quantities are measured from every sweep run's own
  * batches and reported as medians over seeds (`measured_dispatch_by_load`, and `measured_dispatch`
  * per run): they show whether the cost grows with load. The simulator never uses them.
  *
@@ -74,14 +69,7 @@ import {
 } from '../../lib/profiling.ts';
 import { servePlanForReal } from '../../lib/serving.ts';
 import type { Io } from '../../lib/io.ts';
-import {
-  batchRecorder,
-  dispatchAtRate,
-  dispatchCost,
-  dispatchSummary,
-  medianDispatch,
-  type DispatchCost,
-} from './dispatch.ts';
+import { batchRecorder, dispatchCost, dispatchSummary, medianDispatch, type DispatchCost } from './dispatch.ts';
 
 /** The study's settings; see the module comment for why these defaults. */
 export interface FidelitySettings {
@@ -116,9 +104,9 @@ export const QUIET_FOREIGN_CORES = 0.15;
 export const TARGETS = { p50_error_pct: 5, p99_error_pct: 10, up_to_load_pct: 90, violation_error_points: 1 };
 
 /** The simulator's model of real serving, step by step (module comment); the last is the full one. */
-export const SIM_MODELS = ['lognormal', '+colocation', '+empirical-latency', '+dispatch', '+load-dispatch'] as const;
+export const SIM_MODELS = ['lognormal', '+colocation', '+empirical-latency', '+dispatch'] as const;
 export type SimModel = (typeof SIM_MODELS)[number];
-export const FULL_MODEL: SimModel = '+load-dispatch';
+export const FULL_MODEL: SimModel = '+dispatch';
 
 async function settle(io: Io, phase: string, waitS: number): Promise<void> {
   const { quiet, use } = await waitForQuiet(QUIET_FOREIGN_CORES, 1000, waitS * 1000);
@@ -312,15 +300,11 @@ export function meetsTargets(r: CsvRow, loadPct: number): { p50: boolean; p99: b
   };
 }
 
-/**
- * The simulation options of one step of the simulator's model (SIM_MODELS): `dispatchMs` is the
- * low-load calibration's cost (`+dispatch`), `atRateMs` the cost at the run's rate (`+load-dispatch`).
- */
+/** The simulation options of one step of the simulator's model (SIM_MODELS). */
 export function simModelOptions(
   m: SimModel,
   sidecar: ProfileSidecar,
   dispatchMs: number,
-  atRateMs = dispatchMs,
 ): { jitterCv: number; jitterRatios?: readonly number[]; colocation: ColocationModel; dispatchMs: number } {
   const step = SIM_MODELS.indexOf(m);
   const ratios = sidecar.latency_ratios;
@@ -328,7 +312,7 @@ export function simModelOptions(
     jitterCv: sidecar.jitter_cv,
     ...(step >= 2 && ratios !== undefined && ratios.length > 0 ? { jitterRatios: ratios } : {}),
     colocation: step >= 1 ? measuredColocation(sidecar) : NO_INTERFERENCE,
-    dispatchMs: step >= 4 ? atRateMs : step === 3 ? dispatchMs : 0,
+    dispatchMs: step >= 3 ? dispatchMs : 0,
   };
 }
 
@@ -412,12 +396,8 @@ export function machineInfo(threadsByPartition: Record<string, number>) {
   };
 }
 
-/**
- * The seed of load `loadIndex`'s calibration run at 10 % of capacity (`atCapacity` false) or at
- * 100 %: one per load and point, none of the sweep's (run seed, +1, ...).
- */
-export const calibrationSeed = (runSeed: number, loadIndex: number, atCapacity = false): number =>
-  runSeed + (atCapacity ? 1100 : 1000) + loadIndex;
+/** The seed of load `loadIndex`'s calibration run: one per load, none of the sweep's (run seed, +1, ...). */
+export const calibrationSeed = (runSeed: number, loadIndex: number): number => runSeed + 1000 + loadIndex;
 
 /**
  * Serve once, and again while `disturbed` says other processes disturbed the run, up to `attempts`
@@ -449,16 +429,7 @@ export interface LoadToSimulate {
   ctx: Context;
   /** The cost `+dispatch` adds to this load's runs: this load's own calibration (never `measured`). */
   dispatch: DispatchCost;
-  /** The same plan's calibration at 100 % of capacity, and the two calibrations' rates (`+load-dispatch`). */
-  atCapacity: DispatchCost;
-  calibrationRps: { low: number; high: number };
-  runs: ReadonlyArray<{
-    seed: number;
-    w: Workload;
-    /** The run's total request rate. */
-    rateRps: number;
-    real: { summary: RunSummary; cpu: CpuUse | null };
-  }>;
+  runs: ReadonlyArray<{ seed: number; w: Workload; real: { summary: RunSummary; cpu: CpuUse | null } }>;
 }
 
 /**
@@ -473,17 +444,12 @@ export function simulateLoad(
 ): CsvRow[] {
   const variants = Object.fromEntries(Object.entries(l.sidecar.models).map(([m, v]) => [m, v.variant]));
   const rows: CsvRow[] = [];
-  for (const r of l.runs) {
-    const atRate = dispatchAtRate(
-      { rateRps: l.calibrationRps.low, dispatchMs: l.dispatch.dispatch_ms },
-      { rateRps: l.calibrationRps.high, dispatchMs: l.atCapacity.dispatch_ms },
-      r.rateRps,
-    );
+  for (const r of l.runs)
     for (const m of SIM_MODELS) {
       const sim = simulate(r.w, l.plan, l.ctx, {
         seed: r.seed,
         durationS,
-        ...simModelOptions(m, l.sidecar, l.dispatch.dispatch_ms, atRate),
+        ...simModelOptions(m, l.sidecar, l.dispatch.dispatch_ms),
       });
       for (const row of compareRuns(r.real.summary, sim, durationS, variants))
         rows.push({
@@ -495,7 +461,6 @@ export function simulateLoad(
           real_foreign_cores: r.real.cpu === null ? null : round(r.real.cpu.foreignCores, 3),
         });
     }
-  }
   return rows;
 }
 
@@ -508,14 +473,10 @@ interface LoadRun {
   plan: Plan;
   /** The dispatch cost calibrated on this load's plan at 10 % of its capacity: what `+dispatch` adds. */
   dispatch: DispatchCost;
-  /** The same at 100 % of its capacity; with `dispatch`, the line `+load-dispatch` follows. */
-  atCapacity: DispatchCost;
-  calibrationRps: { low: number; high: number };
   /** Each run with the dispatch cost measured from its own batches (diagnostic; never simulated with). */
   runs: Array<{
     seed: number;
     w: Workload;
-    rateRps: number;
     real: Awaited<ReturnType<typeof servePlanForReal>>;
     measured: DispatchCost;
   }>;
@@ -626,37 +587,15 @@ async function run(opts: ExperimentOptions, io: Io) {
       true,
     );
     const dispatch = dispatchCost(cal.batches, ctx.latency, calRun.clockLagMs.mean);
-    io.err(`fidelity: calibrating it again at 100 % of capacity\n`);
-    const calHigh = batchRecorder();
-    const calHighRun = await serveNow(
-      workloadAt(sidecar, planLoad),
-      plan,
-      calibrationSeed(opts.seed, i, true),
-      sidecar,
-      st.calibrationS,
-      calHigh,
-      true,
-    );
-    const atCapacity = dispatchCost(calHigh.batches, ctx.latency, calHighRun.clockLagMs.mean);
-    const calibrationRps = {
-      low: totalRate(workloadAt(sidecar, planLoad * 0.1)),
-      high: totalRate(workloadAt(sidecar, planLoad)),
-    };
     const runs: LoadRun['runs'] = [];
     for (const seed of seeds) {
       const w = workloadAt(sidecar, (planLoad * loadPct) / 100);
       // The run's own batches, for the diagnostic only (measured_dispatch_by_load).
       const rec = batchRecorder();
       const real = await serveNow(w, plan, seed, sidecar, st.durationS, rec, true);
-      runs.push({
-        seed,
-        w,
-        rateRps: totalRate(w),
-        real,
-        measured: dispatchCost(rec.batches, ctx.latency, real.clockLagMs.mean),
-      });
+      runs.push({ seed, w, real, measured: dispatchCost(rec.batches, ctx.latency, real.clockLagMs.mean) });
     }
-    loads.push({ loadPct, prof, capacity, plan, dispatch, atCapacity, calibrationRps, runs });
+    loads.push({ loadPct, prof, capacity, plan, dispatch, runs });
   }
   if (loads.length === 0) throw new Error('fidelity: no load was served');
 
@@ -695,12 +634,7 @@ async function run(opts: ExperimentOptions, io: Io) {
       error_passes_10pct_at_load_pct: errorPasses10PctAt(summary, m),
     };
   });
-  const dispatchByLoad = loads.map((l) => ({
-    load_pct: l.loadPct,
-    ...l.dispatch,
-    rate_rps: round(l.calibrationRps.low, 3),
-    at_capacity: { ...l.atCapacity, rate_rps: round(l.calibrationRps.high, 3) },
-  }));
+  const dispatchByLoad = loads.map((l) => ({ load_pct: l.loadPct, ...l.dispatch }));
   const measuredByLoad = loads.map((l) => ({ load_pct: l.loadPct, ...medianDispatch(l.runs.map((r) => r.measured)) }));
   const json = {
     machine: {
@@ -762,7 +696,7 @@ async function run(opts: ExperimentOptions, io: Io) {
   const text = [
     `${machine.cpu_model}, ${machine.cores} cores, onnxruntime ${machine.onnxruntime ?? '?'}, threads ${machine.threads}` +
       `${machineQuiet ? '' : `; NOT QUIET: other processes used up to ${fmt(Math.max(...foreign.map((c) => c ?? 0)))} cores (above ${QUIET_FOREIGN_CORES})`}`,
-    `dispatch cost per batch, ms (= batch excess + loop lag): calibrated on each load's plan at 10 % of its capacity (what +dispatch adds) and at 100 % (+load-dispatch: the line through both, at the run's rate), and measured in that load's own runs (median of ${seeds.length} seed(s); diagnostic, not simulated with):`,
+    `dispatch cost per batch, ms (= batch excess + loop lag): calibrated on each load's plan at 10 % of its capacity (what +dispatch adds), and measured in that load's own runs (median of ${seeds.length} seed(s); diagnostic, not simulated with):`,
     table(
       [
         'load %',
@@ -770,8 +704,6 @@ async function run(opts: ExperimentOptions, io: Io) {
         'cal excess',
         'cal lag',
         'cal batches',
-        'cal@100 dispatch',
-        'at run rate',
         'run dispatch',
         'run excess',
         'run lag',
@@ -786,15 +718,6 @@ async function run(opts: ExperimentOptions, io: Io) {
           c.batch_excess_ms === null ? null : fmt(c.batch_excess_ms, 3),
           fmt(c.loop_lag_ms, 3),
           c.batches,
-          fmt(l.atCapacity.dispatch_ms, 3),
-          fmt(
-            dispatchAtRate(
-              { rateRps: l.calibrationRps.low, dispatchMs: c.dispatch_ms },
-              { rateRps: l.calibrationRps.high, dispatchMs: l.atCapacity.dispatch_ms },
-              l.runs[0]?.rateRps ?? l.calibrationRps.low,
-            ),
-            3,
-          ),
           fmt(m.dispatch_ms, 3),
           m.batch_excess_ms === null ? null : fmt(m.batch_excess_ms, 3),
           fmt(m.loop_lag_ms, 3),

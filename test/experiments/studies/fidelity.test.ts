@@ -19,7 +19,6 @@ import {
 } from '../../../experiments/studies/fidelity/run.ts';
 import {
   batchRecorder,
-  dispatchAtRate,
   dispatchCost,
   dispatchSummary,
   medianDispatch,
@@ -135,7 +134,7 @@ describe('fidelity comparison', () => {
 
   it('summariseFidelity: medians over seeds and t-intervals; the 10 % crossing is the lowest load past it', () => {
     const r = (load: number, seed: number, p50: number, p99: number) => ({
-      sim_model: '+load-dispatch', // the full model, which errorPasses10PctAt reads by default
+      sim_model: '+dispatch',
       load_pct: load,
       model: 'all',
       seed,
@@ -162,11 +161,10 @@ describe('fidelity comparison', () => {
       latency_ratios: [0.9, 1, 1.4],
       models: { a: { colocation_slowdown: { a: 1.2 } } },
     } as unknown as ProfileSidecar;
-    const steps = SIM_MODELS.map((m) => simModelOptions(m, sidecar, 0.7, 1.9));
-    expect(steps.map((o) => o.colocation === NO_INTERFERENCE)).toEqual([true, false, false, false, false]);
-    expect(steps.map((o) => o.jitterRatios !== undefined)).toEqual([false, false, true, true, true]);
-    // +dispatch: the low-load calibration's cost; +load-dispatch: the cost at the run's rate.
-    expect(steps.map((o) => o.dispatchMs)).toEqual([0, 0, 0, 0.7, 1.9]);
+    const steps = SIM_MODELS.map((m) => simModelOptions(m, sidecar, 0.7));
+    expect(steps.map((o) => o.colocation === NO_INTERFERENCE)).toEqual([true, false, false, false]);
+    expect(steps.map((o) => o.jitterRatios !== undefined)).toEqual([false, false, true, true]);
+    expect(steps.map((o) => o.dispatchMs)).toEqual([0, 0, 0, 0.7]);
   });
 });
 
@@ -251,25 +249,10 @@ describe('fidelity dispatch cost, per load', () => {
     const sweep = [7, 8, 9];
     const cal = [0, 1, 2, 3, 4, 5].map((i) => calibrationSeed(runSeed, i));
     expect(cal).toEqual([1007, 1008, 1009, 1010, 1011, 1012]);
-    const atCapacity = [0, 1, 2, 3, 4, 5].map((i) => calibrationSeed(runSeed, i, true));
-    expect(atCapacity).toEqual([1107, 1108, 1109, 1110, 1111, 1112]);
-    expect([...cal, ...atCapacity].some((s) => sweep.includes(s))).toBe(false);
+    expect(cal.some((s) => sweep.includes(s))).toBe(false);
   });
 
-  it('dispatchAtRate: the line through the two calibrations, at the run’s rate, never below 0', () => {
-    const low = { rateRps: 10, dispatchMs: 0.5 };
-    const high = { rateRps: 100, dispatchMs: 1.4 }; // 0.01 ms more per req/s
-    expect(dispatchAtRate(low, high, 10)).toBe(0.5);
-    expect(dispatchAtRate(low, high, 100)).toBe(1.4);
-    expect(dispatchAtRate(low, high, 55)).toBe(0.95);
-    expect(dispatchAtRate(low, high, 110)).toBe(1.5); // beyond capacity: extrapolated
-    // A cost falling with the rate stops at 0: 2 - (2 / 90) x 180 < 0.
-    expect(dispatchAtRate({ rateRps: 10, dispatchMs: 2 }, { rateRps: 100, dispatchMs: 0 }, 190)).toBe(0);
-    // One rate only: the low calibration's cost.
-    expect(dispatchAtRate(low, { rateRps: 10, dispatchMs: 9 }, 50)).toBe(0.5);
-  });
-
-  it('simulateLoad adds each load’s own calibrated costs, +dispatch the low one and +load-dispatch the line at the run’s rate, never the runs’ measured one', () => {
+  it('simulateLoad adds each load’s own calibrated cost under +dispatch, never the runs’ measured one', () => {
     const sidecar = {
       jitter_cv: 0.1,
       latency_ratios: [1],
@@ -288,47 +271,34 @@ describe('fidelity dispatch cost, per load', () => {
       const p50 = 10 + (o.dispatchMs ?? 0);
       return run({ a: task({ p50_ms: p50 }) }, { p50_ms: p50 });
     };
-    // Calibrated at 10 req/s (10 % of capacity) and 100 req/s (100 %); the runs at the load's rate.
-    const load = (loadPct: number, low: number, high: number, seeds: number[]): LoadToSimulate => ({
+    const load = (loadPct: number, calibrated: number, seeds: number[]): LoadToSimulate => ({
       loadPct,
       capacity: 0.6,
       plan: {} as never,
       sidecar,
       ctx: {} as never,
-      dispatch: cost(low),
-      atCapacity: cost(high),
-      calibrationRps: { low: 10, high: 100 },
-      runs: seeds.map((seed) => ({
-        seed,
-        w: {} as never,
-        rateRps: loadPct,
-        real: { summary: run({ a: task({}) }), cpu: null },
-      })),
+      dispatch: cost(calibrated),
+      runs: seeds.map((seed) => ({ seed, w: {} as never, real: { summary: run({ a: task({}) }), cpu: null } })),
     });
-    // Load 30 %: 0.5 ms at 10 req/s, 1.4 at 100, so 0.7 at 30. Load 90 % (another plan): 2 and
-    // 2.9, so 2.8 at 90.
+    // Load 30 % calibrated 0.5 ms; load 90 % (another plan) calibrated 2 ms.
     const rows = [
-      ...simulateLoad(load(30, 0.5, 1.4, [1, 2]), 20, simulate),
-      ...simulateLoad(load(90, 2, 2.9, [1]), 20, simulate),
+      ...simulateLoad(load(30, 0.5, [1, 2]), 20, simulate),
+      ...simulateLoad(load(90, 2, [1]), 20, simulate),
     ];
-    // Every run under every step, on the run's seed: +dispatch gets the load's low calibration,
-    // +load-dispatch the line at the run's rate.
+    // Every run under every step, on the run's seed: only +dispatch gets a cost, the load's own.
     expect(seen).toEqual([
       [1, 0],
       [1, 0],
       [1, 0],
       [1, 0.5],
-      [1, 0.7],
       [2, 0],
       [2, 0],
       [2, 0],
       [2, 0.5],
-      [2, 0.7],
       [1, 0],
       [1, 0],
       [1, 0],
       [1, 2],
-      [1, 2.8],
     ]);
     const p50Error = (loadPct: number, simModel: string) =>
       rows
@@ -337,9 +307,6 @@ describe('fidelity dispatch cost, per load', () => {
     // (10.5 - 10) / 10 = 5 %; (12 - 10) / 10 = 20 %.
     expect(p50Error(30, '+dispatch')).toEqual([5, 5]);
     expect(p50Error(90, '+dispatch')).toEqual([20]);
-    // (10.7 - 10) / 10 = 7 %; (12.8 - 10) / 10 = 28 %.
-    expect(p50Error(30, '+load-dispatch')).toEqual([7, 7]);
-    expect(p50Error(90, '+load-dispatch')).toEqual([28]);
     expect(p50Error(90, '+empirical-latency')).toEqual([0]);
     expect(rows[0]).toMatchObject({
       load_pct: 30,
