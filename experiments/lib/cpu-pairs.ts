@@ -177,6 +177,15 @@ export function readPairs(text: string, file: string): PairPoint[] {
   });
 }
 
+/** A best share (0..1) as a percentage to 1 decimal, as every output prints it. */
+export const sharePct = (share: number): string => `${Math.round(1000 * share) / 10} %`;
+
+/** A sample's size and nearest-rank p50, p75, p90, p95 and max, to 2 decimals (the summary's columns). */
+function percentiles(e: readonly number[]) {
+  const q = (x: number) => Math.round(nearestRank(e, x) * 100) / 100;
+  return { points: e.length, p50: q(0.5), p75: q(0.75), p90: q(0.9), p95: q(0.95), max: q(1) };
+}
+
 /** Resamples of the held-out points behind each predictor's p90 interval and its share of being best. */
 export const BOOTSTRAP_RESAMPLES = 2000;
 
@@ -239,20 +248,7 @@ export function bootstrapP90(
 export function comparePredictors(points: readonly PairPoint[], seed: number | string = 1) {
   const errors = leaveOneModelOut(points);
   const boot = bootstrapP90(errors, seed);
-  const summary = PREDICTOR_NAMES.map((name) => {
-    const e = errors[name];
-    const q = (x: number) => Math.round(nearestRank(e, x) * 100) / 100;
-    return {
-      predictor: name,
-      points: e.length,
-      p50: q(0.5),
-      p75: q(0.75),
-      p90: q(0.9),
-      p95: q(0.95),
-      max: q(1),
-      ...boot[name],
-    };
-  });
+  const summary = PREDICTOR_NAMES.map((name) => ({ predictor: name, ...percentiles(errors[name]), ...boot[name] }));
   const best = summary.reduce((b, r) => (r.p90 < b.p90 ? r : b), summary[0]);
   return { errors, summary, best };
 }
@@ -274,10 +270,7 @@ export function retestNoisePct(rows: ReadonlyArray<Record<string, string | numbe
 /** The noise's percentiles as a summary row beside the predictors' (predictor `noise`), or none without retests. */
 export function noiseRow(noise: readonly number[]) {
   if (noise.length === 0) return [];
-  const q = (x: number) => Math.round(nearestRank(noise, x) * 100) / 100;
-  return [
-    { predictor: 'noise', points: noise.length, p50: q(0.5), p75: q(0.75), p90: q(0.9), p95: q(0.95), max: q(1) },
-  ];
+  return [{ predictor: 'noise', ...percentiles(noise) }];
 }
 
 /** The summary as a text table: percentiles, the p90's 95 % interval and how often each predictor is best. */
@@ -295,7 +288,7 @@ export function predictorTable(
         r.p75,
         r.p90,
         `${fmt(r.p90_lo)}-${fmt(r.p90_hi)}`,
-        `${Math.round(1000 * r.best_share) / 10} %`,
+        sharePct(r.best_share),
         r.p95,
         r.max,
       ]),

@@ -62,6 +62,7 @@ export const CPU_INTERFERENCE: FigureDef = {
     const serving = t[SERVING]?.rows ?? [];
     const share = (r: (typeof all)[number]) => {
       const v = num(r, 'best_share');
+      // As cpu-pairs.ts's sharePct (not imported: a figure stays clear of the profiling modules).
       return v === null ? '–' : `${Math.round(1000 * v) / 10} %`;
     };
     const interval = (r: (typeof all)[number]) => {

@@ -32,6 +32,7 @@ import {
   profileCpuPairs,
   readPairs,
   retestNoisePct,
+  sharePct,
 } from '../../lib/cpu-pairs.ts';
 import type { Experiment } from '../../lib/experiment.ts';
 import { fmt, table } from '../../lib/format.ts';
@@ -182,7 +183,7 @@ export const cpuInterference: Experiment = {
       text: [
         `${rows.length} co-located points; overhead median ${fmt(overhead[Math.floor(overhead.length / 2)])} %, max ${fmt(overhead[overhead.length - 1])} %`,
         predictorTable(summary, noise),
-        `best p90: ${best.predictor} ${fmt(best.p90)} % (95 % interval ${fmt(best.p90_lo)}-${fmt(best.p90_hi)} %, lowest in ${Math.round(1000 * best.best_share) / 10} % of ${BOOTSTRAP_RESAMPLES} resamples; the paper's predictor on its GPU: ${PAPER_FIG10_PCT.p90} %)`,
+        `best p90: ${best.predictor} ${fmt(best.p90)} % (95 % interval ${fmt(best.p90_lo)}-${fmt(best.p90_hi)} %, lowest in ${sharePct(best.best_share)} of ${BOOTSTRAP_RESAMPLES} resamples; the paper's predictor on its GPU: ${PAPER_FIG10_PCT.p90} %)`,
         'gpulet-int planned with each predictor at the highest load it accepts, served for real:',
         table(
           ['predictor', 'capacity', 'req/s', 'gpulets', 'violations %', 'p99 ms'],
