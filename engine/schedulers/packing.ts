@@ -28,12 +28,43 @@ import {
 const bySizeDesc = (a: Node, b: Node) => b.sizePct - a.sizePct;
 
 /**
+ * The empty gpulets of `state` that findBestFit may pick, in its scan order: the last GPU first,
+ * and within a GPU the last gpulet first. On a fleet of many GPUs most are busy, and a scan over
+ * the whole fleet per request was most of a plan's time; so callers that place several requests
+ * build this once. Whether a gpulet may take a request depends only on its own GPU, and placing a
+ * request changes only the GPU it lands on, so the list stays exact if the caller adds what a
+ * split creates (allocateFit); a gpulet in it that has since been filled is skipped.
+ *
+ * Left out: gpulets whose neighbour the artifact's check says would break (neighbourWouldBreak,
+ * which does not depend on the request). Their GPU has no other empty gpulet (the neighbour is
+ * busy), so no placement here changes them.
+ */
+export function emptyGpulets(ctx: SchedContext, state: State): Node[] {
+  const out: Node[] = [];
+  for (let g = state.gpus.length - 1; g >= 0; g--) {
+    const nodes = state.gpus[g].nodes;
+    for (let k = nodes.length - 1; k >= 0; k--) {
+      const node = nodes[k];
+      if (node.tasks.length === 0 && !neighbourWouldBreak(ctx, state, node)) out.push(node);
+    }
+  }
+  return out;
+}
+
+/**
  * findBestFit: an empty gpulet of at least the requested size whose GPU has memory for the model,
  * where the request's batch meets its SLO, and whose neighbour is not pushed over its SLO. The
  * artifact prefers a whole (100 %) GPU, then an exact fit, and among equals takes the LAST in GPU
  * order (so the highest-index GPU fills first); otherwise the last with the least slack.
+ * `empties`: every empty gpulet of the state in scan order (emptyGpulets), filled ones allowed.
  */
-export function findBestFit(ctx: SchedContext, state: State, req: Node, exclude: readonly Node[]): Node | null {
+export function findBestFit(
+  ctx: SchedContext,
+  state: State,
+  req: Node,
+  exclude: readonly Node[],
+  empties: readonly Node[],
+): Node | null {
   const rt = req.tasks[0];
   const memMb = ctx.memoryMb(rt.model);
   // Fix fit-at-size: the artifact tests a whole GPU's candidacy at 100 % although it then splits
@@ -46,22 +77,18 @@ export function findBestFit(ctx: SchedContext, state: State, req: Node, exclude:
   // only a strictly smaller slack can beat what is held.
   let best: Node | null = null;
   let bestDiff = Infinity;
-  for (let g = state.gpus.length - 1; g >= 0; g--) {
-    const nodes = state.gpus[g].nodes;
-    for (let k = nodes.length - 1; k >= 0; k--) {
-      const node = nodes[k];
-      if (node.sizePct < req.sizePct || node.tasks.length > 0 || exclude.includes(node)) continue;
-      const diff = node.sizePct - req.sizePct;
-      const top = (node.sizePct === 100 && ctx.usePart) || diff === 0;
-      if (!top && diff >= bestDiff) continue;
-      if (!eligible(ctx, state, g, node, req, memMb, atSize)) continue;
-      if (top) {
-        ctx.touch(state, g);
-        return node;
-      }
-      best = node;
-      bestDiff = diff;
+  for (const node of empties) {
+    if (node.sizePct < req.sizePct || node.tasks.length > 0 || exclude.includes(node)) continue;
+    const diff = node.sizePct - req.sizePct;
+    const top = (node.sizePct === 100 && ctx.usePart) || diff === 0;
+    if (!top && diff >= bestDiff) continue;
+    if (!eligible(ctx, state, node.gpu, node, req, memMb, atSize)) continue;
+    if (top) {
+      ctx.touch(state, node.gpu);
+      return node;
     }
+    best = node;
+    bestDiff = diff;
   }
   if (best !== null) ctx.touch(state, best.gpu);
   return best;
@@ -113,10 +140,12 @@ function neighbourWouldBreak(ctx: SchedContext, state: State, cand: Node): boole
 export function checkFit(ctx: SchedContext, state: State, est: readonly Node[]): boolean {
   const flagged: Node[] = [];
   const remain = new Map<Node, number>();
+  // A dry run: the state does not change, nor its empty gpulets.
+  const empties = emptyGpulets(ctx, state);
   for (const req of est) {
     let res: Node | null;
     for (;;) {
-      res = findBestFit(ctx, state, req, flagged);
+      res = findBestFit(ctx, state, req, flagged, empties);
       if (res === null) return false;
       if (!remain.has(res)) remain.set(res, res.sizePct);
       if ((remain.get(res) as number) < req.sizePct) {
@@ -144,9 +173,12 @@ export function allocateFit(
   task: SchedTask,
   placesAll = true,
 ): boolean {
+  // Placing a request fills one empty gpulet and may split its GPU; every other gpulet of the
+  // state stays as it is (the adjustments below change only that GPU's gpulets, never empty one).
+  const empties = emptyGpulets(ctx, state);
   for (const req of est) {
     const isResidue = req.occupancy !== 1;
-    const bf = findBestFit(ctx, state, req, []);
+    const bf = findBestFit(ctx, state, req, [], empties);
     if (bf === null) return false;
     const bp = bf.sizePct;
     const rp = req.sizePct;
@@ -170,7 +202,8 @@ export function allocateFit(
       rt.throughputRps = f32((rt.batch * 1000) / req.dutyMs);
       req.occupancy = f32(l / req.dutyMs);
     }
-    if (bp === 100 && rp < 100 && ctx.repartition) split(state, bf, rp);
+    // The complement of a split comes after `bf` on its GPU, so just before it in scan order.
+    if (bp === 100 && rp < 100 && ctx.repartition) empties.splice(empties.indexOf(bf), 0, split(state, bf, rp));
     bf.occupancy = req.occupancy;
     if (ctx.repartition) bf.sizePct = req.sizePct;
     bf.dutyMs = req.dutyMs;
