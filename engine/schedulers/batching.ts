@@ -17,7 +17,9 @@ import { BATCH_SLOTS, MAX_BATCH } from '../limits.ts';
 import { cloneGpu, emptyNode, f32, type Gpu, type Node, type SchedTask, type State, type TaskCopy } from './state.ts';
 import {
   planTables,
+  type GpuletVerdict,
   type LateShareMemo,
+  type VectorMemo,
   type ModelTables,
   type PlanTables,
   type SatEntry,
@@ -87,6 +89,8 @@ export class SchedContext {
   journal: Map<number, Gpu> | null = null;
   /** Gpulet sizes in use, descending: the configured ones the latency profile covers. */
   readonly parts: readonly number[];
+  /** The same, ascending. */
+  readonly ascendingParts: readonly number[];
   /** The safety factor as the artifact holds it (a float). */
   private readonly ratio: number;
   /** Values derived from the latency table alone, shared with other plans on it (tables.ts). */
@@ -107,6 +111,7 @@ export class SchedContext {
     this.ratio = f32(config.latencyRatio);
     // A profile measured at fewer partitions (e.g. CPU core shares {50, 100}) restricts the sizes.
     this.parts = config.partsPct.filter((p) => latency.partitionsPct.includes(p));
+    this.ascendingParts = [...this.parts].sort((a, b) => a - b);
     if (this.parts.length === 0)
       throw new InputError(`profile ${latency.gpuType} covers none of the partitions ${config.partsPct.join(', ')}`);
     this.tables = planTables(latency, this.ratio, this.parts);
@@ -121,6 +126,16 @@ export class SchedContext {
   /** Fix burst-duty's memo of late shares, shared with other plans on the latency table (burst.ts). */
   get lateShareMemo(): LateShareMemo {
     return this.tables.lateShares;
+  }
+
+  /** Fix burst-duty's verdicts per gpulet under this run's predictor, shared with other plans on the table (burst.ts). */
+  get verdictMemo(): VectorMemo<GpuletVerdict> {
+    return this.tables.verdictsFor(this.predictor);
+  }
+
+  /** A small number per model, the same for every plan on the latency table. */
+  modelId(model: string): number {
+    return this.tables.modelId(model);
   }
 
   get usePart(): boolean {

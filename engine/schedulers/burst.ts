@@ -18,7 +18,7 @@
  */
 import type { SchedContext } from './batching.ts';
 import type { Node, State } from './state.ts';
-import type { LateShareMemo } from './tables.ts';
+import type { GpuletVerdict, LateShareMemo, VectorMemo } from './tables.ts';
 
 /** Arrivals simulated per gpulet. */
 export const ARRIVALS = 4000;
@@ -96,10 +96,25 @@ function hashOf(a: Float64Array): number {
   return h >>> 0;
 }
 
-function sameInputs(a: Float64Array, b: Float64Array): boolean {
+function sameKey(a: Float64Array, b: Float64Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
   return true;
+}
+
+/** The value remembered for `key`, or undefined. */
+function recall<V>(memo: VectorMemo<V>, key: Float64Array, h: number): V | undefined {
+  const bucket = memo.get(h);
+  if (bucket !== undefined) for (const e of bucket) if (sameKey(e.key, key)) return e.value;
+  return undefined;
+}
+
+/** Remember `value` for `key` (hash `h`); a memo past MEMO_ENTRIES buckets starts over. */
+function remember<V>(memo: VectorMemo<V>, key: Float64Array, h: number, value: V): void {
+  if (memo.size >= MEMO_ENTRIES) memo.clear();
+  const bucket = memo.get(h);
+  if (bucket === undefined) memo.set(h, [{ key, value }]);
+  else bucket.push({ key, value });
 }
 
 /**
@@ -111,14 +126,11 @@ function sameInputs(a: Float64Array, b: Float64Array): boolean {
 function memoShares(memo: LateShareMemo, loads: readonly TabledLoad[], dutyMs: number): readonly number[] {
   const inputs = inputsOf(loads, dutyMs);
   const h = hashOf(inputs);
-  const bucket = memo.get(h);
-  if (bucket !== undefined) for (const e of bucket) if (sameInputs(e.inputs, inputs)) return e.shares;
-  const shares = serve(loads, dutyMs);
-  if (memo.size >= MEMO_ENTRIES) memo.clear();
-  const entry = { inputs, shares };
-  const again = memo.get(h);
-  if (again === undefined) memo.set(h, [entry]);
-  else again.push(entry);
+  let shares = recall(memo, inputs, h);
+  if (shares === undefined) {
+    shares = serve(loads, dutyMs);
+    remember(memo, inputs, h, shares);
+  }
   return shares;
 }
 
@@ -205,32 +217,78 @@ export function burstFailures(ctx: SchedContext, state: State, meanRps: Readonly
   const planned = new Map<number, number>();
   for (const g of state.gpus)
     for (const n of g.nodes) for (const t of n.tasks) planned.set(t.id, (planned.get(t.id) ?? 0) + t.throughputRps);
-  const ratio = ctx.config.latencyRatio;
-  const memo = ctx.lateShareMemo;
   const worst = new Map<number, BurstFailure>();
   for (const g of state.gpus)
     for (const node of g.nodes) {
       if (node.tasks.length === 0) continue;
-      const loads = node.tasks.map((t) =>
-        loadOf(
-          ctx,
-          state,
-          node,
-          t,
-          (meanRps.get(t.id) ?? 0) * (t.throughputRps / (planned.get(t.id) ?? t.throughputRps)),
-          ratio,
-        ),
+      const rates = node.tasks.map(
+        (t) => (meanRps.get(t.id) ?? 0) * (t.throughputRps / (planned.get(t.id) ?? t.throughputRps)),
       );
-      const shares = memoShares(memo, loads, node.dutyMs);
+      const v = verdict(ctx, state, node, rates);
       node.tasks.forEach((t, j) => {
-        if (!(shares[j] > LATE_SHARE)) return;
-        const factor = shrinkFactor(memo, loads, node.dutyMs, j);
+        if (!(v.shares[j] > LATE_SHARE)) return;
+        const factor = v.factors[j];
         const prev = worst.get(t.id);
         if (prev === undefined || factor > prev.factor)
-          worst.set(t.id, { taskId: t.id, task: t.task, gpu: g.index, lateShare: shares[j], factor });
+          worst.set(t.id, { taskId: t.id, task: t.task, gpu: g.index, lateShare: v.shares[j], factor });
       });
     }
   return [...worst.values()];
+}
+
+/**
+ * The check of one gpulet whose tasks get `rates`, through the verdict memo: keyed by what the
+ * check reads (gpuletKey), so a gpulet met again costs no latency estimates. On a miss, the late
+ * shares come through the memo by latencies (memoShares), which plans under other predictors share.
+ */
+function verdict(ctx: SchedContext, state: State, node: Node, rates: readonly number[]): GpuletVerdict {
+  const key = gpuletKey(ctx, state, node, rates);
+  const h = hashOf(key);
+  const memo = ctx.verdictMemo;
+  let v = recall(memo, key, h);
+  if (v === undefined) {
+    const ratio = ctx.config.latencyRatio;
+    const loads = node.tasks.map((t, j) => loadOf(ctx, state, node, t, rates[j], ratio));
+    const shares = memoShares(ctx.lateShareMemo, loads, node.dutyMs);
+    const factors = shares.map((s, j) => (s > LATE_SHARE ? shrinkFactor(ctx.lateShareMemo, loads, node.dutyMs, j) : 0));
+    v = { shares, factors };
+    remember(memo, key, h, v);
+  }
+  return v;
+}
+
+/**
+ * Everything a gpulet's check depends on, as numbers: its duty cycle, its tasks' routed rates,
+ * models, batches and SLOs, and what its batch latencies (SchedContext.estOn) read: its size and,
+ * where interference is predicted, every gpulet of its GPU (size, half, tasks' models and batches).
+ * The latency table, safety factor and predictor are fixed per memo (PlanTables.verdictsFor).
+ */
+function gpuletKey(ctx: SchedContext, state: State, node: Node, rates: readonly number[]): Float64Array {
+  const gpu = ctx.predictor === null ? [] : state.gpus[node.gpu].nodes;
+  let n = 3 + 4 * node.tasks.length;
+  for (const other of gpu) n += 3 + 2 * other.tasks.length;
+  const key = new Float64Array(n);
+  let i = 0;
+  key[i++] = node.dutyMs;
+  key[i++] = node.sizePct;
+  key[i++] = node.tasks.length;
+  node.tasks.forEach((t, j) => {
+    key[i++] = rates[j];
+    key[i++] = ctx.modelId(t.model);
+    key[i++] = t.batch;
+    key[i++] = t.sloMs;
+  });
+  for (const other of gpu) {
+    // The gpulet itself among its GPU's: -1 marks it (its tasks are above).
+    key[i++] = other === node ? -1 : other.sizePct;
+    key[i++] = other.dedup;
+    key[i++] = other.tasks.length;
+    for (const t of other.tasks) {
+      key[i++] = ctx.modelId(t.model);
+      key[i++] = t.batch;
+    }
+  }
+  return key;
 }
 
 /** Task `t`'s load on `node`: batch latency = the scheduler's estimate without its safety factor. */

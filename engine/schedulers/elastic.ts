@@ -14,7 +14,17 @@ import { settle } from './adjust.ts';
 import { burstFailures } from './burst.ts';
 import { allocateFit, checkFit, mergeResidue, readjust } from './packing.ts';
 import { allocateTimeShare } from './timeshare.ts';
-import { TRP_SLACK, f32, freshState, hasTask, type Gpu, type Node, type SchedTask, type State } from './state.ts';
+import {
+  TRP_SLACK,
+  f32,
+  freshState,
+  hasTask,
+  sortInPlace,
+  type Gpu,
+  type Node,
+  type SchedTask,
+  type State,
+} from './state.ts';
 import { toPlan } from './state.ts';
 
 /** The artifact's model ids (scheduler_utils), used only to break ties in the processing order. */
@@ -59,7 +69,7 @@ function isPlaced(state: State, id: number): boolean {
 function addTask(ctx: SchedContext, state: State, task: SchedTask): string | null {
   task.additionalRps = 0;
   if (!isPlaced(state, task.id)) {
-    const est = ctx.estimate(task, task.rateRps).sort(bySizeDesc);
+    const est = sortInPlace(ctx.estimate(task, task.rateRps), bySizeDesc);
     const { partitioning } = ctx.config;
     if (ctx.fix('share-residue') && partitioning.timeShares && shareResidue(ctx, state, task, est)) return null;
     let fallback = true;
@@ -67,7 +77,7 @@ function addTask(ctx: SchedContext, state: State, task: SchedTask): string | nul
     if (!fallback) return null;
     const empty: Node[] = [];
     for (const g of state.gpus) for (const n of g.nodes) if (n.tasks.length === 0) empty.push(n);
-    empty.sort(bySizeDesc);
+    sortInPlace(empty, bySizeDesc);
     readjust(ctx, state, task, empty);
     if (mergeResidue(ctx, state, task)) return null;
     if (!partitioning.timeShares)
@@ -93,7 +103,7 @@ function addTask(ctx: SchedContext, state: State, task: SchedTask): string | nul
       node.occupancy = node.dutyMs > 0 ? f32(sum / node.dutyMs) : 0;
       if (node.tasks.length === 0) target.push(node);
     }
-  readjust(ctx, state, task, target.sort(bySizeDesc));
+  readjust(ctx, state, task, sortInPlace(target, bySizeDesc));
   if (mergeResidue(ctx, state, task)) return null;
   if (!ctx.config.partitioning.timeShares)
     return `${task.task}: ${task.rateRps} req/s left when re-placed after the interference re-check`;
@@ -146,7 +156,7 @@ function schedule(ctx: SchedContext, state: State, tasks: SchedTask[]): string |
   let session = tasks;
   for (;;) {
     const orgRate = new Map(session.map((t) => [t.id, t.rateRps]));
-    session.sort(processingOrder);
+    sortInPlace(session, processingOrder);
     for (const t of session) {
       const reason = addTask(ctx, state, { ...t });
       if (reason !== null) return reason;
@@ -444,12 +454,11 @@ export class ElasticScheduler implements Scheduler {
     if (lowerBoundGpus(ctx, schedTasks(input.demands, this.config), share) > input.numGpus) return failed;
     if (fills)
       for (const f of HOLE_FACTORS) {
-        const more = runOnce(
-          ctx,
-          { ...input, demands: input.demands.map((d) => ({ ...d, rateRps: d.rateRps * f })) },
-          input.numGpus,
-        );
-        if (more.ok) return more;
+        const more = { ...input, demands: input.demands.map((d) => ({ ...d, rateRps: d.rateRps * f })) };
+        // The bound again, for the raised demand: a run it rules out would fail.
+        if (lowerBoundGpus(ctx, schedTasks(more.demands, this.config), share) > input.numGpus) continue;
+        const run = runOnce(ctx, more, input.numGpus);
+        if (run.ok) return run;
       }
     if (layouts)
       for (const layout of nearbyLayouts(failed.state, input.numGpus)) {

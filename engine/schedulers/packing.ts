@@ -18,6 +18,7 @@ import {
   gpuGbits,
   releaseMemory,
   sameNode,
+  sortInPlace,
   split,
   type Node,
   type SchedTask,
@@ -280,7 +281,7 @@ function splitForEstimate(ctx: SchedContext, state: State, node: Node, task: Sch
   const sz = cands[0].sizePct;
   if (sz < 100) {
     given.push(split(state, node, sz));
-    const rest = given.slice(1).sort(bySizeDesc);
+    const rest = sortInPlace(given.slice(1), bySizeDesc);
     given.splice(1, rest.length, ...rest);
   }
   return cands[0].tasks[0].batch;
@@ -292,7 +293,7 @@ function splitForEstimate(ctx: SchedContext, state: State, node: Node, task: Sch
  * the size a fresh estimate for the remaining rate asks for.
  */
 export function readjust(ctx: SchedContext, state: State, task: SchedTask, given: Node[]): boolean {
-  given.sort(bySizeDesc);
+  sortInPlace(given, bySizeDesc);
   if (ctx.config.interference) {
     task.rateRps += task.additionalRps;
     task.additionalRps = 0;

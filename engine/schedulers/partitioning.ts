@@ -88,7 +88,7 @@ function wholeRateNode(
 function estimateGreedy(ctx: SchedContext, task: SchedTask, rateRps: number): Node[] {
   const out: Node[] = [];
   if (rateRps <= TRP_SLACK) return out;
-  const ascending = [...ctx.parts].sort((a, b) => a - b);
+  const ascending = ctx.ascendingParts;
   let r = rateRps;
   while (r > 0) {
     let chosen = ascending[0];

@@ -125,6 +125,21 @@ export function cloneGpu(g: Gpu): Gpu {
   };
 }
 
+/**
+ * Sort `a` in place as Array.prototype.sort does (stably), by insertion for short arrays: planning
+ * sorts arrays of a few gpulets millions of times, and the built-in sort copies each one first.
+ */
+export function sortInPlace<T>(a: T[], cmp: (x: T, y: T) => number): T[] {
+  if (a.length > 16) return a.sort(cmp);
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i];
+    let j = i - 1;
+    for (; j >= 0 && cmp(a[j], x) > 0; j--) a[j + 1] = a[j];
+    a[j + 1] = x;
+  }
+  return a;
+}
+
 export function sameNode(a: Node, b: Node): boolean {
   return a.gpu === b.gpu && a.sizePct === b.sizePct && a.dedup === b.dedup;
 }

@@ -13,8 +13,18 @@
 import { BATCH_SLOTS, PARTITION_SLOTS } from '../limits.ts';
 import type { InterferencePredictor, LatencyModel } from '../types.ts';
 
-/** Fix burst-duty's memo of late shares (burst.ts): entries by a hash of their inputs, each with the inputs it was computed for. */
-export type LateShareMemo = Map<number, Array<{ inputs: Float64Array; shares: readonly number[] }>>;
+/** A memo keyed by a vector of numbers: entries by a hash of the vector, each with the vector it was computed for (burst.ts). */
+export type VectorMemo<V> = Map<number, Array<{ key: Float64Array; value: V }>>;
+
+/** Fix burst-duty's memo of late shares by their inputs (rates, batches, SLOs, batch latencies, duty cycle). */
+export type LateShareMemo = VectorMemo<readonly number[]>;
+
+/** Fix burst-duty's verdict on one gpulet: the late share per task, and for those over the limit the rate factor that passes. */
+export interface GpuletVerdict {
+  readonly shares: readonly number[];
+  /** Per task: the factor its rate must shrink by (shrinkFactor), or 0 where its share passes. */
+  readonly factors: readonly number[];
+}
 
 /** One row of a model's saturate table (the artifact's SatTrpEntry: part, max_batch, sat_trp). */
 export interface SatEntry {
@@ -58,6 +68,8 @@ export class PlanTables {
   readonly lateShares: LateShareMemo = new Map();
   private readonly modelIds = new Map<string, number>();
   private readonly factors = new WeakMap<InterferencePredictor, Map<number, number>>();
+  private readonly verdicts = new WeakMap<InterferencePredictor, VectorMemo<GpuletVerdict>>();
+  private readonly plainVerdicts: VectorMemo<GpuletVerdict> = new Map();
 
   /** A number per model, in order of first use (SchedContext.alpha's keys). */
   modelId(name: string): number {
@@ -78,6 +90,20 @@ export class PlanTables {
     if (m === undefined) {
       m = new Map();
       this.factors.set(predictor, m);
+    }
+    return m;
+  }
+
+  /**
+   * Fix burst-duty's verdicts by what a gpulet holds (burst.ts), under `predictor` (null: latency
+   * estimates without interference): the estimates a verdict rests on depend on the predictor.
+   */
+  verdictsFor(predictor: InterferencePredictor | null): VectorMemo<GpuletVerdict> {
+    if (predictor === null) return this.plainVerdicts;
+    let m = this.verdicts.get(predictor);
+    if (m === undefined) {
+      m = new Map();
+      this.verdicts.set(predictor, m);
     }
     return m;
   }

@@ -12,6 +12,7 @@ import {
   fitsMemory,
   hasTask,
   sameNode,
+  sortInPlace,
   type Node,
   type SchedTask,
   type State,
@@ -34,6 +35,8 @@ function coResidentBatch(ctx: SchedContext, dutyMs: number, t: TaskCopy): number
     : Math.trunc(dutyMs / (1000 / t.rateRps));
   return Math.min(MAX_BATCH, Math.max(1, b));
 }
+
+const byOccupancyDesc = (a: Node, b: Node) => b.occupancy - a.occupancy;
 
 function inRestrict(restrict: readonly Node[], node: Node): boolean {
   for (const r of restrict) if (sameNode(r, node)) return true;
@@ -83,7 +86,7 @@ export function allocateTimeShare(
         continue;
       if (fitsMemory(gpu, mem, task.id, node)) cands.push(node);
     }
-  cands.sort((a, b) => b.occupancy - a.occupancy);
+  sortInPlace(cands, byOccupancyDesc);
   while (task.rateRps + task.additionalRps > TRP_SLACK) {
     let placed = false;
     for (const node of cands) {

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { SchedContext, poissonP99 } from '../../engine/schedulers/batching.ts';
 import { ElasticScheduler, lowerBoundGpus, workBoundGpus } from '../../engine/schedulers/elastic.ts';
 import { NO_FIXES } from '../../engine/schedulers/fixes.ts';
-import { CONFIGS } from '../../engine/schedulers/index.ts';
+import { CONFIGS, GPULET_PARTS, SCHEDULERS } from '../../engine/schedulers/index.ts';
+import { planTables } from '../../engine/schedulers/tables.ts';
 import type { SchedTask } from '../../engine/schedulers/state.ts';
 import { loadContext, planInput } from '../../experiments/lib/context.ts';
 import { NUM_SCENARIOS, scenarioDemands, scenarioDigits } from '../../experiments/lib/scenarios.ts';
@@ -199,5 +200,25 @@ describe('ElasticScheduler.feasible', () => {
         }
     // The check saw both answers where the sweep has both (temporal and greedy fail some).
     for (const o of ['temporal:true', 'temporal:false', 'greedy:true', 'greedy:false']) expect(outcomes).toContain(o);
+  });
+});
+
+describe('memos shared between plans', () => {
+  it('never change a plan: warm (one table for all scenarios, the sweep in reverse) equals cold (a fresh table each)', () => {
+    // A new object in front of the same latency table gets tables and memos of its own
+    // (planTables keys them by object): nothing remembered from another plan.
+    const cold = (k: number) => ({ ...input(k), latency: Object.create(base.latency) as typeof base.latency });
+    for (const name of ['temporal', 'greedy', 'gpulet', 'gpulet-int', 'ideal'] as const) {
+      const warm = SCHEDULERS[name]();
+      const fresh = SCHEDULERS[name]();
+      for (const k of [...SCENARIOS].reverse()) {
+        const a = fresh.plan(cold(k));
+        expect(JSON.stringify(warm.plan(input(k))), `${name} scenario ${scenarioDigits(k)}`).toBe(JSON.stringify(a));
+      }
+    }
+    // The warm plans went through the memos: the burst check's verdicts, with and without a predictor.
+    const tables = planTables(base.latency, Math.fround(1.1), GPULET_PARTS);
+    expect(tables.verdictsFor(null).size).toBeGreaterThan(20);
+    expect(tables.verdictsFor(predictor).size).toBeGreaterThan(20);
   });
 });

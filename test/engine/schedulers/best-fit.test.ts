@@ -11,6 +11,7 @@ import {
   cloneGpu,
   emptyNode,
   freshState,
+  sortInPlace,
   type Node,
   type SchedTask,
   type State,
@@ -176,5 +177,19 @@ describe('best fit over the list of empty gpulets', () => {
       split += a.gpus.filter((g, j) => g.nodes.length > state.gpus[j].nodes.length).length;
     }
     expect(split).toBeGreaterThan(20);
+  });
+});
+
+describe('sortInPlace', () => {
+  it('orders as the built-in stable sort does, ties kept in place, short and long arrays', () => {
+    const rng = streamRng(7, 'sort');
+    for (let i = 0; i < 500; i++) {
+      const n = Math.floor(rng() * 24);
+      // Few distinct keys, so most elements tie; the index tells equal keys apart.
+      const a = Array.from({ length: n }, (_, j) => ({ key: Math.floor(rng() * 4), j }));
+      const cmp = (x: { key: number }, y: { key: number }) => y.key - x.key;
+      const want = [...a].sort(cmp);
+      expect(sortInPlace(a, cmp)).toEqual(want);
+    }
   });
 });
