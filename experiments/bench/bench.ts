@@ -15,7 +15,7 @@ import { ServingSession } from '../../engine/server/session.ts';
 import { Run, type SteppedClock } from '../../engine/server/run.ts';
 import { ClockBefore } from './clock-before.ts';
 import { timeMs, type Figure } from './figure.ts';
-import { planner } from './planner.ts';
+import { planner, sweepVsCpp } from './planner.ts';
 import { fewest } from './fewest.ts';
 import { fleetMix } from './fleet.ts';
 import { SCHEDULERS, type SchedulerName } from '../../engine/schedulers/index.ts';
@@ -316,6 +316,7 @@ const BENCHES: Record<string, AsyncBench> = {
   memory: async (c) => memory(c),
   scheduling: async (c) => scheduling(c),
   planner: async () => planner(),
+  'cpp-scenarios': async () => sweepVsCpp(),
   fewest: async (c) => fewest(c, { sweepStep: Number(process.env.FEWEST_STEP ?? 7), fleets: [64, 1000] }),
   sweep,
   fig12: fig12Bench,
