@@ -88,33 +88,41 @@ function inputsOf(loads: readonly TabledLoad[], dutyMs: number): Float64Array {
   return out;
 }
 
-/** FNV-1a over the 32-bit words of `a` (a hash; equal inputs are then compared word for word). */
-function hashOf(a: Float64Array): number {
-  const w = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+/** One number's two 32-bit words (hashOf). */
+const WORD_F64 = new Float64Array(1);
+const WORDS = new Uint32Array(WORD_F64.buffer);
+
+/** FNV-1a over the 32-bit words of `a[0..n)` (a hash; equal keys are then compared value for value). */
+function hashOf(a: Float64Array, n: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w[i], 0x01000193);
+  for (let i = 0; i < n; i++) {
+    WORD_F64[0] = a[i];
+    h = Math.imul(h ^ WORDS[0], 0x01000193);
+    h = Math.imul(h ^ WORDS[1], 0x01000193);
+  }
   return h >>> 0;
 }
 
-function sameKey(a: Float64Array, b: Float64Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+function sameKey(stored: Float64Array, key: Float64Array, n: number): boolean {
+  if (stored.length !== n) return false;
+  for (let i = 0; i < n; i++) if (!Object.is(stored[i], key[i])) return false;
   return true;
 }
 
-/** The value remembered for `key`, or undefined. */
-function recall<V>(memo: VectorMemo<V>, key: Float64Array, h: number): V | undefined {
+/** The value remembered for `key[0..n)` (hash `h`), or undefined. */
+function recall<V>(memo: VectorMemo<V>, key: Float64Array, n: number, h: number): V | undefined {
   const bucket = memo.get(h);
-  if (bucket !== undefined) for (const e of bucket) if (sameKey(e.key, key)) return e.value;
+  if (bucket !== undefined) for (const e of bucket) if (sameKey(e.key, key, n)) return e.value;
   return undefined;
 }
 
-/** Remember `value` for `key` (hash `h`); a memo past MEMO_ENTRIES buckets starts over. */
-function remember<V>(memo: VectorMemo<V>, key: Float64Array, h: number, value: V): void {
+/** Remember `value` for a copy of `key[0..n)` (hash `h`); a memo past MEMO_ENTRIES buckets starts over. */
+function remember<V>(memo: VectorMemo<V>, key: Float64Array, n: number, h: number, value: V): void {
   if (memo.size >= MEMO_ENTRIES) memo.clear();
+  const entry = { key: key.slice(0, n), value };
   const bucket = memo.get(h);
-  if (bucket === undefined) memo.set(h, [{ key, value }]);
-  else bucket.push({ key, value });
+  if (bucket === undefined) memo.set(h, [entry]);
+  else bucket.push(entry);
 }
 
 /**
@@ -125,11 +133,12 @@ function remember<V>(memo: VectorMemo<V>, key: Float64Array, h: number, value: V
  */
 function memoShares(memo: LateShareMemo, loads: readonly TabledLoad[], dutyMs: number): readonly number[] {
   const inputs = inputsOf(loads, dutyMs);
-  const h = hashOf(inputs);
-  let shares = recall(memo, inputs, h);
+  const n = inputs.length;
+  const h = hashOf(inputs, n);
+  let shares = recall(memo, inputs, n, h);
   if (shares === undefined) {
     shares = serve(loads, dutyMs);
-    remember(memo, inputs, h, shares);
+    remember(memo, inputs, n, h, shares);
   }
   return shares;
 }
@@ -242,32 +251,38 @@ export function burstFailures(ctx: SchedContext, state: State, meanRps: Readonly
  * shares come through the memo by latencies (memoShares), which plans under other predictors share.
  */
 function verdict(ctx: SchedContext, state: State, node: Node, rates: readonly number[]): GpuletVerdict {
-  const key = gpuletKey(ctx, state, node, rates);
-  const h = hashOf(key);
+  const n = gpuletKey(ctx, state, node, rates);
+  const key = keyScratch;
+  const h = hashOf(key, n);
   const memo = ctx.verdictMemo;
-  let v = recall(memo, key, h);
+  let v = recall(memo, key, n, h);
   if (v === undefined) {
     const ratio = ctx.config.latencyRatio;
     const loads = node.tasks.map((t, j) => loadOf(ctx, state, node, t, rates[j], ratio));
     const shares = memoShares(ctx.lateShareMemo, loads, node.dutyMs);
     const factors = shares.map((s, j) => (s > LATE_SHARE ? shrinkFactor(ctx.lateShareMemo, loads, node.dutyMs, j) : 0));
     v = { shares, factors };
-    remember(memo, key, h, v);
+    remember(memo, key, n, h, v);
   }
   return v;
 }
+
+/** Where gpuletKey writes (most keys are looked up and never kept: a kept one is copied). */
+let keyScratch = new Float64Array(64);
 
 /**
  * Everything a gpulet's check depends on, as numbers: its duty cycle, its tasks' routed rates,
  * models, batches and SLOs, and what its batch latencies (SchedContext.estOn) read: its size and,
  * where interference is predicted, every gpulet of its GPU (size, half, tasks' models and batches).
  * The latency table, safety factor and predictor are fixed per memo (PlanTables.verdictsFor).
+ * Written to keyScratch; returns its length.
  */
-function gpuletKey(ctx: SchedContext, state: State, node: Node, rates: readonly number[]): Float64Array {
+function gpuletKey(ctx: SchedContext, state: State, node: Node, rates: readonly number[]): number {
   const gpu = ctx.predictor === null ? [] : state.gpus[node.gpu].nodes;
   let n = 3 + 4 * node.tasks.length;
   for (const other of gpu) n += 3 + 2 * other.tasks.length;
-  const key = new Float64Array(n);
+  if (keyScratch.length < n) keyScratch = new Float64Array(2 * n);
+  const key = keyScratch;
   let i = 0;
   key[i++] = node.dutyMs;
   key[i++] = node.sizePct;
@@ -288,7 +303,7 @@ function gpuletKey(ctx: SchedContext, state: State, node: Node, rates: readonly 
       key[i++] = t.batch;
     }
   }
-  return key;
+  return n;
 }
 
 /** Task `t`'s load on `node`: batch latency = the scheduler's estimate without its safety factor. */
