@@ -13,7 +13,7 @@
 import { InputError } from '../errors.ts';
 import type { InterferencePredictor, LatencyModel } from '../types.ts';
 import type { FixName, Fixes } from './fixes.ts';
-import { BATCH_SLOTS, MAX_BATCH } from '../limits.ts';
+import { BATCH_SLOTS, MAX_BATCH, PARTITION_SLOTS } from '../limits.ts';
 import { cloneGpu, emptyNode, f32, type Gpu, type Node, type SchedTask, type State, type TaskCopy } from './state.ts';
 import {
   planTables,
@@ -91,6 +91,8 @@ export class SchedContext {
   readonly parts: readonly number[];
   /** The same, ascending. */
   readonly ascendingParts: readonly number[];
+  /** Each size's position in `parts` by percent, -1 for a size not in use (runningKey). */
+  private readonly partIndex: Int8Array;
   /** The safety factor as the artifact holds it (a float). */
   private readonly ratio: number;
   /** Values derived from the latency table alone, shared with other plans on it (tables.ts). */
@@ -112,6 +114,10 @@ export class SchedContext {
     // A profile measured at fewer partitions (e.g. CPU core shares {50, 100}) restricts the sizes.
     this.parts = config.partsPct.filter((p) => latency.partitionsPct.includes(p));
     this.ascendingParts = [...this.parts].sort((a, b) => a - b);
+    this.partIndex = new Int8Array(PARTITION_SLOTS).fill(-1);
+    this.parts.forEach((p, i) => {
+      this.partIndex[p] = i;
+    });
     if (this.parts.length === 0)
       throw new InputError(`profile ${latency.gpuType} covers none of the partitions ${config.partsPct.join(', ')}`);
     this.tables = planTables(latency, this.ratio, this.parts);
@@ -235,7 +241,7 @@ export class SchedContext {
 
   /** A number for (model, batch, size), below RUNNING_KEYS; -1 past that or for a size not in use. */
   private runningKey(model: string, batch: number, sizePct: number): number {
-    const size = this.parts.indexOf(sizePct);
+    const size = Number.isInteger(sizePct) && sizePct >= 0 && sizePct < PARTITION_SLOTS ? this.partIndex[sizePct] : -1;
     const key = (this.tables.modelId(model) * this.parts.length + size) * BATCH_SLOTS + batch;
     return size < 0 || key >= RUNNING_KEYS ? -1 : key;
   }

@@ -129,8 +129,30 @@ export class PlanTables {
 
 const byTable = new WeakMap<LatencyModel, Map<string, PlanTables>>();
 
+/**
+ * planTables's last answers (a sweep or a search asks for the same few tables plan after plan; the
+ * scheduler variants differ in their sizes), newest first. They hold their latency tables.
+ */
+const recent: Array<{ latency: LatencyModel; ratio: number; parts: readonly number[]; tables: PlanTables }> = [];
+const RECENT = 4;
+
 /** The shared tables for `latency` under safety factor `ratio` (a float) with sizes `parts`. */
 export function planTables(latency: LatencyModel, ratio: number, parts: readonly number[]): PlanTables {
+  for (const r of recent)
+    if (
+      r.latency === latency &&
+      r.ratio === ratio &&
+      r.parts.length === parts.length &&
+      r.parts.every((p, i) => p === parts[i])
+    )
+      return r.tables;
+  const tables = lookUp(latency, ratio, parts);
+  recent.unshift({ latency, ratio, parts: [...parts], tables });
+  if (recent.length > RECENT) recent.pop();
+  return tables;
+}
+
+function lookUp(latency: LatencyModel, ratio: number, parts: readonly number[]): PlanTables {
   let forTable = byTable.get(latency);
   if (forTable === undefined) {
     forTable = new Map();
