@@ -1,14 +1,16 @@
 /**
  * What planning derives from a latency table alone, kept from one plan to the next: per model, the
  * estimate L_est(b, p) and its two single-precision inputs (profiled latency, batching cost), and
- * per (model, SLO) the saturate table and p_eff; and fix burst-duty's late shares by their inputs.
+ * per (model, SLO) the saturate table and p_eff; and fix burst-duty's late shares by their inputs,
+ * and its verdicts by what a gpulet holds (per predictor: the latencies they rest on depend on it).
  *
  * The artifact computes the same once, before it schedules (initSaturateTrp in
  * standalone_scheduler.cpp runs outside its timed runScheduling, on tables loaded at start-up).
  * Here they are filled on first use and kept in a WeakMap on the latency table object, so the
  * plans of a sweep, an autoscaling scan or a rate search on one table share them. Every entry is a
- * pure function of the (immutable) table, the safety factor and the sizes in use, so no decision
- * depends on whether a value was already there.
+ * pure function of the (immutable) table, the safety factor, the sizes in use and (verdicts,
+ * interference factors) the predictor, so no decision depends on whether a value was already there
+ * (test/integration/sweep-shortcuts.test.ts plans with warm memos and with fresh ones).
  */
 import { BATCH_SLOTS, PARTITION_SLOTS } from '../limits.ts';
 import type { InterferencePredictor, LatencyModel } from '../types.ts';
