@@ -396,11 +396,16 @@ export class ElasticScheduler implements Scheduler {
    * The schedulability sweep asks only this.
    */
   feasible(input: PlanInput): boolean {
-    if (this.opts.fullSearch) return this.plan(input).feasible;
     const ctx = this.context(input);
-    const { first, bisect } = this.counts(ctx, input);
+    // Full search: some layout plans (plan() stops at the first; no fallback follows).
+    if (this.opts.fullSearch) {
+      for (const layout of (this.opts.layouts ?? layoutsFor)(input.numGpus))
+        if (profiled(ctx, layout) && runOnce(ctx, input, input.numGpus, layout).ok) return true;
+      return false;
+    }
     const all = runOnce(ctx, input, input.numGpus);
     if (all.ok) return true;
+    const { first, bisect } = this.counts(ctx, input);
     // bisectFewest gives up when all GPUs fail; the scan tries every count (feasibility is not
     // monotone in the GPUs).
     if (!bisect) for (let n = first; n < input.numGpus; n++) if (runOnce(ctx, input, n).ok) return true;
