@@ -89,10 +89,6 @@ export class SchedContext {
   journal: Map<number, Gpu> | null = null;
   /** Gpulet sizes in use, descending: the configured ones the latency profile covers. */
   readonly parts: readonly number[];
-  /** The same, ascending. */
-  readonly ascendingParts: readonly number[];
-  /** Each size's position in `parts` by percent, -1 for a size not in use (runningKey). */
-  private readonly partIndex: Int8Array;
   /** The safety factor as the artifact holds it (a float). */
   private readonly ratio: number;
   /** Values derived from the latency table alone, shared with other plans on it (tables.ts). */
@@ -113,11 +109,6 @@ export class SchedContext {
     this.ratio = f32(config.latencyRatio);
     // A profile measured at fewer partitions (e.g. CPU core shares {50, 100}) restricts the sizes.
     this.parts = config.partsPct.filter((p) => latency.partitionsPct.includes(p));
-    this.ascendingParts = [...this.parts].sort((a, b) => a - b);
-    this.partIndex = new Int8Array(PARTITION_SLOTS).fill(-1);
-    this.parts.forEach((p, i) => {
-      this.partIndex[p] = i;
-    });
     if (this.parts.length === 0)
       throw new InputError(`profile ${latency.gpuType} covers none of the partitions ${config.partsPct.join(', ')}`);
     this.tables = planTables(latency, this.ratio, this.parts);
@@ -142,6 +133,11 @@ export class SchedContext {
   /** A small number per model, the same for every plan on the latency table. */
   modelId(model: string): number {
     return this.tables.modelId(model);
+  }
+
+  /** The sizes in use, ascending. */
+  get ascendingParts(): readonly number[] {
+    return this.tables.ascendingParts;
   }
 
   get usePart(): boolean {
@@ -241,7 +237,8 @@ export class SchedContext {
 
   /** A number for (model, batch, size), below RUNNING_KEYS; -1 past that or for a size not in use. */
   private runningKey(model: string, batch: number, sizePct: number): number {
-    const size = Number.isInteger(sizePct) && sizePct >= 0 && sizePct < PARTITION_SLOTS ? this.partIndex[sizePct] : -1;
+    const size =
+      Number.isInteger(sizePct) && sizePct >= 0 && sizePct < PARTITION_SLOTS ? this.tables.partIndex[sizePct] : -1;
     const key = (this.tables.modelId(model) * this.parts.length + size) * BATCH_SLOTS + batch;
     return size < 0 || key >= RUNNING_KEYS ? -1 : key;
   }

@@ -65,6 +65,10 @@ export interface ModelTables {
 
 /** The cached values of one (latency table, safety factor, sizes in use). */
 export class PlanTables {
+  /** The sizes in use, ascending. */
+  readonly ascendingParts: readonly number[];
+  /** Each size's position in the sizes in use (descending) by percent, -1 for a size not in use. */
+  readonly partIndex: Int8Array;
   private readonly models = new Map<string, ModelTables>();
   /** Fix burst-duty's late shares by their inputs (burst.ts). */
   readonly lateShares: LateShareMemo = new Map();
@@ -72,6 +76,15 @@ export class PlanTables {
   private readonly factors = new WeakMap<InterferencePredictor, Map<number, number>>();
   private readonly verdicts = new WeakMap<InterferencePredictor, VectorMemo<GpuletVerdict>>();
   private readonly plainVerdicts: VectorMemo<GpuletVerdict> = new Map();
+
+  /** `parts`: the sizes in use, descending. */
+  constructor(parts: readonly number[]) {
+    this.ascendingParts = [...parts].sort((a, b) => a - b);
+    this.partIndex = new Int8Array(PARTITION_SLOTS).fill(-1);
+    parts.forEach((p, i) => {
+      this.partIndex[p] = i;
+    });
+  }
 
   /** A number per model, in order of first use (SchedContext.alpha's keys). */
   modelId(name: string): number {
@@ -163,7 +176,7 @@ function lookUp(latency: LatencyModel, ratio: number, parts: readonly number[]):
   const key = `${ratio}|${parts.join(',')}`;
   let t = forTable.get(key);
   if (t === undefined) {
-    t = new PlanTables();
+    t = new PlanTables(parts);
     forTable.set(key, t);
   }
   return t;
