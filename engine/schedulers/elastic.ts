@@ -397,12 +397,8 @@ export class ElasticScheduler implements Scheduler {
    */
   feasible(input: PlanInput): boolean {
     const ctx = this.context(input);
-    // Full search: some layout plans (plan() stops at the first; no fallback follows).
-    if (this.opts.fullSearch) {
-      for (const layout of (this.opts.layouts ?? layoutsFor)(input.numGpus))
-        if (profiled(ctx, layout) && runOnce(ctx, input, input.numGpus, layout).ok) return true;
-      return false;
-    }
+    // Full search: plan() takes the same runs, and no fallback follows.
+    if (this.opts.fullSearch) return this.searchLayouts(ctx, input)?.ok ?? false;
     const all = runOnce(ctx, input, input.numGpus);
     if (all.ok) return true;
     const { first, bisect } = this.counts(ctx, input);
@@ -412,16 +408,22 @@ export class ElasticScheduler implements Scheduler {
     return this.fallback(ctx, input, all).ok;
   }
 
+  /** Full search: runs on each fixed layout in order up to the first that plans; the last run, or null if none ran. */
+  private searchLayouts(ctx: SchedContext, input: PlanInput): RunResult | null {
+    let result: RunResult | null = null;
+    for (const layout of (this.opts.layouts ?? layoutsFor)(input.numGpus)) {
+      if (!profiled(ctx, layout)) continue;
+      result = runOnce(ctx, input, input.numGpus, layout);
+      if (result.ok) break;
+    }
+    return result;
+  }
+
   plan(input: PlanInput): Plan {
     const ctx = this.context(input);
     let result: RunResult | null = null;
-    if (this.opts.fullSearch) {
-      for (const layout of (this.opts.layouts ?? layoutsFor)(input.numGpus)) {
-        if (!profiled(ctx, layout)) continue;
-        result = runOnce(ctx, input, input.numGpus, layout);
-        if (result.ok) break;
-      }
-    } else {
+    if (this.opts.fullSearch) result = this.searchLayouts(ctx, input);
+    else {
       const { first, bisect } = this.counts(ctx, input);
       if (bisect) result = bisectFewest(ctx, input, first);
       else

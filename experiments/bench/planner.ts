@@ -68,6 +68,15 @@ function gletBuild(): { bin: string; resource: string } | null {
   return existsSync(bin) && existsSync(join(resource, 'SchedConfigs4')) ? { bin, resource } : null;
 }
 
+/**
+ * The C++'s `--task_config` file: the task count, then `model_id,rate,slo_ms,` per task, with the
+ * artifact's model ids (its lenet is lenet1).
+ */
+function taskConfig(tasks: ReadonlyArray<{ task: string; rateRps: number; sloMs: number }>): string {
+  const id = (task: string) => ARTIFACT_IDS.indexOf(task === 'lenet' ? 'lenet1' : task);
+  return `${tasks.length}\n${tasks.map((t) => `${id(t.task)},${t.rateRps},${t.sloMs},\n`).join('')}`;
+}
+
 /** One run of the authors' scheduler: its computation time, ms, and whether it planned. */
 function runCpp(
   build: { bin: string; resource: string },
@@ -138,7 +147,7 @@ export function planner(): Figure[] {
   const taskFile = join(dir, 'tasks.csv');
   writeFileSync(
     taskFile,
-    `${w.tasks.length}\n${w.tasks.map((t) => `${ARTIFACT_IDS.indexOf(t.task)},${Math.trunc(t.rateRps)},${t.sloMs},\n`).join('')}`,
+    taskConfig(w.tasks.map((t) => ({ task: t.task, rateRps: Math.trunc(t.rateRps), sloMs: t.sloMs }))),
   );
   const source = build === null ? 'reference (no C++ build: set GLET_SRC, see vs-cpp.sh)' : 'measured now';
   const out: Figure[] = [];
@@ -249,10 +258,7 @@ export function sweepVsCpp(): Figure[] {
         for (const k of sample) {
           const demands = scenarioDemands(k);
           const taskFile = join(dir, 'tasks.csv');
-          writeFileSync(
-            taskFile,
-            `${demands.length}\n${demands.map((d) => `${ARTIFACT_IDS.indexOf(d.task === 'lenet' ? 'lenet1' : d.task)},${d.rateRps},${d.sloMs},\n`).join('')}`,
-          );
+          writeFileSync(taskFile, taskConfig(demands));
           const runs: number[] = [];
           for (let i = 0; i < SWEEP_REPEATS; i++) {
             const r = runCppRaw(build, taskFile, ARTIFACT_CONFIGS[s], join(dir, 'plan.txt')).ms;
